@@ -1,0 +1,50 @@
+"""Settings read from the environment (prefix ``GEOSERVICE_``) — only the CLI and the app build them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    ``GEOSERVICE_DATA_DIR``: where the embedded store, generated inputs and maps live.
+    ``GEOSERVICE_DATABASE_URL``: a PostgreSQL URL (``postgresql://user@host:5432/db``) selects the PostGIS
+    store; unset means the embedded GeoPackage store.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GEOSERVICE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Folder of the embedded store, inputs and maps.")
+    database_url: str | None = Field(default=None, description="PostgreSQL URL; selects the PostGIS store.")
+    region: str = Field(default="minett-demo", description="Default region (bundled name or TOML path).")
+    api_token: SecretStr | None = Field(default=None, description="Bearer token required to execute processes.")
+    read_token: SecretStr | None = Field(default=None, description="Bearer token required to read, if set.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
+    default_limit: int = Field(default=100, ge=1, le=10000, description="Items per page when none is asked.")
+    max_limit: int = Field(default=10000, ge=1, le=1000000, description="Largest page a client may ask for.")
+    tile_cache_size: int = Field(default=2048, ge=0, le=1000000, description="Tiles kept in the in-process cache.")
+    dask_scheduler: str | None = Field(default=None, description="Address of a distributed Dask scheduler.")
+    workers: int = Field(default=1, ge=1, le=256, description="Local Dask workers (1 = in-process).")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("GEOSERVICE_DATABASE_URL must be a postgresql:// URL")
+        return value or None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def maps_dir(self) -> Path:
+        return self.data_dir / "maps"
+
+    @property
+    def inputs_dir(self) -> Path:
+        return self.data_dir / "inputs"

@@ -1,0 +1,154 @@
+"""The store interface: versioned layers with provenance, feature queries, tiles and jobs.
+
+Two backends implement it: :mod:`geoservice.store.gpkg` (embedded GeoPackage + COG files, the default)
+and :mod:`geoservice.store.postgis` (PostGIS through SQLAlchemy + GeoAlchemy2). The same test suite runs
+against both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from geoservice.query import Filter, SortKey
+from processing.pipeline import LayerData, Provenance
+
+JobStatus = Literal["accepted", "running", "successful", "failed", "dismissed"]
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    """One published version of a layer.
+
+    ``extent`` is (xmin, ymin, xmax, ymax) in ``crs``; ``feature_count`` counts features (vector, table)
+    or cells (raster).
+    """
+
+    layer_id: str
+    version: int
+    kind: str
+    crs: str
+    feature_count: int
+    extent: tuple[float, float, float, float] | None
+    created_at: datetime
+    provenance: Mapping[str, Any]
+
+    @property
+    def etag(self) -> str:
+        """A strong validator for anything derived from this version."""
+        return f"{self.layer_id}-v{self.version}"
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """A page of features and how many match in all."""
+
+    features: gpd.GeoDataFrame  # index = feature id (int)
+    number_matched: int
+
+
+@dataclass
+class Job:
+    """A processing job as the API and the worker see it."""
+
+    job_id: str
+    process_id: str
+    status: JobStatus
+    inputs: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    progress: float = 0.0
+    message: str = ""
+    log: list[str] = field(default_factory=list)
+    results: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Store(ABC):
+    """Versioned layer storage. Every publish is atomic: readers see the previous version until the new
+    one is complete, and a failed or killed publish leaves the previous version untouched."""
+
+    # --- publishing (the pipeline's LayerSink) ---
+    @abstractmethod
+    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
+        """Publish one step's outputs as new versions, all or none."""
+
+    @abstractmethod
+    def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+        """Current data of ``layer_ids`` when every one was published with ``cache_key``, else ``None``."""
+
+    @abstractmethod
+    def current_layer(self, layer_id: str) -> LayerData:
+        """Data of the current version (GeoDataFrame, RasterFile or DataFrame); LayerNotFound if none."""
+
+    # --- catalogue of versions ---
+    @abstractmethod
+    def current(self, layer_id: str) -> LayerVersion | None:
+        """The current version of ``layer_id``, or ``None`` when never published."""
+
+    @abstractmethod
+    def versions(self, layer_id: str) -> list[LayerVersion]:
+        """All versions of ``layer_id``, oldest first."""
+
+    @abstractmethod
+    def published(self) -> list[LayerVersion]:
+        """The current version of every published layer."""
+
+    # --- reading ---
+    @abstractmethod
+    def read_vector(self, layer_id: str, version: int | None = None,
+                    bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        """Features of a vector layer (current version by default), optionally those intersecting ``bbox``
+        (in the layer CRS)."""
+
+    @abstractmethod
+    def read_table(self, layer_id: str, version: int | None = None) -> pd.DataFrame:
+        """Rows of a table layer."""
+
+    @abstractmethod
+    def raster_path(self, layer_id: str, version: int | None = None) -> Path:
+        """The COG file of a raster layer version."""
+
+    @abstractmethod
+    def query_features(self, layer_id: str, *, filter: Filter | None = None, sortby: Sequence[SortKey] = (),
+                       properties: Sequence[str] | None = None, limit: int = 100, offset: int = 0,
+                       feature_id: int | None = None) -> FeaturePage:
+        """A page of the current version's features matching ``filter`` (geometries in the layer CRS)."""
+
+    @abstractmethod
+    def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:
+        """A WebMercatorQuad tile of the current version, clipped and simplified for zoom ``z``;
+        ``b""`` when the tile holds no feature."""
+
+    # --- jobs ---
+    @abstractmethod
+    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job: ...
+
+    @abstractmethod
+    def get_job(self, job_id: str) -> Job | None: ...
+
+    @abstractmethod
+    def list_jobs(self, limit: int = 100) -> list[Job]: ...
+
+    @abstractmethod
+    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
+                   message: str | None = None, log_line: str | None = None,
+                   results: Mapping[str, Any] | None = None) -> Job: ...
+
+    @abstractmethod
+    def claim_next_job(self) -> Job | None:
+        """Atomically move the oldest ``accepted`` job to ``running`` and return it (for workers)."""
+
+    # --- health ---
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the backend cannot be reached."""
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,69 @@
+"""Output layers of the wind step."""
+
+from __future__ import annotations
+
+from layers.catalog.spec import Field, LayerSpec, Style
+
+LAYERS: tuple[LayerSpec, ...] = (
+    LayerSpec(
+        id="wind_speed_hub",
+        title="Wind speed at hub height",
+        description="Mean wind speed at the turbine hub height.",
+        kind="raster",
+        role="output",
+        unit="m s-1",
+        style=Style(stops=(4.0, 5.0, 6.0, 7.0, 8.0),
+                    colors=("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"), unit="m s-1"),
+        produced_by="wind",
+    ),
+    LayerSpec(
+        id="wind_exclusions",
+        title="Wind exclusions",
+        description="Excluded land with the rule(s) that exclude it.",
+        kind="vector",
+        role="output",
+        geometry="Polygon",
+        fields=(
+            Field("rules", "str", description="Comma-separated ids of the exclusion rules that apply."),
+            Field("area_ha", "float", "ha", "Area of the excluded part."),
+        ),
+        style=Style(color="#bd0026", fill_opacity=0.35),
+        produced_by="wind",
+    ),
+    LayerSpec(
+        id="wind_eligible_areas",
+        title="Wind eligible areas",
+        description="Land left after every exclusion, larger than the minimum area.",
+        kind="vector",
+        role="output",
+        geometry="Polygon",
+        fields=(
+            Field("area_ha", "float", "ha", "Area."),
+            Field("commune", "str", description="Commune holding most of the area.", required=False),
+        ),
+        style=Style(color="#31a354", fill_opacity=0.5),
+        produced_by="wind",
+    ),
+    LayerSpec(
+        id="wind_turbine_sites",
+        title="Wind turbine sites",
+        description="Turbine positions with their expected annual energy.",
+        kind="vector",
+        role="output",
+        geometry="Point",
+        fields=(
+            Field("turbine", "str", description="Turbine type (windpowerlib id)."),
+            Field("hub_height_m", "float", "m", "Hub height."),
+            Field("rotor_diameter_m", "float", "m", "Rotor diameter."),
+            Field("capacity_mw", "float", "MW", "Rated power."),
+            Field("wind_speed_ms", "float", "m s-1", "Mean wind speed at hub height."),
+            Field("aep_gross_mwh_yr", "float", "MWh yr-1", "Gross annual energy production."),
+            Field("aep_net_mwh_yr", "float", "MWh yr-1", "Net annual energy after losses and calibration."),
+            Field("full_load_hours", "float", "h yr-1", "Net energy divided by rated power."),
+            Field("capacity_factor", "float", "", "Net energy divided by rated power times 8,760 h."),
+            Field("commune", "str", description="Commune of the site.", required=False),
+        ),
+        style=Style(color="#08306b", radius=6.0),
+        produced_by="wind",
+    ),
+)

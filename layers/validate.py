@@ -1,0 +1,108 @@
+"""Check that data matches the catalog's declaration of its layer (used before every publish)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from layers.catalog.spec import COMPATIBLE_GEOMETRIES, LayerSpec
+from layers.errors import SchemaError
+from layers.raster import Raster, RasterFile
+
+_DTYPE_CHECKS = {
+    "int": pd.api.types.is_integer_dtype,
+    "float": lambda s: pd.api.types.is_float_dtype(s) or pd.api.types.is_integer_dtype(s),
+    "str": lambda s: pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s),
+    "bool": pd.api.types.is_bool_dtype,
+}
+
+
+def check_layer(spec: LayerSpec, data: object, crs: CRS | None = None) -> None:
+    """Raise :class:`SchemaError` unless ``data`` matches ``spec`` (and is in ``crs`` when given)."""
+    if spec.kind == "raster":
+        _check_raster(spec, data, crs)
+    elif spec.kind == "vector":
+        _check_vector(spec, data, crs)
+    else:
+        _check_table(spec, data)
+
+
+def _check_raster(spec: LayerSpec, data: object, crs: CRS | None) -> None:
+    if not isinstance(data, Raster | RasterFile):
+        raise SchemaError(f"layer {spec.id!r} is declared raster but got {type(data).__name__}")
+    if data.unit != spec.unit:
+        raise SchemaError(f"layer {spec.id!r} is declared in {spec.unit!r} but the data says {data.unit!r}")
+    if crs is not None and not CRS.from_user_input(data.crs).equals(crs):
+        raise SchemaError(f"layer {spec.id!r} is in {data.crs.to_string()}, expected {crs.to_string()}")
+
+
+def _check_columns(spec: LayerSpec, frame: pd.DataFrame) -> None:
+    columns = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None)]
+    missing = [f.name for f in spec.fields if f.name not in columns]
+    extra = [c for c in columns if c not in spec.field_names]
+    if missing or extra:
+        raise SchemaError(f"layer {spec.id!r} does not match its declaration: missing fields {missing}, "
+                          f"undeclared fields {extra}")
+    for f in spec.fields:
+        series = frame[f.name]
+        non_null = series.dropna()
+        if f.required and len(non_null) != len(series):
+            raise SchemaError(f"layer {spec.id!r}: required field {f.name!r} has {len(series) - len(non_null)} "
+                              "empty values")
+        if len(non_null) and not _DTYPE_CHECKS[f.dtype](series if f.dtype != "str" else non_null.astype(object)):
+            raise SchemaError(f"layer {spec.id!r}: field {f.name!r} is declared {f.dtype} but holds {series.dtype}")
+        if f.values is not None and len(non_null):
+            bad = sorted(set(non_null.astype(str)) - set(f.values))
+            if bad:
+                raise SchemaError(f"layer {spec.id!r}: field {f.name!r} holds undeclared values {bad[:5]}; "
+                                  f"allowed: {list(f.values)}")
+
+
+def _check_vector(spec: LayerSpec, data: object, crs: CRS | None) -> None:
+    if not isinstance(data, gpd.GeoDataFrame):
+        raise SchemaError(f"layer {spec.id!r} is declared vector but got {type(data).__name__}")
+    _check_columns(spec, data)
+    if len(data):
+        allowed = COMPATIBLE_GEOMETRIES[spec.geometry or ""]
+        kinds = set(data.geometry.geom_type.dropna().unique())
+        if not kinds <= allowed:
+            raise SchemaError(f"layer {spec.id!r} is declared {spec.geometry} but holds {sorted(kinds)}")
+        if data.geometry.isna().any() or data.geometry.is_empty.any():
+            raise SchemaError(f"layer {spec.id!r} holds empty geometries")
+    if data.crs is None:
+        raise SchemaError(f"layer {spec.id!r} has no CRS")
+    if crs is not None and not CRS.from_user_input(data.crs).equals(crs):
+        raise SchemaError(f"layer {spec.id!r} is in {data.crs.to_string()}, expected {crs.to_string()}")
+
+
+def _check_table(spec: LayerSpec, data: object) -> None:
+    if not isinstance(data, pd.DataFrame) or isinstance(data, gpd.GeoDataFrame):
+        raise SchemaError(f"layer {spec.id!r} is declared a table but got {type(data).__name__}")
+    _check_columns(spec, data)
+
+
+def data_checksum(data: object) -> str:
+    """A content hash (SHA-256 hex) of a layer's data, for provenance and step caching."""
+    import hashlib
+
+    h = hashlib.sha256()
+    if isinstance(data, RasterFile):
+        with open(data.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                h.update(chunk)
+        h.update(data.unit.encode())
+    elif isinstance(data, Raster):
+        h.update(np.ascontiguousarray(data.array).tobytes())
+        h.update(repr((tuple(data.transform), data.crs.to_wkt(), data.nodata, data.unit, data.array.dtype.str)).encode())
+    elif isinstance(data, gpd.GeoDataFrame):
+        h.update(pd.util.hash_pandas_object(pd.DataFrame(data.drop(columns=data.geometry.name)), index=False).values.tobytes())
+        for wkb in data.geometry.to_wkb():
+            h.update(wkb or b"")
+        h.update((data.crs.to_wkt() if data.crs else "").encode())
+    elif isinstance(data, pd.DataFrame):
+        h.update(pd.util.hash_pandas_object(data, index=False).values.tobytes())
+    else:
+        raise TypeError(f"cannot checksum {type(data).__name__}")
+    return h.hexdigest()

@@ -1,0 +1,1 @@
+"""Folium web maps built from the published layers and the catalog's styles."""
