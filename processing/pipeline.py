@@ -254,7 +254,9 @@ def run_pipeline(
                 inputs[layer_id] = data
             checksums = {k: data_checksum(v) for k, v in inputs.items() if v is not None}
             key = cache_key(step, parsed[step.name], checksums, region, code_version)
-            cached = sink.cached_layers(step.outputs, key) if use_cache else None
+            # a pass-through input the region lacks is not expected among the outputs
+            expected = [o for o in step.outputs if get_layer(o).role == "output" or inputs.get(o) is not None]
+            cached = sink.cached_layers(expected, key) if use_cache else None
             if cached is not None:
                 produced.update(cached)
                 reports.append(StepReport(step.name, "cached", time.perf_counter() - started,

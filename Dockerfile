@@ -1,0 +1,13 @@
+# geoservice API and worker image.
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GEOSERVICE_DATA_DIR=/data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY geoservice ./geoservice
+COPY layers ./layers
+COPY processing ./processing
+COPY maps ./maps
+RUN pip install --no-cache-dir .
+VOLUME /data
+EXPOSE 8000
+CMD ["geoservice", "serve", "--host", "0.0.0.0", "--port", "8000"]

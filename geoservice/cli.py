@@ -1,0 +1,249 @@
+"""The ``geoservice`` command line: thin commands over the library.
+
+Every command exits non-zero with a message saying what to fix when validation or a job fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tomllib
+from pathlib import Path
+
+import click
+
+from geoservice import __version__
+from geoservice.settings import Settings
+from layers.errors import GeoserviceError
+
+log = logging.getLogger("geoservice")
+
+EPILOG = """\b
+Examples:
+  geoservice run                          # the demo region, every analysis
+  geoservice run --only wind --only solar # two analyses and what they need
+  geoservice run --region my-region.toml --params overrides.toml
+  geoservice layers                       # published layers and versions
+  geoservice serve --port 8000            # OGC API Features, tiles, processes
+  geoservice demo generate --out /tmp/demo --width-m 4000 --height-m 4000
+
+\b
+Environment: GEOSERVICE_DATA_DIR (default ./data), GEOSERVICE_DATABASE_URL (PostGIS;
+unset = embedded GeoPackage), GEOSERVICE_REGION (default minett-demo).
+"""
+
+
+class CliContext:
+    """Settings built once per invocation, from the environment and the global options."""
+
+    def __init__(self, data_dir: Path | None):
+        try:
+            self.settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
+        except Exception as exc:  # pydantic's ValidationError: show it as a usage error
+            raise click.UsageError(f"invalid settings: {exc}") from exc
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    level = logging.INFO - 10 * verbose + 10 * quiet
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(logging.DEBUG, min(logging.CRITICAL, level)))
+
+
+def fail(message: str) -> None:
+    """Print ``message`` to stderr and exit with status 1."""
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+region_option = click.option("--region", "-r", default=None, metavar="NAME|PATH",
+                             help="Bundled region name or region TOML file [default: GEOSERVICE_REGION or "
+                                  "minett-demo].")
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geoservice")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data folder (store, inputs, maps) [default: GEOSERVICE_DATA_DIR or ./data].")
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, verbose: int, quiet: int) -> None:
+    """geoservice: solar, wind, geothermal, ecological-corridor and test-district potentials for a region,
+    stored in GeoPackage or PostGIS and served as OGC API Features, tiles and processes."""
+    _configure_logging(verbose, quiet)
+    ctx.obj = CliContext(data_dir)
+
+
+def _load_params(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--params") from exc
+    params = data.get("params", data)
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise click.BadParameter("expected tables [params.<step>] or [<step>] of parameters", param_hint="--params")
+    return params
+
+
+@cli.command()
+@region_option
+@click.option("--only", "only", multiple=True, metavar="STEP",
+              help="Run only this step and what it depends on (repeatable).")
+@click.option("--params", "params_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="TOML file of [<step>] parameter tables overriding the region's.")
+@click.option("--no-cache", is_flag=True, help="Recompute steps whose inputs and parameters are unchanged.")
+@click.option("--maps/--no-maps", "build_maps", default=True, show_default=True,
+              help="Build the web maps after the run.")
+@click.pass_obj
+def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file: Path | None, no_cache: bool,
+        build_maps: bool) -> None:
+    """Run the analyses for a region and publish every layer into the store."""
+    from geoservice.progress import StepProgressDisplay
+    from geoservice.runner import run_region
+
+    settings = obj.settings
+    region = region or settings.region
+    display = StepProgressDisplay()
+    try:
+        summary = run_region(settings, region, list(only), _load_params(params_file), on_progress=display,
+                             use_cache=not no_cache)
+    except GeoserviceError as exc:
+        display.close()
+        fail(str(exc))
+        return
+    display.close()
+    for report in summary.steps:
+        outputs = ", ".join(f"{k} ({v})" for k, v in report.outputs.items())
+        line = f"{report.step:<12} {report.status:<8} {report.seconds:7.1f} s  {outputs}"
+        click.echo(line if report.status != "failed" else click.style(f"{line}{report.error}", fg="red"))
+    click.echo(f"run summary: {settings.data_dir / 'runs' / (summary.job_id + '.json')}")
+    if not summary.ok:
+        failed = next(s for s in summary.steps if s.status == "failed")
+        fail(f"step '{failed.step}' failed: {failed.error}")
+    store_where = settings.database_url and "PostGIS" or str(settings.store_dir)
+    click.echo(f"layers published to {store_where}")
+    if build_maps:
+        _build_maps(settings, region)
+
+
+def _build_maps(settings: Settings, region: str) -> None:
+    try:
+        from maps.build import build_all_maps
+    except ImportError:
+        log.info("web maps are not available in this version")
+        return
+    from geoservice.store import open_store
+    from layers.region import load_region
+
+    store = open_store(settings)
+    try:
+        index = build_all_maps(store, load_region(region), settings.maps_dir)
+    finally:
+        store.close()
+    click.echo(f"web maps: {index}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def layers(obj: CliContext, as_json: bool) -> None:
+    """List published layers with their current version."""
+    from geoservice.store import open_store
+
+    try:
+        store = open_store(obj.settings)
+        published = store.published()
+        store.close()
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    rows = [{"id": v.layer_id, "version": v.version, "kind": v.kind, "features": v.feature_count,
+             "created": v.created_at.isoformat(timespec="seconds"), "job": v.provenance.get("job_id")}
+            for v in published]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no layer published yet: run `geoservice run`")
+        return
+    click.echo(f"{'id':<26} {'ver':>4} {'kind':<7} {'features':>10}  created              job")
+    for r in rows:
+        click.echo(f"{r['id']:<26} {r['version']:>4} {r['kind']:<7} {r['features']:>10}  {r['created']}  {r['job']}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+@click.pass_obj
+def serve(obj: CliContext, host: str, port: int, workers: int) -> None:
+    """Serve the OGC API (features, tiles, processes) and the web maps."""
+    import uvicorn
+
+    from geoservice.store import open_store
+
+    try:
+        open_store(obj.settings).close()  # fail fast with a clear message
+    except GeoserviceError as exc:
+        fail(str(exc))
+    if workers > 1:
+        uvicorn.run("geoservice.api:app_from_env", factory=True, host=host, port=port, workers=workers)
+    else:
+        from geoservice.api import create_app
+
+        uvicorn.run(create_app(obj.settings), host=host, port=port)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Process queued jobs, then exit.")
+@click.option("--poll-s", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600), help="Polling interval.")
+@click.pass_obj
+def worker(obj: CliContext, once: bool, poll_s: float) -> None:
+    """Execute processing jobs queued over HTTP (OGC API - Processes)."""
+    from geoservice.worker import run_worker
+
+    try:
+        run_worker(obj.settings, once=once, poll_s=poll_s)
+    except GeoserviceError as exc:
+        fail(str(exc))
+
+
+@cli.group()
+def demo() -> None:
+    """The synthetic demo region."""
+
+
+@demo.command("generate")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option("--seed", type=int, default=None, help="Random seed [default: the demo region's].")
+@click.option("--width-m", type=click.FloatRange(1000, 200000), default=None, help="Width [m].")
+@click.option("--height-m", type=click.FloatRange(1000, 200000), default=None, help="Height [m].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+def demo_generate(out: Path, seed: int | None, width_m: float | None, height_m: float | None, overwrite: bool) -> None:
+    """Generate the synthetic demo inputs (deterministic for a given seed) into a folder."""
+    from layers.demo import generate_demo
+    from layers.region import load_region
+
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        fail(f"{out} exists and is not empty; pass --overwrite to replace it")
+    config = load_region("minett-demo")
+    spec = config.demo.model_copy(update={k: v for k, v in
+                                         {"seed": seed, "width_m": width_m, "height_m": height_m}.items()
+                                         if v is not None})
+    try:
+        path = generate_demo(spec, config.region.crs, out)
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    click.echo(f"synthetic demo inputs written to {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

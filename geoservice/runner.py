@@ -1,0 +1,97 @@
+"""Run the pipeline for a region: the glue between region files, input sources, steps and the store.
+
+Used by the CLI (``geoservice run``) and the worker (processes executed over HTTP).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from geoservice import __version__
+from geoservice.settings import Settings
+from geoservice.store import open_store
+from geoservice.store.base import Store
+from layers.errors import StoreError
+from layers.region import load_region
+from layers.sources import RegionSource
+from processing.pipeline import ProgressFn, RunSummary, Step, run_pipeline
+from processing.steps import all_steps
+
+log = logging.getLogger(__name__)
+
+#: ``on_progress(step, fraction, message)``
+StepProgress = Callable[[str, float, str], None]
+
+
+def merge_params(base: Mapping[str, Mapping[str, Any]], override: Mapping[str, Mapping[str, Any]] | None
+                 ) -> dict[str, dict[str, Any]]:
+    """Region parameters with per-run overrides applied key by key."""
+    merged = {step: dict(values) for step, values in base.items()}
+    for step, values in (override or {}).items():
+        merged.setdefault(step, {}).update(values)
+    return merged
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def run_region(
+    settings: Settings,
+    region: str | Path,
+    steps: Sequence[str] | None = None,
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+    job_id: str | None = None,
+    on_progress: StepProgress | None = None,
+    *,
+    use_cache: bool = True,
+    store: Store | None = None,
+) -> RunSummary:
+    """Run ``steps`` (all when empty) and their dependencies for ``region``; publish into the store.
+
+    Writes the run summary to ``<data_dir>/runs/<job_id>.json``.
+    """
+    config = load_region(region)
+    job_id = job_id or new_job_id()
+    source = RegionSource(config, settings.inputs_dir)
+    own_store = store is None
+    store = store or open_store(settings)
+
+    def progress_factory(step: Step) -> ProgressFn:
+        return lambda fraction, message: on_progress(step.name, fraction, message) if on_progress else None
+
+    try:
+        summary = run_pipeline(
+            all_steps(), source.region_context(), source, store,
+            params=merge_params(config.params, params), targets=list(steps or []) or None, job_id=job_id,
+            code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
+            scratch_dir=str(_scratch_dir(settings)),
+        )
+    finally:
+        if own_store:
+            store.close()
+    _write_summary(settings, summary)
+    return summary
+
+
+def _scratch_dir(settings: Settings) -> Path:
+    path = settings.data_dir / "tmp"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}; fix the permissions or set "
+                         "GEOSERVICE_DATA_DIR to a writable folder") from exc
+    return path
+
+
+def _write_summary(settings: Settings, summary: RunSummary) -> Path:
+    runs = settings.data_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    path = runs / f"{summary.job_id}.json"
+    path.write_text(json.dumps(summary.to_dict(), indent=2, default=str), encoding="utf-8")
+    return path

@@ -1,0 +1,132 @@
+"""The pipeline runner: ordering, validation against the catalog, failures, parameters and caching."""
+
+from dataclasses import replace
+
+import geopandas as gpd
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+from pyproj import CRS
+from shapely.geometry import box
+
+from layers.errors import ConfigError, InputDataError
+from processing.inputs_step import STEP as INPUTS
+from processing.pipeline import RegionContext, Step, plan, run_pipeline
+
+REGION = RegionContext("t", CRS.from_epsg(2169), (0.0, 0.0, 2000.0, 1000.0), {"wind": 10.0})
+
+
+class DictSink:
+    """An in-memory sink recording publishes (a test double for the store's LayerSink role)."""
+
+    def __init__(self):
+        self.layers, self.keys, self.publishes = {}, {}, []
+
+    def publish_layers(self, layers, provenance):
+        self.publishes.append((sorted(layers), provenance))
+        for k, v in layers.items():
+            self.layers[k], self.keys[k] = v, provenance.cache_key
+
+    def cached_layers(self, layer_ids, cache_key):
+        if all(self.keys.get(k) == cache_key for k in layer_ids):
+            return {k: self.layers[k] for k in layer_ids}
+        return None
+
+    def current_layer(self, layer_id):
+        return self.layers[layer_id]
+
+
+def communes():
+    return gpd.GeoDataFrame({"name": ["A", "B"], "code": ["1", "2"]},
+                            geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs="EPSG:2169")
+
+
+def source(layer_id):
+    return communes() if layer_id == "communes" else None
+
+
+class AreaParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_area_ha: float = Field(default=1.0, ge=0.0, description="Minimum area [ha].")
+
+
+def eligible(ctx):
+    c = ctx.require("communes")
+    out = gpd.GeoDataFrame({"area_ha": c.geometry.area / 1e4, "commune": c["name"]}, geometry=c.geometry,
+                           crs=c.crs)
+    return {"wind_eligible_areas": out[out.area_ha >= ctx.params.min_area_ha]}
+
+
+def make_step(**kw):
+    """A one-output step borrowing the wind step's layer id for the test."""
+    base = Step(name="wind", title="t", inputs=("communes",), outputs=("wind_eligible_areas",), params=AreaParams,
+                run=eligible)
+    return replace(base, **kw)
+
+
+def test_plan_runs_producers_first_and_only_what_is_needed():
+    step = make_step()
+    assert [s.name for s in plan([step, INPUTS], ["wind"])] == ["inputs", "wind"]
+    assert [s.name for s in plan([step, INPUTS], ["inputs"])] == ["inputs"]
+    with pytest.raises(ConfigError, match="unknown step"):
+        plan([step, INPUTS], ["tidal"])
+
+
+def test_run_publishes_each_step_with_provenance():
+    sink = DictSink()
+    summary = run_pipeline([INPUTS, make_step()], REGION, source, sink, params={"wind": {"min_area_ha": 50}},
+                           job_id="j1", code_version="9")
+    assert summary.ok, summary.to_dict()
+    assert sink.layers["communes"]["area_km2"].tolist() == pytest.approx([1.0, 1.0])
+    assert len(sink.layers["wind_eligible_areas"]) == 2
+    names, provenance = sink.publishes[-1]
+    assert names == ["wind_eligible_areas"]
+    assert provenance.job_id == "j1" and provenance.params == {"min_area_ha": 50.0}
+    assert set(provenance.input_checksums) == {"communes"}
+
+
+def test_unchanged_step_is_reused_and_changed_parameters_recompute():
+    sink = DictSink()
+    run_pipeline([INPUTS, make_step()], REGION, source, sink)
+    again = run_pipeline([INPUTS, make_step()], REGION, source, sink)
+    assert [r.status for r in again.steps] == ["cached", "cached"]
+    changed = run_pipeline([INPUTS, make_step()], REGION, source, sink, params={"wind": {"min_area_ha": 2}})
+    assert [r.status for r in changed.steps] == ["cached", "done"]
+
+
+def test_unknown_parameter_fails_before_any_work():
+    sink = DictSink()
+    with pytest.raises(ConfigError, match=r"params\.wind\.min_aera_ha: unknown parameter"):
+        run_pipeline([INPUTS, make_step()], REGION, source, sink, params={"wind": {"min_aera_ha": 2}})
+    assert sink.publishes == []
+
+
+def test_failing_step_is_named_publishes_nothing_and_skips_the_rest():
+    def broken(ctx):
+        raise InputDataError("buildings layer is empty; check the source's filter")
+
+    sink = DictSink()
+    summary = run_pipeline([INPUTS, make_step(run=broken)], REGION, source, sink)
+    assert not summary.ok
+    assert [(r.step, r.status) for r in summary.steps] == [("inputs", "done"), ("wind", "failed")]
+    assert "buildings layer is empty" in summary.steps[1].error
+    assert "wind_eligible_areas" not in sink.layers
+
+
+def test_output_not_matching_the_catalog_fails_the_step():
+    def wrong_schema(ctx):
+        out = eligible(ctx)["wind_eligible_areas"].rename(columns={"area_ha": "area"})
+        return {"wind_eligible_areas": out}
+
+    summary = run_pipeline([INPUTS, make_step(run=wrong_schema)], REGION, source, DictSink())
+    assert summary.steps[-1].status == "failed"
+    assert "missing fields ['area_ha']" in summary.steps[-1].error
+
+
+def test_missing_required_input_is_named():
+    summary = run_pipeline([INPUTS], REGION, lambda layer_id: None, DictSink())
+    assert "required input 'communes' is missing" in summary.steps[0].error
+
+
+def test_step_declaring_a_layer_of_another_step_is_refused():
+    with pytest.raises(ValueError, match="the catalog says 'solar' produces"):
+        make_step(outputs=("solar_roofs",))
