@@ -133,20 +133,18 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
 
 
 def _build_maps(settings: Settings, region: str) -> None:
-    try:
-        from maps.build import build_all_maps
-    except ImportError:
-        log.info("web maps are not available in this version")
-        return
     from geoservice.store import open_store
     from layers.region import load_region
+    from maps.build import build_all_maps
 
     store = open_store(settings)
     try:
-        index = build_all_maps(store, load_region(region), settings.maps_dir)
+        index = build_all_maps(store, load_region(region), settings.maps_dir, version=__version__)
+    except GeoserviceError as exc:
+        fail(f"building the web maps failed: {exc}")
     finally:
         store.close()
-    click.echo(f"web maps: {index}")
+    click.echo(f"web maps: {index} (also served at /maps/ by `geoservice serve`)")
 
 
 @cli.command()

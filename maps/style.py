@@ -1,0 +1,109 @@
+"""Catalog styles turned into Leaflet styles, colour ramps and legend HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from layers.catalog.spec import LayerSpec, Style
+
+NO_DATA_COLOR = "#999999"
+
+
+def hex_to_rgb(color: str) -> tuple[int, int, int]:
+    """``#rrggbb`` → (r, g, b) in 0-255."""
+    c = color.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def ramp_rgb(values: np.ndarray, style: Style) -> np.ndarray:
+    """Colours of ``values`` on the style's ramp (linear between stops, clamped), shape (..., 3) uint8."""
+    stops = np.asarray(style.stops, dtype=float)
+    rgb = np.asarray([hex_to_rgb(c) for c in style.colors], dtype=float)
+    v = np.asarray(values, dtype=float)
+    channels = [np.interp(v, stops, rgb[:, i]) for i in range(3)]
+    return np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8)
+
+
+def _ramp_hex(value: float, style: Style) -> str:
+    r, g, b = ramp_rgb(np.asarray([value]), style)[0]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def feature_color(properties: Mapping[str, Any], style: Style) -> str:
+    """The colour of one feature under ``style``."""
+    if style.field is None:
+        return style.color
+    value = properties.get(style.field)
+    if value is None:
+        return NO_DATA_COLOR
+    if style.categories:
+        return next((c.color for c in style.categories if c.value == str(value)), NO_DATA_COLOR)
+    if style.stops:
+        return _ramp_hex(float(value), style)
+    return style.color
+
+
+def style_function(spec: LayerSpec) -> Callable[[dict], dict]:
+    """A folium ``style_function`` drawing ``spec`` as the catalog says."""
+    style = spec.style
+    line = spec.geometry in ("LineString", "MultiLineString")
+
+    def _style(feature: dict) -> dict:
+        color = feature_color(feature.get("properties", {}), style)
+        return {"color": color if line or style.fill_opacity == 0 else "#333333", "weight": style.weight,
+                "fillColor": color, "fillOpacity": style.fill_opacity, "opacity": 0.9}
+
+    return _style
+
+
+def legend_html(spec: LayerSpec) -> str:
+    """One legend section for ``spec``: categories, a colour bar with its unit, or a single swatch."""
+    style = spec.style
+    title = escape(spec.title)
+    if style.categories:
+        rows = "".join(f'<div><span class="gs-swatch" style="background:{c.color}"></span>{escape(c.label)}</div>'
+                       for c in style.categories)
+        return f'<div class="gs-legend-section" data-layer="{spec.id}"><b>{title}</b>{rows}</div>'
+    if style.stops:
+        gradient = ", ".join(style.colors)
+        unit = escape(style.unit or spec.unit)
+        low, high = style.stops[0], style.stops[-1]
+        return (f'<div class="gs-legend-section" data-layer="{spec.id}"><b>{title}</b>'
+                f'<div class="gs-ramp" style="background:linear-gradient(to right, {gradient})"></div>'
+                f'<div class="gs-ramp-labels"><span>{low:g}</span><span>{high:g} {unit}</span></div></div>')
+    return (f'<div class="gs-legend-section" data-layer="{spec.id}"><span class="gs-swatch" '
+            f'style="background:{style.color}"></span><b>{title}</b></div>')
+
+
+LEGEND_CSS = """
+.gs-legend{position:absolute;z-index:1000;bottom:24px;right:10px;background:rgba(255,255,255,.92);padding:6px 9px;
+ font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:60%;overflow:auto}
+.gs-legend-section{margin:3px 0 6px}
+.gs-swatch{display:inline-block;width:12px;height:12px;margin-right:5px;border:1px solid #555;vertical-align:middle}
+.gs-ramp{height:10px;width:160px;border:1px solid #555;margin-top:2px}
+.gs-ramp-labels{display:flex;justify-content:space-between;width:160px}
+.gs-banner{position:absolute;z-index:1000;top:10px;left:50%;transform:translateX(-50%);background:#fff3cd;
+ color:#664d03;border:1px solid #ffda6a;padding:4px 10px;font:13px sans-serif;border-radius:4px}
+.gs-note{position:absolute;z-index:1000;bottom:64px;left:10px;background:rgba(255,255,255,.9);padding:4px 8px;
+ font:12px sans-serif;border-radius:4px;max-width:45%}
+"""
+
+
+def format_value(value: Any, unit: str) -> str:
+    """A value as a person reads it: thousands separators, sensible decimals, unit appended."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        text = f"{int(value):,}"
+    elif isinstance(value, float | np.floating):
+        v = float(value)
+        text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()

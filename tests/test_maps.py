@@ -1,0 +1,63 @@
+"""Web maps: built from the published layers, offline, light, with legends and units."""
+
+import re
+
+import pytest
+
+from layers.region import load_region
+from maps.build import build_all_maps, slug
+from maps.style import format_value, ramp_rgb
+from layers.catalog import get_layer
+from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
+
+#: Page weight budget of issue 10 [bytes].
+MAX_PAGE_BYTES = 10_000_000
+
+
+@pytest.fixture(scope="module")
+def built_maps(demo_run, tmp_path_factory):
+    from geoservice.store import open_store
+
+    store = open_store(demo_run.settings)
+    out = tmp_path_factory.mktemp("maps") / "maps"
+    index = build_all_maps(store, load_region(demo_run.region_path), out, version="test")
+    store.close()
+    return index
+
+
+def test_index_links_every_analysis_and_commune(built_maps):
+    html = built_maps.read_text()
+    for page in ("solar.html", "wind.html", "geothermal.html", "corridors.html", "districts.html"):
+        assert f'href="{page}"' in html
+        assert (built_maps.parent / page).exists()
+    communes = re.findall(r'href="(commune-[^"]+\.html)"', html)
+    assert len(communes) >= 11
+    assert 'id="synthetic-banner"' in html
+
+
+def test_pages_are_offline_and_light(built_maps):
+    for page in built_maps.parent.glob("*.html"):
+        html = page.read_text()
+        assert page.stat().st_size < MAX_PAGE_BYTES, page.name
+        remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html)
+        assert remote == [], f"{page.name} loads {remote}"
+    assert (built_maps.parent / "static/leaflet/leaflet.js").exists()
+
+
+def test_analysis_page_has_legend_units_and_controls(built_maps):
+    html = (built_maps.parent / "solar.html").read_text()
+    assert 'data-layer="solar_irradiation"' in html and "kWh m-2 yr-1" in html
+    assert 'data-layer="solar_roofs"' in html and "very good" in html
+    assert "L.control.layers" in html and "L.control.fullscreen" in html.replace("Fullscreen", "fullscreen")
+    assert "kWh yr-1" in html, "tooltips carry units"
+    assert "SYNTHETIC DEMO DATA" in html
+
+
+def test_style_helpers():
+    spec = get_layer("wind_speed_hub")
+    low, high = ramp_rgb([spec.style.stops[0], 100.0], spec.style)
+    assert tuple(low) == (0xf7, 0xfb, 0xff) and tuple(high) == (0x08, 0x30, 0x6b)
+    assert format_value(1234.4, "kWh yr-1") == "1,234 kWh yr-1"
+    assert format_value(0.25, "") == "0.25"
+    assert format_value(None, "m") == "–"
+    assert slug("Käerjeng") == "kaerjeng" and slug("Esch-sur-Alzette") == "esch-sur-alzette"
