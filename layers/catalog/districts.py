@@ -1,23 +1,124 @@
-"""Output layers of the test-district and commune-indicator step."""
+"""Output layers of the test-district and commune-indicator step.
+
+The criteria fields below mirror ``processing.districts.criteria.CRITERIA`` (a test checks that every
+criterion's value field ``<field>`` and normalised field ``<key>_norm`` is declared here). Criteria values
+and normalised values are empty when the layer they come from is missing from the run.
+"""
 
 from __future__ import annotations
 
 from layers.catalog.spec import Field, LayerSpec, Style
 
+UNIT_KINDS = ("district", "block", "hexagon", "brownfield")
+SCORING_METHODS = ("wlc", "topsis")
+
+#: (key, value field, unit, description of the value) of every ranking criterion, in publishing order.
+_CRITERIA_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    ("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1", "Roof-PV yield of the unit's roofs per hectare of unit."),
+    ("heat_density", "heat_demand_mwh_ha_yr", "MWh ha-1 yr-1", "Building heat demand per hectare of unit."),
+    ("dh_area", "dh_share", "", "Share of the unit's area inside a district-heating area, 0-1."),
+    ("geothermal", "geothermal_mwh_probe_yr", "MWh yr-1",
+     "Mean sustainable heat of one 100 m borehole heat exchanger over the unit."),
+    ("drilling", "drilling_restricted_share", "", "Share of the unit's area under any drilling restriction, 0-1."),
+    ("energy_balance", "energy_balance_mwh_ha_yr", "MWh ha-1 yr-1",
+     "Local renewable potential (roof PV + geothermal heat) minus heat demand, per hectare."),
+    ("rail", "rail_distance_m", "m", "Distance from the unit to the nearest railway station."),
+    ("bus", "bus_distance_m", "m", "Distance from the unit to the nearest bus or tram stop."),
+    ("brownfield", "brownfield_share", "", "Share of the unit's area on brownfield land, 0-1."),
+    ("use_mix", "use_mix_index", "", "Shannon evenness of building uses weighted by floor area, 0-1."),
+    ("corridor_conflict", "corridor_conflict_share", "",
+     "Share of the unit's area on ecological corridors or habitat cores, 0-1."),
+)
+
+#: ÉcoQuartier dimensions that map criteria can measure (process & governance cannot be read from maps).
+_DIMENSION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("dim_living_score", "living environment & uses"),
+    ("dim_territorial_score", "territorial development"),
+    ("dim_environment_score", "environment & climate"),
+)
+
+
+def _criteria_fields() -> tuple[Field, ...]:
+    values = tuple(Field(name, "float", unit, text, required=False) for _, name, unit, text in _CRITERIA_FIELDS)
+    normalised = tuple(Field(f"{key}_norm", "float", "", f"Normalised {name} (min-max, 1 = best), 0-1.",
+                             required=False) for key, name, _, _ in _CRITERIA_FIELDS)
+    return values + normalised
+
+
+CANDIDATE_FIELDS: tuple[Field, ...] = (
+    Field("candidate_id", "str", description="Candidate identifier."),
+    Field("name", "str", description="District or brownfield name, where known.", required=False),
+    Field("unit_kind", "str", description="Kind of candidate unit.", values=UNIT_KINDS),
+    Field("commune", "str", description="Commune holding the unit's representative point.", required=False),
+    Field("area_ha", "float", "ha", "Area of the unit."),
+    Field("buildings", "int", description="Number of buildings whose representative point lies in the unit."),
+    Field("score", "float", "", "Score of the ranking method, 0-1 (empty when excluded).", required=False),
+    Field("rank", "int", description="Rank by score, 1 = best (empty when excluded).", required=False),
+    Field("method", "str", description="Ranking method behind score and rank.", values=SCORING_METHODS),
+    Field("wlc_score", "float", "", "Weighted linear combination of the normalised criteria, 0-1.",
+          required=False),
+    Field("wlc_rank", "int", description="Rank by the WLC score, 1 = best.", required=False),
+    Field("topsis_score", "float", "", "TOPSIS relative closeness to the ideal solution, 0-1.", required=False),
+    Field("topsis_rank", "int", description="Rank by the TOPSIS score, 1 = best.", required=False),
+    Field("rank_min", "int", description="Best rank when any one weight changes by the sensitivity step "
+          "(default +/-20 %).", required=False),
+    Field("rank_max", "int", description="Worst rank when any one weight changes by the sensitivity step.",
+          required=False),
+    Field("excluded", "bool", description="Whether a hard constraint excludes the unit."),
+    Field("exclusion_reason", "str", description="Hard constraints that exclude the unit.", required=False),
+    Field("explanation", "str", description="Why the candidate ranks where it does."),
+    Field("flood_share", "float", "", "Share of the unit's area in a flood zone, 0-1.", required=False),
+    Field("natura2000_share", "float", "", "Share of the unit's area in Natura 2000, 0-1.", required=False),
+    Field("forbidden_drilling_share", "float", "", "Share of the unit's area where drilling is forbidden, 0-1.",
+          required=False),
+    Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's roofs.", required=False),
+    Field("geothermal_mwh_yr", "float", "MWh yr-1", "Geothermal heat the unit can supply (at most its demand).",
+          required=False),
+    Field("heat_demand_mwh_yr", "float", "MWh yr-1", "Building heat demand of the unit.", required=False),
+    Field("corridor_networks", "str", description="Networks (green, blue, black) whose corridors or cores the "
+          "unit overlaps, comma-separated.", required=False),
+    *_criteria_fields(),
+    *(Field(name, "float", "", f"Weighted mean of the normalised criteria of the ÉcoQuartier dimension "
+            f"'{label}', 0-1.", required=False) for name, label in _DIMENSION_FIELDS),
+)
+
+COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
+    Field("commune", "str", description="Commune name."),
+    Field("code", "str", description="Official commune code.", required=False),
+    Field("area_km2", "float", "km2", "Planar area in the region CRS."),
+    Field("pv_mwp", "float", "MWp", "Installable roof-PV peak power."),
+    Field("pv_gwh_yr", "float", "GWh yr-1", "Roof-PV AC energy per year."),
+    Field("wind_sites", "int", description="Number of wind-turbine sites."),
+    Field("wind_mw", "float", "MW", "Rated power of the wind-turbine sites."),
+    Field("wind_gwh_yr", "float", "GWh yr-1", "Net annual energy of the wind-turbine sites."),
+    Field("geothermal_gwh_yr", "float", "GWh yr-1",
+          "Shallow-geothermal heat the buildings can use (at most their demand, outside forbidden zones)."),
+    Field("heat_demand_gwh_yr", "float", "GWh yr-1", "Building heat demand."),
+    Field("heat_demand_in_dh_share", "float", "", "Share of the heat demand inside district-heating areas, 0-1.",
+          required=False),
+    Field("renewable_gwh_yr", "float", "GWh yr-1", "Roof PV + wind + geothermal heat."),
+    Field("corridor_length_km", "float", "km", "Length of least-cost corridor paths inside the commune."),
+    Field("connectivity", "float", "", "Share of the commune's habitat-core area linked to another core by a "
+          "corridor path, 0-1 (empty without cores).", required=False),
+    Field("candidate_districts", "int", description="Test-district candidates not excluded by a hard constraint."),
+    Field("co2_pv_t_yr", "float", "t yr-1", "CO2 avoidable by roof PV replacing grid electricity."),
+    Field("co2_wind_t_yr", "float", "t yr-1", "CO2 avoidable by wind replacing grid electricity."),
+    Field("co2_geothermal_t_yr", "float", "t yr-1",
+          "CO2 avoidable by heat pumps on borehole heat exchangers replacing gas boilers."),
+    Field("co2_avoidable_t_yr", "float", "t yr-1", "Total avoidable CO2 (PV + wind + geothermal)."),
+)
+
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="test_district_candidates",
         title="Test-district candidates",
-        description="Candidate districts ranked by an explainable multi-criteria analysis (ÉcoQuartier spirit).",
+        description="Candidate districts ranked by an explainable multi-criteria analysis (ÉcoQuartier spirit): "
+                    "criteria values, normalised criteria, WLC and TOPSIS scores and ranks, rank range under "
+                    "weight changes, hard-constraint exclusions and a sentence explaining each rank.",
         kind="vector",
         role="output",
         geometry="Polygon",
-        fields=(
-            Field("candidate_id", "str", description="Candidate identifier."),
-            Field("score", "float", "", "Weighted score, 0-1."),
-            Field("rank", "int", description="Rank, 1 = best."),
-            Field("explanation", "str", description="Why the candidate ranks where it does."),
-        ),
+        fields=CANDIDATE_FIELDS,
         style=Style(field="score", fill_opacity=0.6, stops=(0.0, 0.5, 1.0),
                     colors=("#f7fcf5", "#74c476", "#00441b")),
         produced_by="districts",
@@ -25,11 +126,12 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="commune_indicators",
         title="Commune indicators",
-        description="Key climate-plan figures per commune.",
+        description="Key climate-plan figures per commune: renewable potentials, heat demand, corridors, "
+                    "test-district candidates and avoidable CO2.",
         kind="vector",
         role="output",
         geometry="Polygon",
-        fields=(Field("commune", "str", description="Commune name."),),
+        fields=COMMUNE_INDICATOR_FIELDS,
         style=Style(color="#525252", fill_opacity=0.2),
         produced_by="districts",
     ),

@@ -8,7 +8,9 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="wind_speed_hub",
         title="Wind speed at hub height",
-        description="Mean wind speed at the turbine hub height.",
+        description="Mean wind speed at the turbine hub height (150 m by default; the GeoTIFF tag HUB_HEIGHT_M "
+                    "states the height used), extrapolated from a wind atlas or a reference speed with the log "
+                    "law and land-cover roughness.",
         kind="raster",
         role="output",
         unit="m s-1",
@@ -19,12 +21,15 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="wind_exclusions",
         title="Wind exclusions",
-        description="Excluded land with the rule(s) that exclude it.",
+        description="Excluded land, one feature per combination of exclusion rules, with the rules that "
+                    "exclude it and why.",
         kind="vector",
         role="output",
         geometry="Polygon",
         fields=(
             Field("rules", "str", description="Comma-separated ids of the exclusion rules that apply."),
+            Field("reasons", "str", description="What each rule excludes, e.g. 'dwellings: within 750 m of a "
+                  "dwelling'."),
             Field("area_ha", "float", "ha", "Area of the excluded part."),
         ),
         style=Style(color="#bd0026", fill_opacity=0.35),
@@ -39,6 +44,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         geometry="Polygon",
         fields=(
             Field("area_ha", "float", "ha", "Area."),
+            Field("turbine_count", "int", description="Turbine sites placed in the area."),
             Field("commune", "str", description="Commune holding most of the area.", required=False),
         ),
         style=Style(color="#31a354", fill_opacity=0.5),
@@ -57,6 +63,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("rotor_diameter_m", "float", "m", "Rotor diameter."),
             Field("capacity_mw", "float", "MW", "Rated power."),
             Field("wind_speed_ms", "float", "m s-1", "Mean wind speed at hub height."),
+            Field("air_density_kg_m3", "float", "kg m-3", "Air density at hub height (standard atmosphere)."),
             Field("aep_gross_mwh_yr", "float", "MWh yr-1", "Gross annual energy production."),
             Field("aep_net_mwh_yr", "float", "MWh yr-1", "Net annual energy after losses and calibration."),
             Field("full_load_hours", "float", "h yr-1", "Net energy divided by rated power."),

@@ -1,0 +1,232 @@
+"""OGC API – Tiles for every published layer: vector layers as Mapbox Vector Tiles or GeoJSON, raster
+layers as coloured PNG; the WebMercatorQuad tile matrix set; TileJSON for QGIS, MapLibre and Leaflet.
+
+Paths:
+
+- ``/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`` — the OGC template
+  (z / y / x), format by ``f`` (``mvt``, ``geojson``, ``png``) or the Accept header;
+- ``/collections/{id}/tiles/xyz/{z}/{x}/{y}.{ext}`` — the XYZ alias with ``{z}/{x}/{y}`` literally, as
+  QGIS's "Vector Tiles" and XYZ connections want.
+
+Caching: a strong ETag and a tile cache keyed on the layer *version*; ``?v=<version>`` (what TileJSON
+hands out) makes a URL immutable for a year; an older ``v`` redirects to the current version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import morecantile
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from geoservice.api import crs as crsmod
+from geoservice.api.common import (GEOJSON, JSON, MVT, PNG, base_url, collection, etag_matches, json_response,
+                                   link, settings_of, store_of, url_with)
+from geoservice.api.rasters import render_png
+from layers.catalog import LayerSpec
+from layers.errors import InvalidRequest, LayerNotFound
+
+router = APIRouter(tags=["Tiles"])
+
+TMS_ID = "WebMercatorQuad"
+TMS = morecantile.tms.get(TMS_ID)
+#: Deepest zoom served; beyond it features are not simplified any further.
+MAX_ZOOM = 22
+#: Seconds a tile without a version stamp may be reused before revalidating.
+MUTABLE_MAX_AGE_S = 60
+IMMUTABLE = "public, max-age=31536000, immutable"
+_EXT = {"mvt": "mvt", "pbf": "mvt", "geojson": "geojson", "json": "geojson", "png": "png"}
+_MEDIA = {"mvt": MVT, "geojson": GEOJSON, "png": PNG}
+_TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+
+CollectionId = Path(..., description="Collection (layer) id.", max_length=200)
+
+
+def _tms_doc() -> dict[str, Any]:
+    return TMS.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets", response_class=Response)
+def tile_matrix_sets(request: Request, f: str | None = Query(None, description="json")):
+    _json_only(f)
+    base = base_url(request)
+    return json_response({"tileMatrixSets": [{
+        "id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": _TMS_URI,
+        "links": [link(f"{base}/tileMatrixSets/{TMS_ID}", "self", JSON, "WebMercatorQuad")]}]})
+
+
+@router.get("/tileMatrixSets/{tileMatrixSetId}", summary="A tile matrix set", response_class=Response)
+def tile_matrix_set(tileMatrixSetId: str = Path(..., max_length=100),
+                    f: str | None = Query(None, description="json")):
+    _json_only(f)
+    _check_tms(tileMatrixSetId)
+    return json_response(_tms_doc())
+
+
+def _json_only(f: str | None) -> None:
+    if f not in (None, "json"):
+        raise InvalidRequest(f"f={f!r} is not offered here; use json")
+
+
+def _check_tms(tms_id: str) -> None:
+    if tms_id != TMS_ID:
+        raise LayerNotFound(f"no tile matrix set {tms_id!r}; this service tiles in {TMS_ID}")
+
+
+def _formats(spec: LayerSpec) -> list[str]:
+    return ["png"] if spec.kind == "raster" else ["mvt", "geojson"]
+
+
+def _tileable(request: Request, collection_id: str):
+    spec, version = collection(request, collection_id)
+    if spec.kind == "table":
+        raise LayerNotFound(f"{collection_id!r} is a table without geometry and has no tiles")
+    return spec, version
+
+
+@router.get("/collections/{collectionId}/tiles", summary="Tilesets of a collection", response_class=Response)
+def tilesets(request: Request, collectionId: str = CollectionId, f: str | None = Query(None, description="json")):
+    _json_only(f)
+    spec, version = _tileable(request, collectionId)
+    return json_response({"tilesets": [_tileset_summary(request, spec, version)],
+                          "links": [link(url_with(request), "self", JSON, "Tilesets")]})
+
+
+def _tileset_summary(request: Request, spec: LayerSpec, version) -> dict[str, Any]:
+    here = f"{base_url(request)}/collections/{spec.id}/tiles/{TMS_ID}"
+    links = [link(here, "self", JSON, f"{spec.title} tileset"),
+             link(f"{base_url(request)}/tileMatrixSets/{TMS_ID}",
+                  "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, TMS_ID),
+             link(f"{here}/tilejson.json", "describedby", JSON, "TileJSON")]
+    for fmt in _formats(spec):
+        links.append(link(f"{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}?f={fmt}&v={version.version}", "item",
+                          _MEDIA[fmt], f"Tiles as {fmt}", templated=True))
+    return {"title": spec.title, "dataType": "map" if spec.kind == "raster" else "vector",
+            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI": _TMS_URI, "links": links}
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tileset metadata",
+            response_class=Response)
+def tileset(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100),
+            f: str | None = Query(None, description="json")):
+    _json_only(f)
+    _check_tms(tileMatrixSetId)
+    spec, version = _tileable(request, collectionId)
+    doc = _tileset_summary(request, spec, version)
+    if spec.kind == "vector":
+        doc["layers"] = [{"id": spec.id, "title": spec.title, "dataType": "vector",
+                          "geometryDimension": {"Point": 0, "LineString": 1}.get(
+                              (spec.geometry or "").removeprefix("Multi"), 2),
+                          "propertiesSchema": {"type": "object", "properties": {
+                              fld.name: {"type": {"int": "integer", "float": "number", "str": "string",
+                                                  "bool": "boolean"}[fld.dtype], "description": fld.description}
+                              for fld in spec.fields}}}]
+    return json_response(doc)
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", summary="TileJSON",
+            response_class=Response)
+def tilejson(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100)):
+    _check_tms(tileMatrixSetId)
+    spec, version = _tileable(request, collectionId)
+    fmt = _formats(spec)[0]
+    ext = "mvt" if fmt == "mvt" else "png"
+    url = f"{base_url(request)}/collections/{spec.id}/tiles/xyz/{{z}}/{{x}}/{{y}}.{ext}?v={version.version}"
+    doc: dict[str, Any] = {"tilejson": "3.0.0", "name": spec.title, "description": spec.description,
+                           "version": f"{version.version}.0.0", "scheme": "xyz", "tiles": [url],
+                           "minzoom": 0, "maxzoom": MAX_ZOOM}
+    if version.extent is not None:
+        try:
+            west, south, east, north = crsmod.bounds_to_crs84(version.extent, version.crs)
+            doc["bounds"] = [west, south, east, north]
+            doc["center"] = [round((west + east) / 2, 6), round((south + north) / 2, 6), 12]
+        except Exception:  # noqa: BLE001 - leave bounds out rather than fail
+            pass
+    if spec.kind == "vector":
+        doc["vector_layers"] = [{"id": spec.id, "description": spec.title, "minzoom": 0, "maxzoom": MAX_ZOOM,
+                                 "fields": {fld.name: (fld.description + (f" [{fld.unit}]" if fld.unit else ""))
+                                            for fld in spec.fields}}]
+    if getattr(version, "provenance", {}).get("synthetic"):
+        doc["attribution"] = "synthetic demo data"
+    return json_response(doc, headers={"Cache-Control": "no-cache", "ETag": f'"{version.etag}-tilejson"'})
+
+
+def _check_tile(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidRequest(f"tile zoom {z} is out of range; use 0..{MAX_ZOOM}")
+    n = 2**z
+    if not (0 <= x < n and 0 <= y < n):
+        raise InvalidRequest(f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y go from 0 to {n - 1}")
+
+
+def _format_from(request: Request, f: str | None, spec: LayerSpec) -> str:
+    offered = _formats(spec)
+    if f is not None:
+        fmt = _EXT.get(f)
+        if fmt not in offered:
+            raise InvalidRequest(f"f={f!r} is not offered for {spec.id!r}; use {' or '.join(offered)}")
+        return fmt
+    accept = request.headers.get("accept", "")
+    if "geo+json" in accept and "geojson" in offered:
+        return "geojson"
+    return offered[0]
+
+
+def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
+                   v: int | None) -> Response:
+    _check_tile(z, x, y)
+    spec, version = _tileable(request, collection_id)
+    fmt = _format_from(request, fmt, spec)
+    if v is not None and v != version.version:
+        if v > version.version or v < 1:
+            raise LayerNotFound(f"{collection_id!r} has no version {v}; the current one is {version.version}")
+        return RedirectResponse(url_with(request, v=version.version), status_code=302,
+                                headers={"Cache-Control": "no-cache"})
+    etag = f'"{version.etag}-{fmt}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE if v is not None else
+               f"public, max-age={MUTABLE_MAX_AGE_S}, must-revalidate",
+               "Access-Control-Expose-Headers": "ETag"}
+    if etag_matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    cache = request.app.state.tile_cache
+    key = (spec.id, version.version, z, x, y, fmt)
+    data = cache.get(key)
+    if data is None:
+        if fmt == "png":
+            data = render_png(store_of(request).raster_path(spec.id, version.version), z, x, y, spec.style)
+        else:
+            data = store_of(request).vector_tile(spec.id, z, x, y, fmt)  # type: ignore[arg-type]
+        cache.put(key, data)
+    if not data:
+        return Response(status_code=204, headers=headers)
+    return Response(data, media_type=_MEDIA[fmt], headers=headers)
+
+
+@router.get("/collections/{collectionId}/tiles/xyz/{z}/{x}/{y}.{ext}", summary="A tile (XYZ alias)",
+            response_class=Response,
+            responses={200: {"content": {MVT: {}, GEOJSON: {}, PNG: {}}}, 204: {"description": "Empty tile"},
+                       304: {"description": "Not modified"}})
+def xyz_tile(request: Request, collectionId: str = CollectionId, z: int = Path(..., description="Zoom level."),
+             x: int = Path(..., description="Column."), y: int = Path(..., description="Row."),
+             ext: str = Path(..., description="mvt, pbf, geojson, json or png", max_length=10),
+             v: int | None = Query(None, description="Layer version; makes the response immutable.")):
+    if ext not in _EXT:
+        raise InvalidRequest(f"tile extension {ext!r} is not offered; use mvt, pbf, geojson or png")
+    return _tile_response(request, collectionId, z, x, y, ext, v)
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+            summary="A tile (OGC template: zoom / row / column)", response_class=Response,
+            responses={200: {"content": {MVT: {}, GEOJSON: {}, PNG: {}}}, 204: {"description": "Empty tile"},
+                       304: {"description": "Not modified"}})
+def tile(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100),
+         tileMatrix: int = Path(..., description="Zoom level."), tileRow: int = Path(..., description="Row (y)."),
+         tileCol: int = Path(..., description="Column (x)."),
+         f: str | None = Query(None, description="mvt, geojson (vector layers) or png (raster layers)"),
+         v: int | None = Query(None, description="Layer version; makes the response immutable.")):
+    _check_tms(tileMatrixSetId)
+    return _tile_response(request, collectionId, tileMatrix, tileCol, tileRow, f, v)
+
+
+__all__ = ["router", "settings_of"]

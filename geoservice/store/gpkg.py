@@ -1,0 +1,497 @@
+"""The embedded store: one GeoPackage for vector layers and tables, COG files for rasters, nothing to install.
+
+Layout under ``store_dir``::
+
+    layers.gpkg                   every version of every vector/table layer (``solar_roofs__v3``) and the
+                                  registry ``gs_layer_versions``; a valid GeoPackage that GDAL and QGIS open
+    rasters/<layer>/v<N>-<r>.tif  one COG per raster version
+    jobs.sqlite                   processing jobs (a separate file: job updates never wait for a publish)
+    .publish.lock                 held (flock) by the one process publishing at a time
+
+Publishing is atomic. Raster files are written completely first (under a temporary name, then renamed);
+then one SQLite transaction creates the new tables, fills them and adds the registry rows — the flip. A
+failure or a kill before the commit rolls the transaction back (SQLite's WAL guarantees it even for a
+killed process); the raster files it wrote are unregistered orphans that the next publish deletes.
+Readers work in WAL mode and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geoservice.query import Filter, Intersects, SortKey
+from geoservice.store import tiles
+from geoservice.store.base import FeaturePage, Job, JobStatus, LayerVersion, Store
+from geoservice.store.common import (WRITE_BATCH_ROWS, PublishHook, build_frame, check_page, check_properties,
+                                     column_values, ensure_writable_dir, epsg_of, geometry_extent, layer_kind,
+                                     layer_version_from_row, now_utc, provenance_json, quote_ident,
+                                     raster_file_name, remove_orphan_rasters, table_name, vector_spec, write_cog)
+from geoservice.store.filters_sql import render_filter, render_order
+from geoservice.store.jobs import BUSY_TIMEOUT_S, SqliteJobs, load_sql
+from layers.catalog import LayerSpec, get_layer
+from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound, StoreError
+from layers.raster import RasterFile
+from processing.pipeline import LayerData, Provenance
+
+log = logging.getLogger(__name__)
+
+GPKG_NAME = "layers.gpkg"
+GEOM = "geom"
+_SQL_TYPES = {"int": "INTEGER", "float": "DOUBLE", "str": "TEXT", "bool": "BOOLEAN"}
+#: Size [bytes] of the GeoPackage geometry header's envelope by its indicator (flags bits 1-3).
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+_HEADER = np.dtype([("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("env", "<f8", (4,))])
+#: Flags of the headers written here: little-endian, envelope [minx, maxx, miny, maxy].
+_FLAGS_XY_LE = 0b0000_0011
+
+
+def gpkg_blobs(geoms: np.ndarray, srid: int) -> list[bytes]:
+    """GeoPackage geometry blobs (header with envelope + ISO WKB) of ``geoms``."""
+    header = np.zeros(len(geoms), dtype=_HEADER)
+    header["magic"] = b"GP"
+    header["flags"] = _FLAGS_XY_LE
+    header["srs_id"] = srid
+    header["env"] = shapely.bounds(geoms)[:, [0, 2, 1, 3]]
+    raw = header.tobytes()
+    size = _HEADER.itemsize
+    wkb = shapely.to_wkb(geoms, output_dimension=2, flavor="iso")
+    return [raw[i * size:(i + 1) * size] + w for i, w in enumerate(wkb)]
+
+
+def _wkb_of(blob: bytes) -> bytes:
+    if blob[:2] != b"GP":
+        raise StoreError("a geometry in the GeoPackage is not a GeoPackage geometry blob; the file was modified "
+                         "by another program — republish the layer")
+    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]:]
+
+
+def geometries_from_blobs(blobs: Sequence[bytes]) -> np.ndarray:
+    return shapely.from_wkb([_wkb_of(b) for b in blobs])
+
+
+@lru_cache(maxsize=256)
+def _prepared(wkb: bytes):
+    geom = shapely.from_wkb(wkb)
+    shapely.prepare(geom)
+    return geom
+
+
+def _sql_intersects(blob: bytes | None, wkb: bytes) -> int:
+    """SQL function ``gs_intersects(geom_blob, wkb)``: 1 when the geometries intersect."""
+    if blob is None:
+        return 0
+    return int(shapely.intersects(_prepared(wkb), shapely.from_wkb(_wkb_of(blob))))
+
+
+class GeoPackageStore(Store):
+    """Versioned layers in a GeoPackage + COG files under ``store_dir`` (see the module docstring)."""
+
+    def __init__(self, store_dir: str | Path, *, publish_hook: PublishHook | None = None):
+        self.store_dir = Path(store_dir)
+        ensure_writable_dir(self.store_dir, "store")
+        self.gpkg_path = self.store_dir / GPKG_NAME
+        self.raster_root = self.store_dir / "rasters"
+        self.publish_hook = publish_hook
+        self._local = threading.local()
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(load_sql("gpkg_init.sql"))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot initialise the GeoPackage {self.gpkg_path}: {exc}; check the directory's "
+                             "permissions and free space, or set GEOSERVICE_DATA_DIR") from exc
+        finally:
+            conn.close()
+        self._jobs = SqliteJobs(self.store_dir / "jobs.sqlite")
+
+    def __repr__(self) -> str:
+        return f"GeoPackageStore({str(self.store_dir)!r})"
+
+    # --- connections ---------------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.gpkg_path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the GeoPackage {self.gpkg_path}: {exc}; check its permissions or set "
+                             "GEOSERVICE_DATA_DIR") from exc
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA case_sensitive_like = ON")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.create_function("gs_intersects", 2, _sql_intersects, deterministic=True)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's reading connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement inside sees the same state of the store."""
+        conn = self._reader()
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the GeoPackage {self.gpkg_path}: {exc}") from exc
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _publish_lock(self) -> Iterator[None]:
+        """Exclusive while publishing; released by the OS if the process dies."""
+        with open(self.store_dir / ".publish.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _hook(self, stage: str, **detail: Any) -> None:
+        if self.publish_hook is not None:
+            self.publish_hook(stage, detail)
+
+    # --- registry ------------------------------------------------------------------------------------------
+    _CURRENT = ("SELECT * FROM gs_layer_versions WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
+
+    def _row(self, conn: sqlite3.Connection, layer_id: str, version: int | None) -> sqlite3.Row:
+        get_layer(layer_id)  # unknown ids: LayerNotFound naming the catalog
+        if version is None:
+            row = conn.execute(self._CURRENT, {"id": layer_id}).fetchone()
+        else:
+            row = conn.execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id AND version = :v",
+                               {"id": layer_id, "v": int(version)}).fetchone()
+        if row is None:
+            which = "any version" if version is None else f"version {version}"
+            raise LayerNotFound(f"layer {layer_id!r} has no published {which}; run the step that produces it "
+                                "(geoservice run) or list published layers (geoservice layers)")
+        return row
+
+    def current(self, layer_id: str) -> LayerVersion | None:
+        get_layer(layer_id)
+        row = self._reader().execute(self._CURRENT, {"id": layer_id}).fetchone()
+        return layer_version_from_row(dict(row)) if row is not None else None
+
+    def versions(self, layer_id: str) -> list[LayerVersion]:
+        get_layer(layer_id)
+        rows = self._reader().execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id ORDER BY version",
+                                      {"id": layer_id}).fetchall()
+        return [layer_version_from_row(dict(r)) for r in rows]
+
+    def published(self) -> list[LayerVersion]:
+        rows = self._reader().execute(
+            "SELECT v.* FROM gs_layer_versions v JOIN (SELECT layer_id, max(version) AS version FROM "
+            "gs_layer_versions GROUP BY layer_id) c USING (layer_id, version) ORDER BY v.layer_id").fetchall()
+        return [layer_version_from_row(dict(r)) for r in rows]
+
+    # --- publishing ----------------------------------------------------------------------------------------
+    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
+        specs = {layer_id: get_layer(layer_id) for layer_id in layers}
+        for layer_id, data in layers.items():
+            layer_kind(specs[layer_id], data)
+        prov = provenance.to_dict()
+        created = now_utc().isoformat()
+        with self._publish_lock():
+            conn = self._connect()
+            written: list[Path] = []
+            try:
+                self._remove_orphans(conn)
+                next_version = {layer_id: self._max_version(conn, layer_id) + 1 for layer_id in layers}
+                registry: list[dict[str, Any]] = []
+                # 1. raster files, complete before the transaction starts (the write lock stays short)
+                for layer_id, data in layers.items():
+                    if specs[layer_id].kind != "raster":
+                        continue
+                    version = next_version[layer_id]
+                    dest = self.raster_root / layer_id / raster_file_name(version)
+                    written.append(dest)
+                    cells, extent, crs = write_cog(data, dest, layer_id)  # type: ignore[arg-type]
+                    registry.append(self._registry_row(layer_id, version, "raster", None, dest, crs,
+                                                       epsg_of(crs, layer_id), cells, extent, created, prov))
+                    self._hook("layer", layer=layer_id)
+                # 2. tables and the registry flip, in one transaction
+                conn.execute("BEGIN IMMEDIATE")
+                for layer_id, data in layers.items():
+                    spec = specs[layer_id]
+                    if spec.kind == "raster":
+                        continue
+                    name = table_name(layer_id, next_version[layer_id])
+                    if spec.kind == "vector":
+                        registry.append(self._write_vector(conn, spec, name, next_version[layer_id], data,
+                                                           created, prov))  # type: ignore[arg-type]
+                    else:
+                        registry.append(self._write_table(conn, spec, name, next_version[layer_id], data,
+                                                          created, prov))  # type: ignore[arg-type]
+                    self._hook("layer", layer=layer_id)
+                conn.executemany(
+                    "INSERT INTO gs_layer_versions (layer_id, version, kind, table_name, raster_path, crs, srid, "
+                    "feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, :version, "
+                    ":kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, :created_at, "
+                    ":provenance, :cache_key)", registry)
+                self._hook("commit")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                for path in written:
+                    path.unlink(missing_ok=True)
+                raise
+            finally:
+                conn.close()
+        log.info("published %s", ", ".join(f"{r['layer_id']} v{r['version']}" for r in registry))
+        with contextlib.suppress(sqlite3.Error):
+            self._reader().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return [layer_version_from_row(r) for r in registry]
+
+    def _registry_row(self, layer_id: str, version: int, kind: str, table: str | None, raster: Path | None,
+                      crs: str, srid: int, count: int, extent: Sequence[float] | None, created: str,
+                      prov: Mapping[str, Any]) -> dict[str, Any]:
+        return {"layer_id": layer_id, "version": version, "kind": kind, "table_name": table,
+                "raster_path": None if raster is None else str(raster.relative_to(self.store_dir)),
+                "crs": crs, "srid": srid, "feature_count": int(count),
+                "extent": None if extent is None else json.dumps(list(extent)), "created_at": created,
+                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
+
+    @staticmethod
+    def _max_version(conn: sqlite3.Connection, layer_id: str) -> int:
+        row = conn.execute("SELECT max(version) FROM gs_layer_versions WHERE layer_id = :id",
+                           {"id": layer_id}).fetchone()
+        return int(row[0] or 0)
+
+    def _columns_sql(self, spec: LayerSpec) -> str:
+        return "".join(f", {quote_ident(f.name)} {_SQL_TYPES[f.dtype]}" for f in spec.fields)
+
+    def _insert_rows(self, conn: sqlite3.Connection, name: str, columns: list[str], rows: list[list[Any]],
+                     layer_id: str) -> None:
+        sql = (f"INSERT INTO {quote_ident(name)} ({', '.join(quote_ident(c) for c in columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        for start in range(0, len(rows[0]) if rows else 0, WRITE_BATCH_ROWS):
+            stop = start + WRITE_BATCH_ROWS
+            conn.executemany(sql, zip(*(col[start:stop] for col in rows)))
+            self._hook("rows", layer=layer_id, rows=min(stop, len(rows[0])), total=len(rows[0]))
+
+    def _ensure_srs(self, conn: sqlite3.Connection, srid: int) -> None:
+        crs = CRS.from_epsg(srid)
+        conn.execute("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (:name, :id, 'EPSG', :id, :wkt, '')",
+                     {"name": crs.name, "id": srid, "wkt": crs.to_wkt("WKT1_GDAL")})
+
+    def _write_vector(self, conn: sqlite3.Connection, spec: LayerSpec, name: str, version: int,
+                      gdf: gpd.GeoDataFrame, created: str, prov: Mapping[str, Any]) -> dict[str, Any]:
+        srid = epsg_of(gdf.crs, spec.id)
+        self._ensure_srs(conn, srid)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        extent = geometry_extent(gdf)
+        rtree = f"rtree_{name}_{GEOM}"
+        conn.execute(f"CREATE TABLE {quote_ident(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                     f"{GEOM} GEOMETRY{self._columns_sql(spec)})")
+        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, "
+                     "max_x, max_y, srs_id) VALUES (:t, 'features', :t, :d, :x0, :y0, :x1, :y1, :srid)",
+                     {"t": name, "d": spec.title, "srid": srid,
+                      **dict(zip(("x0", "y0", "x1", "y1"), extent or (None,) * 4))})
+        conn.execute("INSERT INTO gpkg_geometry_columns VALUES (:t, :c, 'GEOMETRY', :srid, 0, 0)",
+                     {"t": name, "c": GEOM, "srid": srid})
+        conn.execute(f"CREATE VIRTUAL TABLE {quote_ident(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+        conn.execute("INSERT INTO gpkg_extensions VALUES (:t, :c, 'gpkg_rtree_index', "
+                     "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", {"t": name, "c": GEOM})
+        fids = list(range(1, len(gdf) + 1))
+        columns = ["fid", GEOM, *spec.field_names]
+        values = [fids, gpkg_blobs(geoms, srid), *(column_values(gdf[f]) for f in spec.field_names)]
+        self._insert_rows(conn, name, columns, values, spec.id)
+        if len(gdf):
+            bounds = shapely.bounds(geoms)
+            conn.executemany(f"INSERT INTO {quote_ident(rtree)} VALUES (?, ?, ?, ?, ?)",
+                             zip(fids, bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(),
+                                 bounds[:, 3].tolist()))
+        crs = CRS.from_user_input(gdf.crs).to_string()
+        return self._registry_row(spec.id, version, "vector", name, None, crs, srid, len(gdf), extent, created, prov)
+
+    def _write_table(self, conn: sqlite3.Connection, spec: LayerSpec, name: str, version: int,
+                     frame: pd.DataFrame, created: str, prov: Mapping[str, Any]) -> dict[str, Any]:
+        conn.execute(f"CREATE TABLE {quote_ident(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+                     f"{self._columns_sql(spec)})")
+        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                     "VALUES (:t, 'attributes', :t, :d)", {"t": name, "d": spec.title})
+        columns = ["fid", *spec.field_names]
+        values = [list(range(1, len(frame) + 1)), *(column_values(frame[f]) for f in spec.field_names)]
+        self._insert_rows(conn, name, columns, values, spec.id)
+        return self._registry_row(spec.id, version, "table", name, None, "", 0, len(frame), None, created, prov)
+
+    def _remove_orphans(self, conn: sqlite3.Connection) -> None:
+        """Delete raster files (and, defensively, version tables) that no registry row points to."""
+        rows = conn.execute("SELECT table_name, raster_path FROM gs_layer_versions").fetchall()
+        remove_orphan_rasters(self.raster_root, [str(self.store_dir / r["raster_path"]) for r in rows
+                                                 if r["raster_path"]])
+        registered = {r["table_name"] for r in rows if r["table_name"]}
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB "
+                                             "'*__v[0-9]*' AND name NOT GLOB 'rtree_*'")]
+        orphans = [t for t in tables if t not in registered]
+        if not orphans:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        for name in orphans:
+            conn.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+            conn.execute(f"DROP TABLE IF EXISTS {quote_ident(f'rtree_{name}_{GEOM}')}")
+            for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
+                conn.execute(f"DELETE FROM {meta} WHERE table_name = :t", {"t": name})
+        conn.execute("COMMIT")
+        log.info("dropped %d orphaned table(s): %s", len(orphans), ", ".join(orphans))
+
+    # --- reading -------------------------------------------------------------------------------------------
+    def _layer_data(self, row: sqlite3.Row) -> LayerData:
+        if row["kind"] == "raster":
+            return RasterFile(str(self.store_dir / row["raster_path"]), unit=get_layer(row["layer_id"]).unit)
+        if row["kind"] == "vector":
+            return self.read_vector(row["layer_id"], row["version"])
+        return self.read_table(row["layer_id"], row["version"])
+
+    def current_layer(self, layer_id: str) -> LayerData:
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, None)
+        return self._layer_data(row)
+
+    def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+        with self._snapshot() as conn:
+            rows = {}
+            for layer_id in layer_ids:
+                get_layer(layer_id)
+                row = conn.execute(self._CURRENT, {"id": layer_id}).fetchone()
+                if row is None or row["cache_key"] != cache_key:
+                    return None
+                rows[layer_id] = row
+        return {layer_id: self._layer_data(row) for layer_id, row in rows.items()}
+
+    def _select(self, conn: sqlite3.Connection, spec: LayerSpec, row: sqlite3.Row, fields: list[str], where: str,
+                params: Mapping[str, Any], order: str = "fid", limit: int = -1, offset: int = 0
+                ) -> gpd.GeoDataFrame:
+        cols = "".join(f", {quote_ident(f)}" for f in fields)
+        sql = (f"SELECT fid, {GEOM}{cols} FROM {quote_ident(row['table_name'])} WHERE {where} ORDER BY {order} "
+               "LIMIT :gs_limit OFFSET :gs_offset")
+        rows = conn.execute(sql, {**params, "gs_limit": limit, "gs_offset": offset}).fetchall()
+        ids = [r[0] for r in rows]
+        geoms = geometries_from_blobs([r[1] for r in rows]) if rows else []
+        columns = {f: [r[i + 2] for r in rows] for i, f in enumerate(fields)}
+        return build_frame(spec, fields, ids, columns, geoms, row["crs"])  # type: ignore[return-value]
+
+    def read_vector(self, layer_id: str, version: int | None = None,
+                    bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        spec = vector_spec(layer_id)
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, version)
+            node = None if bbox is None else Intersects(shapely.box(*bbox))
+            where = render_filter(spec, node, dialect="sqlite", geom_column=GEOM, srid=row["srid"],
+                                  rtree_table=f"rtree_{row['table_name']}_{GEOM}")
+            return self._select(conn, spec, row, list(spec.field_names), where.sql, where.params)
+
+    def read_table(self, layer_id: str, version: int | None = None) -> pd.DataFrame:
+        spec = get_layer(layer_id)
+        if spec.kind != "table":
+            raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a table")
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, version)
+            cols = "".join(f", {quote_ident(f)}" for f in spec.field_names)
+            rows = conn.execute(f"SELECT fid{cols} FROM {quote_ident(row['table_name'])} ORDER BY fid").fetchall()
+        columns = {f: [r[i + 1] for r in rows] for i, f in enumerate(spec.field_names)}
+        return build_frame(spec, list(spec.field_names), [r[0] for r in rows], columns, None, None)
+
+    def raster_path(self, layer_id: str, version: int | None = None) -> Path:
+        spec = get_layer(layer_id)
+        if spec.kind != "raster":
+            raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a raster")
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, version)
+        return self.store_dir / row["raster_path"]
+
+    def query_features(self, layer_id: str, *, filter: Filter | None = None, sortby: Sequence[SortKey] = (),
+                       properties: Sequence[str] | None = None, limit: int = 100, offset: int = 0,
+                       feature_id: int | None = None) -> FeaturePage:
+        spec = vector_spec(layer_id)
+        limit, offset = check_page(limit, offset)
+        fields = check_properties(spec, properties)
+        order = render_order(spec, sortby, dialect="sqlite")
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, None)
+            where = render_filter(spec, filter, dialect="sqlite", geom_column=GEOM, srid=row["srid"],
+                                  rtree_table=f"rtree_{row['table_name']}_{GEOM}", feature_id=feature_id)
+            try:
+                matched = conn.execute(f"SELECT count(*) FROM {quote_ident(row['table_name'])} WHERE {where.sql}",
+                                       where.params).fetchone()[0]
+                frame = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset)
+            except sqlite3.Error as exc:
+                raise StoreError(f"query on layer {layer_id!r} failed: {exc}") from exc
+        if feature_id is not None and matched == 0:
+            raise FeatureNotFound(f"layer {layer_id!r} has no feature {feature_id} in its current version "
+                                  f"(v{row['version']})")
+        return FeaturePage(frame, int(matched))
+
+    def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:
+        spec = vector_spec(layer_id)
+        tiles.check_tile(z, x, y)
+        if fmt not in ("mvt", "geojson"):
+            raise InvalidRequest(f"unknown tile format {fmt!r}; use mvt or geojson")
+        with self._snapshot() as conn:
+            row = self._row(conn, layer_id, None)
+            extent = json.loads(row["extent"]) if row["extent"] else None
+            box = tiles.query_bounds_in_layer_crs(z, x, y, row["crs"], extent)
+            if box is None:
+                return b""
+            rtree = quote_ident(f"rtree_{row['table_name']}_{GEOM}")
+            where = (f"fid IN (SELECT id FROM {rtree} WHERE minx <= :x1 AND maxx >= :x0 AND miny <= :y1 "
+                     "AND maxy >= :y0)")
+            params = dict(zip(("x0", "y0", "x1", "y1"), box))
+            gdf = self._select(conn, spec, row, list(spec.field_names), where, params)
+        clipped = tiles.prepare_tile_geometries(gdf, z, x, y)
+        if fmt == "mvt":
+            return tiles.encode_mvt(clipped, layer_id, spec.field_names, z, x, y)
+        return tiles.encode_geojson(clipped, spec.field_names)
+
+    # --- jobs ----------------------------------------------------------------------------------------------
+    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job:
+        return self._jobs.create(process_id, inputs)
+
+    def get_job(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def list_jobs(self, limit: int = 100) -> list[Job]:
+        return self._jobs.list(limit)
+
+    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
+                   message: str | None = None, log_line: str | None = None,
+                   results: Mapping[str, Any] | None = None) -> Job:
+        return self._jobs.update(job_id, status=status, progress=progress, message=message, log_line=log_line,
+                                 results=results)
+
+    def claim_next_job(self) -> Job | None:
+        return self._jobs.claim_next()
+
+    # --- health --------------------------------------------------------------------------------------------
+    def ping(self) -> None:
+        try:
+            self._reader().execute("SELECT 1 FROM gs_layer_versions LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the GeoPackage {self.gpkg_path} cannot be read: {exc}; check the file and its "
+                             "permissions") from exc
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

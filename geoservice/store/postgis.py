@@ -1,0 +1,457 @@
+"""The production store: PostGIS through SQLAlchemy (pooled, pre-ping) + GeoAlchemy2, rasters as COG files.
+
+Everything lives in the schema ``geoservice``: one table per layer version (``"solar_roofs__v3"``) with a
+stable integer feature id ``fid``, the geometry in the layer CRS (``geom``) and in Web Mercator
+(``geom_3857``, a generated column) each with a GIST index; the registry ``layer_versions`` and ``jobs``.
+
+A publish runs in one transaction holding an advisory lock (one publisher at a time): create and fill the
+new tables (COPY), add the registry rows, commit. PostgreSQL's transactional DDL means a failure or a
+killed publisher leaves nothing behind in the database; raster files written during a publish that did
+not commit are deleted by the next publish. Tiles are built in SQL (ST_TileEnvelope, ST_AsMVTGeom,
+ST_AsMVT, ST_AsGeoJSON). Identifiers come from the catalog and are quoted; values are bound parameters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import geoalchemy2  # noqa: F401 - registers the geometry types with SQLAlchemy's reflection
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from pyproj import CRS
+from sqlalchemy.engine import Connection, Engine
+
+from geoservice.query import Filter, Intersects, SortKey
+from geoservice.store import tiles
+from geoservice.store.base import FeaturePage, Job, JobStatus, LayerVersion, Store
+from geoservice.store.common import (WRITE_BATCH_ROWS, PublishHook, build_frame, check_page, check_properties,
+                                     column_values, epsg_of, geometry_extent, layer_kind, layer_version_from_row,
+                                     now_utc, provenance_json, quote_ident, raster_file_name, remove_orphan_rasters,
+                                     table_name, vector_spec, write_cog)
+from geoservice.store.filters_sql import render_filter, render_order
+from geoservice.store.jobs import check_progress, check_status, job_from_row, job_not_found, load_sql, new_job_id
+from layers.catalog import LayerSpec, get_layer
+from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound, StoreError, StoreUnavailable
+from layers.raster import RasterFile
+from processing.pipeline import LayerData, Provenance
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "geoservice"
+GEOM = "geom"
+_SQL_TYPES = {"int": "bigint", "float": "double precision", "str": "text", "bool": "boolean"}
+#: Advisory-lock keys (any fixed 64-bit numbers): one publisher at a time; one schema initialisation.
+PUBLISH_LOCK = 0x6765_6F73_7276_0001
+SCHEMA_LOCK = 0x6765_6F73_7276_0002
+#: Seconds to wait for a TCP connection before calling the database unreachable.
+CONNECT_TIMEOUT_S = 5
+#: Connections kept in each process's pool, and how many more may be opened under load.
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
+
+
+def _qualified(name: str) -> str:
+    return f"{quote_ident(SCHEMA)}.{quote_ident(name)}"
+
+
+def _literal(value: str) -> str:
+    """A SQL string literal of a catalog name (never of request text)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sqlalchemy_url(database_url: str) -> sa.URL:
+    """``database_url`` as a SQLAlchemy URL using psycopg 3."""
+    url = sa.make_url(database_url.replace("postgres://", "postgresql://", 1))
+    if url.drivername in ("postgresql", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+class PostGISStore(Store):
+    """Versioned layers in PostGIS (schema ``geoservice``) and COG files under ``raster_dir``.
+
+    ``raster_dir`` belongs to this database: the publisher deletes files in it that the database does not
+    register. The engine connects lazily; an unreachable database raises StoreUnavailable on use.
+    """
+
+    def __init__(self, database_url: str, raster_dir: str | Path, *, publish_hook: PublishHook | None = None,
+                 pool_size: int = POOL_SIZE):
+        try:
+            self.url = sqlalchemy_url(database_url)
+        except (sa.exc.ArgumentError, ValueError) as exc:
+            raise StoreError(f"GEOSERVICE_DATABASE_URL is not a valid PostgreSQL URL: {exc}") from exc
+        self.safe_url = self.url.render_as_string(hide_password=True).replace("+psycopg", "")
+        self.raster_dir = Path(raster_dir)
+        self.publish_hook = publish_hook
+        self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=pool_size,
+                                               max_overflow=MAX_OVERFLOW,
+                                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostGISStore({self.safe_url!r})"
+
+    # --- connections ---------------------------------------------------------------------------------------
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return StoreUnavailable(f"the PostGIS database {self.safe_url} cannot be reached ({reason}); check that "
+                                "PostgreSQL is running and accepts connections at that host and port, and that "
+                                "GEOSERVICE_DATABASE_URL names the right database and user")
+
+    @contextlib.contextmanager
+    def _db(self, begin: bool = True) -> Iterator[Connection]:
+        """A pooled connection (in a transaction when ``begin``), with database errors translated."""
+        self._ensure_schema()
+        try:
+            with self.engine.connect() as conn:
+                if begin:
+                    with conn.begin():
+                        yield conn
+                else:
+                    yield conn
+        except sa.exc.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise self._unavailable(exc) from exc
+            raise StoreError(f"the PostGIS store at {self.safe_url} failed: {exc.orig}") from exc
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if self._schema_ready:
+                return
+            try:
+                with self.engine.connect() as conn, conn.begin():
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
+                    has_postgis = conn.execute(sa.text(
+                        "SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).scalar()
+                    if not has_postgis:
+                        self._create_postgis(conn)
+                    for statement in load_sql("postgis_init.sql").split(";\n"):
+                        code = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+                        if code.strip():
+                            conn.execute(sa.text(code))
+            except sa.exc.OperationalError as exc:
+                raise self._unavailable(exc) from exc
+            except sa.exc.DBAPIError as exc:
+                raise StoreError(f"cannot create the schema {SCHEMA!r} in {self.safe_url}: {exc.orig}; the user "
+                                 "needs CREATE rights on the database") from exc
+            self._schema_ready = True
+
+    def _create_postgis(self, conn: Connection) -> None:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(f"the database {self.safe_url} lacks the PostGIS extension and it could not be "
+                             f"created ({str(exc.orig).strip().splitlines()[0]}); install PostGIS "
+                             "(scripts/ensure-postgis.sh, or the postgresql-15-postgis-3 package) and run "
+                             "CREATE EXTENSION postgis as a superuser") from exc
+
+    def _hook(self, stage: str, **detail: Any) -> None:
+        if self.publish_hook is not None:
+            self.publish_hook(stage, detail)
+
+    # --- registry ------------------------------------------------------------------------------------------
+    _CURRENT = (f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
+
+    def _row(self, conn: Connection, layer_id: str, version: int | None) -> Mapping[str, Any]:
+        get_layer(layer_id)
+        if version is None:
+            row = conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+        else:
+            row = conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id "
+                                       "AND version = :v"), {"id": layer_id, "v": int(version)}).mappings().fetchone()
+        if row is None:
+            which = "any version" if version is None else f"version {version}"
+            raise LayerNotFound(f"layer {layer_id!r} has no published {which}; run the step that produces it "
+                                "(geoservice run) or list published layers (geoservice layers)")
+        return dict(row)
+
+    def current(self, layer_id: str) -> LayerVersion | None:
+        get_layer(layer_id)
+        with self._db() as conn:
+            row = conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+        return layer_version_from_row(dict(row)) if row is not None else None
+
+    def versions(self, layer_id: str) -> list[LayerVersion]:
+        get_layer(layer_id)
+        with self._db() as conn:
+            rows = conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id "
+                                        "ORDER BY version"), {"id": layer_id}).mappings().fetchall()
+        return [layer_version_from_row(dict(r)) for r in rows]
+
+    def published(self) -> list[LayerVersion]:
+        with self._db() as conn:
+            rows = conn.execute(sa.text(f"SELECT DISTINCT ON (layer_id) * FROM {_qualified('layer_versions')} "
+                                        "ORDER BY layer_id, version DESC")).mappings().fetchall()
+        return [layer_version_from_row(dict(r)) for r in rows]
+
+    # --- publishing ----------------------------------------------------------------------------------------
+    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
+        specs = {layer_id: get_layer(layer_id) for layer_id in layers}
+        for layer_id, data in layers.items():
+            layer_kind(specs[layer_id], data)
+        prov = provenance.to_dict()
+        created = now_utc()
+        written: list[Path] = []
+        registry: list[dict[str, Any]] = []
+        try:
+            with self._db() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK})
+                self._remove_orphans(conn)
+                for layer_id, data in layers.items():
+                    spec = specs[layer_id]
+                    version = 1 + (conn.execute(sa.text(f"SELECT max(version) FROM {_qualified('layer_versions')} "
+                                                        "WHERE layer_id = :id"), {"id": layer_id}).scalar() or 0)
+                    if spec.kind == "raster":
+                        dest = self.raster_dir / layer_id / raster_file_name(version)
+                        written.append(dest)
+                        cells, extent, crs = write_cog(data, dest, layer_id)  # type: ignore[arg-type]
+                        registry.append(self._registry_row(layer_id, version, "raster", None, dest, crs,
+                                                           epsg_of(crs, layer_id), cells, extent, created, prov))
+                    elif spec.kind == "vector":
+                        registry.append(self._write_vector(conn, spec, version, data, created, prov))  # type: ignore[arg-type]
+                    else:
+                        registry.append(self._write_table(conn, spec, version, data, created, prov))  # type: ignore[arg-type]
+                    self._hook("layer", layer=layer_id)
+                conn.execute(sa.text(
+                    f"INSERT INTO {_qualified('layer_versions')} (layer_id, version, kind, table_name, raster_path, "
+                    "crs, srid, feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, "
+                    ":version, :kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, "
+                    ":created_at, CAST(:provenance AS jsonb), :cache_key)"), registry)
+                self._hook("commit")
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        log.info("published %s", ", ".join(f"{r['layer_id']} v{r['version']}" for r in registry))
+        return [layer_version_from_row(r) for r in registry]
+
+    def _registry_row(self, layer_id: str, version: int, kind: str, table: str | None, raster: Path | None,
+                      crs: str, srid: int, count: int, extent: Sequence[float] | None, created: Any,
+                      prov: Mapping[str, Any]) -> dict[str, Any]:
+        return {"layer_id": layer_id, "version": version, "kind": kind, "table_name": table,
+                "raster_path": None if raster is None else str(raster.relative_to(self.raster_dir)),
+                "crs": crs, "srid": srid, "feature_count": int(count),
+                "extent": None if extent is None else [float(v) for v in extent], "created_at": created,
+                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
+
+    def _remove_orphans(self, conn: Connection) -> None:
+        paths = conn.execute(sa.text(f"SELECT raster_path FROM {_qualified('layer_versions')} "
+                                     "WHERE raster_path IS NOT NULL")).scalars().all()
+        remove_orphan_rasters(self.raster_dir, [str(self.raster_dir / p) for p in paths])
+
+    def _copy(self, conn: Connection, name: str, columns: list[str], values: list[list[Any]], layer_id: str) -> None:
+        """COPY ``values`` (one list per column) into table ``name`` in batches."""
+        cursor = conn.connection.driver_connection.cursor()  # the psycopg connection of this transaction
+        total = len(values[0]) if values else 0
+        sql = f"COPY {_qualified(name)} ({', '.join(quote_ident(c) for c in columns)}) FROM STDIN"
+        with cursor.copy(sql) as copy:
+            for start in range(0, total, WRITE_BATCH_ROWS):
+                stop = min(start + WRITE_BATCH_ROWS, total)
+                for row in zip(*(col[start:stop] for col in values)):
+                    copy.write_row(row)
+                self._hook("rows", layer=layer_id, rows=stop, total=total)
+
+    def _columns_sql(self, spec: LayerSpec) -> str:
+        return "".join(f", {quote_ident(f.name)} {_SQL_TYPES[f.dtype]}" for f in spec.fields)
+
+    def _write_vector(self, conn: Connection, spec: LayerSpec, version: int, gdf: gpd.GeoDataFrame, created: Any,
+                      prov: Mapping[str, Any]) -> dict[str, Any]:
+        srid = epsg_of(gdf.crs, spec.id)
+        name = table_name(spec.id, version)
+        conn.execute(sa.text(
+            f"CREATE TABLE {_qualified(name)} (fid bigint PRIMARY KEY{self._columns_sql(spec)}, "
+            f"{GEOM} geometry(Geometry, {int(srid)}) NOT NULL, "
+            f"geom_3857 geometry(Geometry, 3857) GENERATED ALWAYS AS (ST_Transform({GEOM}, 3857)) STORED)"))
+        geoms = shapely.set_srid(np.asarray(gdf.geometry.values, dtype=object), srid)
+        ewkb = shapely.to_wkb(geoms, hex=True, output_dimension=2, include_srid=True).tolist()
+        values = [list(range(1, len(gdf) + 1)), *(column_values(gdf[f]) for f in spec.field_names), ewkb]
+        self._copy(conn, name, ["fid", *spec.field_names, GEOM], values, spec.id)
+        for column in (GEOM, "geom_3857"):
+            conn.execute(sa.text(f"CREATE INDEX {quote_ident(f'{name}_{column}_idx')} ON {_qualified(name)} "
+                                 f"USING gist ({column})"))
+        conn.execute(sa.text(f"ANALYZE {_qualified(name)}"))
+        crs = CRS.from_user_input(gdf.crs).to_string()
+        return self._registry_row(spec.id, version, "vector", name, None, crs, srid, len(gdf),
+                                  geometry_extent(gdf), created, prov)
+
+    def _write_table(self, conn: Connection, spec: LayerSpec, version: int, frame: pd.DataFrame, created: Any,
+                     prov: Mapping[str, Any]) -> dict[str, Any]:
+        name = table_name(spec.id, version)
+        conn.execute(sa.text(f"CREATE TABLE {_qualified(name)} (fid bigint PRIMARY KEY{self._columns_sql(spec)})"))
+        values = [list(range(1, len(frame) + 1)), *(column_values(frame[f]) for f in spec.field_names)]
+        self._copy(conn, name, ["fid", *spec.field_names], values, spec.id)
+        return self._registry_row(spec.id, version, "table", name, None, "", 0, len(frame), None, created, prov)
+
+    # --- reading -------------------------------------------------------------------------------------------
+    def _layer_data(self, row: Mapping[str, Any]) -> LayerData:
+        if row["kind"] == "raster":
+            return RasterFile(str(self.raster_dir / row["raster_path"]), unit=get_layer(row["layer_id"]).unit)
+        if row["kind"] == "vector":
+            return self.read_vector(row["layer_id"], row["version"])
+        return self.read_table(row["layer_id"], row["version"])
+
+    def current_layer(self, layer_id: str) -> LayerData:
+        with self._db() as conn:
+            row = self._row(conn, layer_id, None)
+        return self._layer_data(row)
+
+    def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+        rows = {}
+        with self._db() as conn:
+            for layer_id in layer_ids:
+                get_layer(layer_id)
+                row = conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+                if row is None or row["cache_key"] != cache_key:
+                    return None
+                rows[layer_id] = dict(row)
+        return {layer_id: self._layer_data(row) for layer_id, row in rows.items()}
+
+    def _select(self, conn: Connection, spec: LayerSpec, row: Mapping[str, Any], fields: list[str], where: str,
+                params: Mapping[str, Any], order: str = "fid", limit: int | None = None, offset: int = 0
+                ) -> gpd.GeoDataFrame:
+        cols = "".join(f", {quote_ident(f)}" for f in fields)
+        sql = (f"SELECT fid, ST_AsBinary({GEOM}){cols} FROM {_qualified(row['table_name'])} WHERE {where} "
+               f"ORDER BY {order} LIMIT :gs_limit OFFSET :gs_offset")
+        rows = conn.execute(sa.text(sql), {**params, "gs_limit": limit, "gs_offset": offset}).fetchall()
+        geoms = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else []
+        columns = {f: [r[i + 2] for r in rows] for i, f in enumerate(fields)}
+        return build_frame(spec, fields, [r[0] for r in rows], columns, geoms, row["crs"])  # type: ignore[return-value]
+
+    def read_vector(self, layer_id: str, version: int | None = None,
+                    bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+        spec = vector_spec(layer_id)
+        with self._db() as conn:
+            row = self._row(conn, layer_id, version)
+            node = None if bbox is None else Intersects(shapely.box(*bbox))
+            where = render_filter(spec, node, dialect="postgres", geom_column=GEOM, srid=row["srid"])
+            return self._select(conn, spec, row, list(spec.field_names), where.sql, where.params)
+
+    def read_table(self, layer_id: str, version: int | None = None) -> pd.DataFrame:
+        spec = get_layer(layer_id)
+        if spec.kind != "table":
+            raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a table")
+        with self._db() as conn:
+            row = self._row(conn, layer_id, version)
+            cols = "".join(f", {quote_ident(f)}" for f in spec.field_names)
+            rows = conn.execute(sa.text(f"SELECT fid{cols} FROM {_qualified(row['table_name'])} ORDER BY fid")
+                                ).fetchall()
+        columns = {f: [r[i + 1] for r in rows] for i, f in enumerate(spec.field_names)}
+        return build_frame(spec, list(spec.field_names), [r[0] for r in rows], columns, None, None)
+
+    def raster_path(self, layer_id: str, version: int | None = None) -> Path:
+        spec = get_layer(layer_id)
+        if spec.kind != "raster":
+            raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a raster")
+        with self._db() as conn:
+            row = self._row(conn, layer_id, version)
+        return self.raster_dir / row["raster_path"]
+
+    def query_features(self, layer_id: str, *, filter: Filter | None = None, sortby: Sequence[SortKey] = (),
+                       properties: Sequence[str] | None = None, limit: int = 100, offset: int = 0,
+                       feature_id: int | None = None) -> FeaturePage:
+        spec = vector_spec(layer_id)
+        limit, offset = check_page(limit, offset)
+        fields = check_properties(spec, properties)
+        order = render_order(spec, sortby, dialect="postgres")
+        with self._db() as conn:
+            row = self._row(conn, layer_id, None)
+            where = render_filter(spec, filter, dialect="postgres", geom_column=GEOM, srid=row["srid"],
+                                  feature_id=feature_id)
+            if filter is None and feature_id is None:
+                matched = int(row["feature_count"])
+            else:
+                matched = int(conn.execute(sa.text(f"SELECT count(*) FROM {_qualified(row['table_name'])} "
+                                                   f"WHERE {where.sql}"), where.params).scalar())
+            frame = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset)
+        if feature_id is not None and matched == 0:
+            raise FeatureNotFound(f"layer {layer_id!r} has no feature {feature_id} in its current version "
+                                  f"(v{row['version']})")
+        return FeaturePage(frame, matched)
+
+    def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:
+        spec = vector_spec(layer_id)
+        tiles.check_tile(z, x, y)
+        if fmt not in ("mvt", "geojson"):
+            raise InvalidRequest(f"unknown tile format {fmt!r}; use mvt or geojson")
+        fields = "".join(f", t.{quote_ident(f)}" for f in spec.field_names)
+        params = {"z": z, "x": x, "y": y, "margin": tiles.TILE_BUFFER / tiles.TILE_EXTENT,
+                  "tolerance": tiles.simplify_tolerance_m(z)}
+        with self._db() as conn:
+            row = self._row(conn, layer_id, None)
+            if fmt == "mvt":
+                sql = load_sql("postgis_tile_mvt.sql").format(table=_qualified(row["table_name"]), fields=fields)
+                params |= {"extent": tiles.TILE_EXTENT, "buffer": tiles.TILE_BUFFER, "layer": layer_id}
+            else:
+                properties = ", ".join(f"{_literal(f)}, rows.{quote_ident(f)}" for f in spec.field_names)
+                sql = load_sql("postgis_tile_geojson.sql").format(table=_qualified(row["table_name"]),
+                                                                   fields=fields, properties=properties)
+                params |= {"digits": tiles.GEOJSON_DIGITS}
+            data = conn.execute(sa.text(sql), params).scalar()
+        if data is None:
+            return b""
+        if fmt == "mvt":
+            return bytes(data)
+        return json.dumps(data, separators=(",", ":")).encode() if not isinstance(data, str) else data.encode()
+
+    # --- jobs ----------------------------------------------------------------------------------------------
+    def _job(self, sql: str, params: Mapping[str, Any]) -> Job | None:
+        with self._db() as conn:
+            row = conn.execute(sa.text(sql), params).mappings().fetchone()
+        return job_from_row(row) if row is not None else None
+
+    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job:
+        now = now_utc()
+        job = self._job(f"INSERT INTO {_qualified('jobs')} (job_id, process_id, status, inputs, created_at, "
+                        "updated_at) VALUES (:id, :process, 'accepted', CAST(:inputs AS jsonb), :now, :now) RETURNING *",
+                        {"id": new_job_id(), "process": process_id, "inputs": json.dumps(dict(inputs), default=str),
+                         "now": now})
+        if job is None:
+            raise StoreError(f"the new job was not stored in {self.safe_url}")
+        return job
+
+    def get_job(self, job_id: str) -> Job | None:
+        return self._job(f"SELECT * FROM {_qualified('jobs')} WHERE job_id = :id", {"id": job_id})
+
+    def list_jobs(self, limit: int = 100) -> list[Job]:
+        with self._db() as conn:
+            rows = conn.execute(sa.text(f"SELECT * FROM {_qualified('jobs')} ORDER BY seq DESC LIMIT :limit"),
+                                {"limit": max(0, int(limit))}).mappings().fetchall()
+        return [job_from_row(r) for r in rows]
+
+    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
+                   message: str | None = None, log_line: str | None = None,
+                   results: Mapping[str, Any] | None = None) -> Job:
+        check_status(status)
+        job = self._job(load_sql("postgis_update_job.sql"),
+                        {"status": status, "progress": check_progress(progress), "message": message, "line": log_line,
+                         "results": None if results is None else json.dumps(dict(results), default=str),
+                         "job_id": job_id})
+        if job is None:
+            raise job_not_found(job_id)
+        return job
+
+    def claim_next_job(self) -> Job | None:
+        return self._job(load_sql("postgis_claim_job.sql"), {})
+
+    # --- health --------------------------------------------------------------------------------------------
+    def ping(self) -> None:
+        with self._db(begin=False) as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,35 @@
+-- Schema of the PostGIS store. Idempotent; run under an advisory lock by the first connection of a process.
+CREATE SCHEMA IF NOT EXISTS geoservice;
+
+-- One row per published version; the current version of a layer is its highest version.
+CREATE TABLE IF NOT EXISTS geoservice.layer_versions (
+    layer_id text NOT NULL,
+    version integer NOT NULL,
+    kind text NOT NULL,
+    table_name text,
+    raster_path text,
+    crs text,
+    srid integer,
+    feature_count bigint NOT NULL,
+    extent double precision[],
+    created_at timestamptz NOT NULL,
+    provenance jsonb NOT NULL,
+    cache_key text,
+    PRIMARY KEY (layer_id, version)
+);
+
+CREATE TABLE IF NOT EXISTS geoservice.jobs (
+    seq bigserial,
+    job_id text PRIMARY KEY,
+    process_id text NOT NULL,
+    status text NOT NULL,
+    inputs jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    progress double precision NOT NULL DEFAULT 0,
+    message text NOT NULL DEFAULT '',
+    log jsonb NOT NULL DEFAULT '[]',
+    results jsonb NOT NULL DEFAULT '{}'
+);
+
+CREATE INDEX IF NOT EXISTS jobs_accepted ON geoservice.jobs (seq) WHERE status = 'accepted';

@@ -1,0 +1,157 @@
+"""WebMercatorQuad tiles in Python (the embedded store's tiles; PostGIS builds its own in SQL).
+
+Both backends follow the same rules so their tiles agree: features are selected by the tile envelope
+grown by :data:`TILE_BUFFER` tile units, clipped to it, simplified with a tolerance of
+:data:`SIMPLIFY_PIXELS` of a 256-pixel tile's pixel at the zoom, encoded with extent :data:`TILE_EXTENT`;
+MVT's layer name is the layer id and its properties are the layer's catalog fields.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import geopandas as gpd
+import mapbox_vector_tile
+import morecantile
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from layers.errors import InvalidRequest
+
+#: MVT coordinate extent of one tile.
+TILE_EXTENT = 4096
+#: Buffer around the tile [tile units out of TILE_EXTENT] kept when clipping, so strokes join across tiles.
+TILE_BUFFER = 256
+#: Simplification tolerance in pixels of a 256-px tile at the zoom.
+SIMPLIFY_PIXELS = 0.5
+#: Deepest zoom served (WebMercatorQuad defines 0-24).
+MAX_ZOOM = 24
+#: Circumference of the Web Mercator world [m] (EPSG:3857, 2 * pi * 6378137).
+WORLD_SIZE_M = 2 * math.pi * 6378137.0
+#: Decimal digits of GeoJSON tile coordinates [deg]; 7 digits ≈ 1 cm.
+GEOJSON_DIGITS = 7
+
+
+@lru_cache(maxsize=1)
+def tms() -> morecantile.TileMatrixSet:
+    return morecantile.tms.get("WebMercatorQuad")
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """InvalidRequest unless (z, x, y) names a WebMercatorQuad tile."""
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in (z, x, y)):
+        raise InvalidRequest("tile coordinates z, x, y must be integers")
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidRequest(f"zoom {z} is outside 0-{MAX_ZOOM}")
+    n = 1 << z
+    if not (0 <= x < n and 0 <= y < n):
+        raise InvalidRequest(f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {n - 1}")
+
+
+def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) [m] of the tile in EPSG:3857."""
+    b = tms().xy_bounds(morecantile.Tile(x, y, z))
+    return b.left, b.bottom, b.right, b.top
+
+
+def simplify_tolerance_m(z: int) -> float:
+    """Simplification tolerance [m] in EPSG:3857 at zoom ``z``."""
+    return WORLD_SIZE_M / (256 * 2**z) * SIMPLIFY_PIXELS
+
+
+def buffered_bounds(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = bounds
+    pad = (xmax - xmin) * TILE_BUFFER / TILE_EXTENT
+    return xmin - pad, ymin - pad, xmax + pad, ymax + pad
+
+
+@lru_cache(maxsize=64)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
+
+
+def query_bounds_in_layer_crs(z: int, x: int, y: int, layer_crs: str,
+                              layer_extent: Sequence[float] | None) -> tuple[float, float, float, float] | None:
+    """The part of the (buffered) tile that can hold features, as a box in the layer CRS; ``None`` when the
+    tile misses the layer's extent. Intersecting with the extent first keeps low-zoom tiles from being
+    projected far outside the layer CRS's area of use."""
+    if not layer_extent:
+        return None
+    tile = buffered_bounds(tile_bounds_3857(z, x, y))
+    to_3857 = _transformer(layer_crs, "EPSG:3857")
+    ext = to_3857.transform_bounds(*layer_extent, densify_pts=21)
+    xmin, ymin = max(tile[0], ext[0]), max(tile[1], ext[1])
+    xmax, ymax = min(tile[2], ext[2]), min(tile[3], ext[3])
+    if xmin > xmax or ymin > ymax:
+        return None
+    return _transformer("EPSG:3857", layer_crs).transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
+
+
+def prepare_tile_geometries(gdf: gpd.GeoDataFrame, z: int, x: int, y: int) -> gpd.GeoDataFrame:
+    """``gdf``'s features in EPSG:3857 clipped to the buffered tile and simplified for zoom ``z``; features
+    that vanish are dropped."""
+    if len(gdf) == 0:
+        return gdf.to_crs("EPSG:3857")
+    merc = gdf.to_crs("EPSG:3857")
+    geoms = merc.geometry.values
+    geoms = shapely.clip_by_rect(geoms, *buffered_bounds(tile_bounds_3857(z, x, y)))
+    geoms = shapely.simplify(geoms, simplify_tolerance_m(z), preserve_topology=False)
+    keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+    out = merc.iloc[np.flatnonzero(keep)].copy()
+    out = out.set_geometry(gpd.GeoSeries(geoms[keep], index=out.index, crs="EPSG:3857"))
+    return out
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def encode_mvt(gdf: gpd.GeoDataFrame, layer_id: str, fields: Sequence[str], z: int, x: int, y: int) -> bytes:
+    """An MVT tile of ``gdf`` (EPSG:3857, already clipped) with one layer named ``layer_id``; ``b""`` when
+    no feature is left."""
+    features = []
+    for fid, geom, props in zip(gdf.index, gdf.geometry.values, gdf[list(fields)].itertuples(index=False)):
+        properties = {k: v for k, v in zip(fields, (_plain(p) for p in props)) if v is not None}
+        features.append({"geometry": geom, "properties": properties, "id": int(fid)})
+    if not features:
+        return b""
+    data = mapbox_vector_tile.encode(
+        [{"name": layer_id, "features": features}],
+        default_options={"quantize_bounds": tile_bounds_3857(z, x, y), "extents": TILE_EXTENT,
+                         "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid},
+    )
+    return data if _has_features(data) else b""
+
+
+def _has_features(data: bytes) -> bool:
+    decoded = mapbox_vector_tile.decode(data)
+    return any(layer["features"] for layer in decoded.values())
+
+
+def encode_geojson(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> bytes:
+    """A GeoJSON FeatureCollection (CRS84) of ``gdf`` (EPSG:3857, already clipped and simplified)."""
+    if len(gdf) == 0:
+        return b""
+    wgs = gdf.to_crs("EPSG:4326")
+    geoms = shapely.set_precision(wgs.geometry.values, 10.0**-GEOJSON_DIGITS)
+    geojson = shapely.to_geojson(geoms)
+    features = []
+    for fid, geom, props in zip(wgs.index, geojson, wgs[list(fields)].itertuples(index=False)):
+        if geom is None:
+            continue
+        properties = {k: _plain(v) for k, v in zip(fields, props)}
+        features.append('{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
+                        % (int(fid), geom, json.dumps(properties, separators=(",", ":"))))
+    if not features:
+        return b""
+    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()

@@ -1,0 +1,263 @@
+"""Buildings with known roof geometry: footprints, attributes, and the roof faces the DSM is built from.
+
+Every footprint is a rectangle with centre (x, y), ``length_m`` along the axis azimuth ``axis_deg`` (from
+north, clockwise) and ``width_m`` across it. In the building's frame, ``s`` runs along the axis and ``t``
+across it towards azimuth ``axis_deg + 90``. Roofs (equal pitch ``tilt``, eave height ``eave``):
+
+- flat: ``z = eave``;
+- gable (ridge along the axis): ``z = eave + (W/2 − |t|)·tan(tilt)``;
+- hip: ``z = eave + min(W/2 − |t|, L/2 − |s|)·tan(tilt)`` (the straight-skeleton roof of a rectangle);
+- shed (falling towards ``t·side > 0``): ``z = eave + (W/2 − side·t)·tan(tilt)``.
+
+A face's azimuth is its downslope direction (0 = north, clockwise); its 3-D area is footprint / cos(tilt).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.demo.frame import DemoFrame
+from layers.demo.layout import STREET_SPACING_M, Layout, Settlement
+from layers.demo.terrain import Terrain
+
+#: Storey height [m] and ground-floor extra [m].
+STOREY_M, PLINTH_M = 3.0, 0.5
+#: Roof-shape shares (flat, gable, hip, shed) by building kind.
+ROOF_SHARES = {"house": (0.12, 0.5, 0.28, 0.10), "block": (0.45, 0.25, 0.30, 0.0), "farm": (0.0, 0.85, 0.1, 0.05)}
+#: Roof tilt ranges by shape [deg].
+TILT_RANGE_DEG = {"gable": (25.0, 50.0), "hip": (20.0, 40.0), "shed": (6.0, 20.0)}
+SHAPES = ("flat", "gable", "hip", "shed")
+
+
+@dataclass(frozen=True)
+class Buildings:
+    """``footprints``: the catalog's buildings layer; ``roofs``: the geometry behind each roof (one row per
+    building, same order); ``faces``: the known roof faces (truth for the solar segmentation)."""
+
+    footprints: gpd.GeoDataFrame
+    roofs: pd.DataFrame
+    faces: gpd.GeoDataFrame
+
+
+def rectangles(x, y, length, width, axis_deg) -> np.ndarray:
+    """Polygons of rectangles from centre [m], size [m] and axis azimuth [deg]."""
+    phi = np.radians(axis_deg)
+    a = np.stack([np.sin(phi), np.cos(phi)], axis=-1)
+    b = np.stack([np.cos(phi), -np.sin(phi)], axis=-1)
+    c = np.stack([x, y], axis=-1)
+    hl, hw = (np.asarray(length) / 2)[:, None], (np.asarray(width) / 2)[:, None]
+    corners = [c - hl * a - hw * b, c + hl * a - hw * b, c + hl * a + hw * b, c - hl * a + hw * b]
+    ring = np.stack(corners + [corners[0]], axis=1)
+    return shapely.polygons(ring)
+
+
+def roof_height(shape: str, s, t, length: float, width: float, tilt_deg: float, eave: float, side: int = 1):
+    """Roof surface above the building's base [m] at building-frame coordinates ``s``, ``t`` [m]."""
+    k = math.tan(math.radians(tilt_deg))
+    if shape == "flat":
+        return np.full(np.shape(s), eave, dtype=float)
+    if shape == "gable":
+        return eave + (width / 2 - np.abs(t)) * k
+    if shape == "hip":
+        return eave + np.minimum(width / 2 - np.abs(t), length / 2 - np.abs(s)) * k
+    if shape == "shed":
+        return eave + (width / 2 - side * np.asarray(t)) * k
+    raise ValueError(f"unknown roof shape {shape!r}")
+
+
+def _candidates_along_streets(settlement: Settlement, rng: np.random.Generator) -> list[dict]:
+    """Houses lining both sides of every street of a settlement's grid."""
+    g = STREET_SPACING_M[settlement.kind]
+    phi = settlement.angle
+    n = int(settlement.radius // g) + 1
+    out = []
+    for direction in (phi, phi + 90.0):
+        d = math.radians(direction)
+        a = np.array([math.sin(d), math.cos(d)])
+        b = np.array([math.cos(d), -math.sin(d)])
+        for k in range(-n, n + 1):
+            pos = -settlement.radius
+            while pos < settlement.radius:
+                for side in (-1, 1):
+                    house = _house(settlement, rng, a, b, k * g, pos, side, direction)
+                    if house is not None:
+                        out.append(house)
+                pos += rng.uniform(16.0, 24.0) if settlement.kind == "town" else rng.uniform(18.0, 30.0)
+    return out
+
+
+def _house(settlement: Settlement, rng, a, b, offset, pos, side, street_deg) -> dict | None:
+    g = STREET_SPACING_M[settlement.kind]
+    cross = (pos + settlement.radius * 4) % g  # distance past the previous cross street
+    if cross < 14.0 or cross > g - 14.0:
+        return None
+    centre = np.array([settlement.x, settlement.y]) + offset * b + pos * a
+    r = math.hypot(*(centre - [settlement.x, settlement.y])) / settlement.radius
+    if r > 0.97 or rng.random() > 0.97 - 0.4 * r * r:
+        return None
+    core = settlement.kind == "town" and r < 0.35
+    farm = settlement.kind == "village" and rng.random() < 0.15
+    if core:
+        kind, frontage, depth = "block", rng.uniform(13.0, 17.0), rng.uniform(11.0, 16.0)
+        levels = int(rng.integers(3, 6))
+        use = rng.choice(["residential", "mixed", "commercial", "public"], p=[0.35, 0.35, 0.2, 0.1])
+        year = int(rng.integers(1880, 1975))
+        setback = 4.0
+    elif farm:
+        kind, frontage, depth = "farm", rng.uniform(14.0, 18.0), rng.uniform(11.0, 15.0)
+        levels, use, year, setback = 1, "agricultural", int(rng.integers(1850, 1990)), 8.0
+    else:
+        kind, frontage, depth = "house", rng.uniform(8.5, 13.0), rng.uniform(8.0, 11.0)
+        levels = int(rng.choice([1, 2, 2, 3]))
+        use = "residential" if rng.random() < 0.93 else rng.choice(["mixed", "commercial", "public"])
+        year = int(rng.integers(1950, 2024)) if r > 0.5 else int(rng.integers(1900, 2000))
+        setback = rng.uniform(5.0, 8.0)
+    depth = min(depth, g / 2 - setback - 3.0)
+    centre = centre + side * (setback + depth / 2) * b
+    along = rng.random() < 0.7  # ridge parallel to the street
+    length, width, axis = (frontage, depth, street_deg) if along else (depth, frontage, street_deg + 90.0)
+    if length < width:
+        length, width, axis = width, length, axis + 90.0
+    shape = SHAPES[int(rng.choice(4, p=ROOF_SHARES[kind]))]
+    return {"x": centre[0], "y": centre[1], "length_m": length, "width_m": width, "axis_deg": axis % 360.0,
+            "levels": levels, "use": str(use), "year_built": year, "roof_shape": shape, "rng": rng.random()}
+
+
+def _halls(site_polygon, angle: float, rng, use: str, years: tuple[int, int], fill: float) -> list[dict]:
+    """Large flat halls on a grid inside an industrial site."""
+    rect = shapely.minimum_rotated_rectangle(site_polygon)
+    c = rect.centroid
+    out = []
+    phi = math.radians(angle)
+    a = np.array([math.sin(phi), math.cos(phi)])
+    b = np.array([math.cos(phi), -math.sin(phi)])
+    half = max(rect.bounds[2] - rect.bounds[0], rect.bounds[3] - rect.bounds[1]) / 2
+    pos_a = -half
+    while pos_a < half:
+        length = rng.uniform(40.0, 110.0)
+        pos_b = -half
+        while pos_b < half:
+            width = rng.uniform(25.0, 55.0)
+            centre = np.array([c.x, c.y]) + (pos_a + length / 2) * a + (pos_b + width / 2) * b
+            if rng.random() < fill:
+                out.append({"x": centre[0], "y": centre[1], "length_m": length, "width_m": width,
+                            "axis_deg": angle % 360.0, "levels": int(rng.integers(1, 3)), "use": use,
+                            "year_built": int(rng.integers(*years)), "roof_shape": "flat", "rng": rng.random(),
+                            "site": site_polygon})
+            pos_b += width + rng.uniform(20.0, 35.0)
+        pos_a += length + rng.uniform(20.0, 35.0)
+    return [h for h in out if site_polygon.buffer(-5.0).contains(
+        rectangles(np.array([h["x"]]), np.array([h["y"]]), np.array([h["length_m"]]), np.array([h["width_m"]]),
+                   np.array([h["axis_deg"]]))[0])]
+
+
+def _drop_overlaps(polygons: np.ndarray, obstacles) -> np.ndarray:
+    """Keep-mask: drop buildings on obstacles, then every building touching an earlier kept one."""
+    keep = ~shapely.intersects(polygons, obstacles) if obstacles is not None else np.ones(len(polygons), bool)
+    tree = shapely.STRtree(polygons)
+    left, right = tree.query(polygons, predicate="intersects")
+    neighbours: dict[int, list[int]] = {}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i < j:
+            neighbours.setdefault(i, []).append(j)
+    for i in range(len(polygons)):
+        if keep[i]:
+            for j in neighbours.get(i, ()):
+                keep[j] = False
+    return keep
+
+
+def make_buildings(frame: DemoFrame, layout: Layout, terrain: Terrain, obstacles) -> Buildings:
+    """Houses along the streets of every settlement, halls on industrial land and brownfields."""
+    rng = frame.rng("buildings")
+    rows: list[dict] = []
+    for settlement in layout.settlements:
+        rows.extend(_candidates_along_streets(settlement, rng))
+    for site in layout.industrial:
+        angle = next((s.angle for s in layout.settlements if s.name in site.name), 0.0)
+        rows.extend(_halls(site.polygon, angle, rng, "industrial", (1960, 2020), 0.8))
+    for site in layout.brownfields:
+        angle = next((s.angle for s in layout.settlements if s.name in site.name), 0.0)
+        rows.extend(_halls(site.polygon, angle, rng, "industrial", (1890, 1960), 0.3))
+    df = pd.DataFrame(rows).drop(columns=["site"], errors="ignore")
+    polygons = rectangles(df.x.to_numpy(), df.y.to_numpy(), df.length_m.to_numpy(), df.width_m.to_numpy(),
+                          df.axis_deg.to_numpy())
+    keep = _drop_overlaps(polygons, obstacles) & shapely.within(polygons, frame.polygon.buffer(-2.0))
+    df, polygons = df[keep].reset_index(drop=True), polygons[keep]
+    n = len(df)
+    # roof pitch and heights
+    tilt = np.zeros(n)
+    for shape, (lo, hi) in TILT_RANGE_DEG.items():
+        m = (df.roof_shape == shape).to_numpy()
+        tilt[m] = lo + (hi - lo) * df.rng.to_numpy()[m]
+    tilt = np.round(tilt, 1)
+    hall = (df.use == "industrial").to_numpy()
+    eave = np.where(hall, 7.0 + 4.0 * df.levels.to_numpy() + 4.0 * df.rng.to_numpy(),
+                    df.levels.to_numpy() * STOREY_M + PLINTH_M)
+    eave = np.where(df.use == "agricultural", 5.5 + 2.0 * df.rng.to_numpy(), eave)
+    k = np.tan(np.radians(tilt))
+    w, length = df.width_m.to_numpy(), df.length_m.to_numpy()
+    rise = np.select([df.roof_shape == "gable", df.roof_shape == "hip", df.roof_shape == "shed"],
+                     [w / 2 * k, np.minimum(w, length) / 2 * k, w * k], 0.0)
+    side = np.where(df.rng.to_numpy() < 0.5, 1, -1)
+    height = np.round(eave + rise, 2)
+    base = terrain.sample(df.x.to_numpy(), df.y.to_numpy()).astype(float)
+    ids = [f"SYN-B{i + 1:06d}" for i in range(n)]
+    roofs = pd.DataFrame({"building_id": ids, "x": df.x, "y": df.y, "length_m": length, "width_m": w,
+                          "axis_deg": df.axis_deg, "roof_shape": df.roof_shape, "tilt_deg": tilt, "eave_m": eave,
+                          "side": side, "base_m": base, "height_m": height})
+    faces = _faces(roofs, frame)
+    main_az = faces.sort_values(["building_id", "main"], ascending=[True, False]).drop_duplicates("building_id")
+    azimuth = roofs.building_id.map(dict(zip(main_az.building_id, main_az.azimuth_deg, strict=True)))
+    footprints = gpd.GeoDataFrame({
+        "building_id": ids, "height_m": height, "levels": df.levels.astype("int64"), "use": df.use.astype(str),
+        "year_built": df.year_built.astype("int64"), "roof_shape": df.roof_shape.astype(str),
+        "roof_tilt_deg": tilt, "roof_azimuth_deg": azimuth.to_numpy(dtype=float)},
+        geometry=polygons, crs=frame.crs)
+    return Buildings(footprints, roofs, faces.drop(columns=["main"]))
+
+
+def _faces(roofs: pd.DataFrame, frame: DemoFrame) -> gpd.GeoDataFrame:
+    """Roof faces: one per flat or shed roof, two per gable, four per hip (known footprint, tilt, azimuth)."""
+    records: list[tuple] = []
+    for r in roofs.itertuples(index=False):
+        phi = math.radians(r.axis_deg)
+        a = np.array([math.sin(phi), math.cos(phi)])
+        b = np.array([math.cos(phi), -math.sin(phi)])
+        c = np.array([r.x, r.y])
+        hl, hw = r.length_m / 2, r.width_m / 2
+
+        def poly(*st):
+            return shapely.Polygon([tuple(c + s * a + t * b) for s, t in st])
+
+        def south(az):  # the face turned most to the south is the building's "main" face
+            return -abs(((az - 180.0 + 180.0) % 360.0) - 180.0)
+
+        az_pos, az_neg = (r.axis_deg + 90.0) % 360.0, (r.axis_deg + 270.0) % 360.0
+        if r.roof_shape == "flat":
+            parts = [(poly((-hl, -hw), (hl, -hw), (hl, hw), (-hl, hw)), float("nan"), 0.0)]
+        elif r.roof_shape == "shed":
+            az = az_pos if r.side > 0 else az_neg
+            parts = [(poly((-hl, -hw), (hl, -hw), (hl, hw), (-hl, hw)), az, 1.0)]
+        elif r.roof_shape == "gable":
+            parts = [(poly((-hl, 0), (hl, 0), (hl, hw), (-hl, hw)), az_pos, south(az_pos)),
+                     (poly((-hl, 0), (-hl, -hw), (hl, -hw), (hl, 0)), az_neg, south(az_neg))]
+        else:  # hip
+            rl = hl - hw
+            parts = [(poly((-hl, hw), (-rl, 0), (rl, 0), (hl, hw)), az_pos, south(az_pos)),
+                     (poly((-hl, -hw), (hl, -hw), (rl, 0), (-rl, 0)), az_neg, south(az_neg)),
+                     (poly((hl, -hw), (hl, hw), (rl, 0)), r.axis_deg % 360.0, -1000.0),
+                     (poly((-hl, hw), (-hl, -hw), (-rl, 0)), (r.axis_deg + 180.0) % 360.0, -1000.0)]
+        tilt = 0.0 if r.roof_shape == "flat" else r.tilt_deg
+        for i, (geom, az, main) in enumerate(parts):
+            records.append((r.building_id, i, tilt, az, geom.area / math.cos(math.radians(tilt)), r.roof_shape,
+                            main, geom))
+    cols = ["building_id", "face", "tilt_deg", "azimuth_deg", "area_m2", "roof_shape", "main", "geometry"]
+    faces = pd.DataFrame(records, columns=cols)
+    return gpd.GeoDataFrame(faces.drop(columns="geometry"), geometry=faces.geometry.tolist(), crs=frame.crs)

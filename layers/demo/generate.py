@@ -1,0 +1,4 @@
+GENERATOR_VERSION="0"
+SYNTHETIC_LABEL="x"
+def generate_demo(*a):
+    raise NotImplementedError

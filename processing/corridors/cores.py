@@ -1,0 +1,89 @@
+"""Habitat cores: habitat land cover joined with protected semi-natural land, dissolved, above a minimum area."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio.features
+from shapely import unary_union
+from shapely.geometry.base import BaseGeometry
+
+from layers.grid import Grid
+
+#: Square metres per hectare.
+M2_PER_HA = 10_000.0
+#: Land-cover classes that are habitat cores by themselves, per sub-network (black: dark green cores).
+CORE_LANDCOVER = {"green": ("forest",), "blue": ("water", "wetland"), "black": ("forest",)}
+#: Land-cover classes that become core where a protected area covers them.
+PROTECTED_HABITAT = {"green": ("forest", "grassland", "wetland"), "blue": ("water", "wetland"),
+                     "black": ("forest", "grassland", "wetland")}
+#: Protected areas that make cores: Natura 2000 and reserves as a whole; of a biosphere only its core zone
+#: (the whole Minett is a biosphere, REFERENCES.md).
+PROTECTED_CORE_ZONES = {"natura2000_habitats": ("whole", "core", "buffer", "transition"),
+                        "natura2000_birds": ("whole", "core", "buffer", "transition"),
+                        "nature_reserve": ("whole", "core", "buffer", "transition"),
+                        "biosphere": ("core",)}
+CORE_COLUMNS = ["network", "core_id", "area_ha", "geometry"]
+
+
+def _union(frame: gpd.GeoDataFrame | None) -> BaseGeometry | None:
+    if frame is None or len(frame) == 0:
+        return None
+    return unary_union(frame.geometry.make_valid().values)
+
+
+def habitat_area(network: str, landcover: gpd.GeoDataFrame, protected: gpd.GeoDataFrame | None = None,
+                 water_bodies: gpd.GeoDataFrame | None = None, wetlands: gpd.GeoDataFrame | None = None):
+    """The union of a network's core habitat (shapely geometry, region CRS), before the minimum area."""
+    parts = [_union(landcover[landcover["class"].isin(CORE_LANDCOVER[network])])]
+    if protected is not None and len(protected):
+        keep = [zone in PROTECTED_CORE_ZONES.get(des, ()) for des, zone in zip(protected["designation"],
+                                                                               protected["zone"])]
+        reserve = _union(protected[np.asarray(keep, bool)])
+        semi = _union(landcover[landcover["class"].isin(PROTECTED_HABITAT[network])])
+        if reserve is not None and semi is not None:
+            parts.append(reserve.intersection(semi))
+    if network == "blue":
+        parts += [_union(water_bodies), _union(wetlands)]
+    parts = [p for p in parts if p is not None and not p.is_empty]
+    return unary_union(parts) if parts else None
+
+
+def cores_from_area(network: str, area: BaseGeometry | None, min_area_ha: float, crs) -> gpd.GeoDataFrame:
+    """Connected parts of ``area`` of at least ``min_area_ha`` [ha], largest first, ids ``<network>-001``..."""
+    if area is None or area.is_empty:
+        return gpd.GeoDataFrame({c: [] for c in CORE_COLUMNS[:-1]}, geometry=[], crs=crs)
+    parts = gpd.GeoSeries([area], crs=crs).explode(index_parts=False).reset_index(drop=True)
+    parts = parts[parts.geom_type == "Polygon"]
+    ha = parts.area.to_numpy() / M2_PER_HA
+    keep = ha >= min_area_ha
+    frame = gpd.GeoDataFrame({"area_ha": ha[keep]}, geometry=parts[keep].values, crs=crs)
+    cx, cy = frame.geometry.centroid.x, frame.geometry.centroid.y
+    frame = frame.assign(_x=cx.round(1), _y=cy.round(1)).sort_values(["area_ha", "_x", "_y"],
+                                                                      ascending=[False, True, True])
+    frame = frame.drop(columns=["_x", "_y"]).reset_index(drop=True)
+    frame.insert(0, "core_id", [f"{network}-{i + 1:03d}" for i in range(len(frame))])
+    frame.insert(0, "network", network)
+    return frame[CORE_COLUMNS]
+
+
+def core_labels(grid: Grid, cores: gpd.GeoDataFrame) -> np.ndarray:
+    """Core label per cell (row order of ``cores`` + 1; 0 outside), every core at least one cell."""
+    if len(cores) == 0:
+        return np.zeros(grid.shape, np.int32)
+    labels = rasterio.features.rasterize(zip(cores.geometry.values, range(1, len(cores) + 1)), out_shape=grid.shape,
+                                         transform=grid.transform, fill=0, dtype="int32")
+    present = np.zeros(len(cores) + 1, bool)
+    present[np.unique(labels)] = True
+    for i in np.flatnonzero(~present[1:]):  # a thin core between cell centres: burn its representative point
+        p = cores.geometry.iloc[i].representative_point()
+        col, row = ~grid.transform * (p.x, p.y)
+        labels[min(int(row), grid.height - 1), min(int(col), grid.width - 1)] = i + 1
+    return labels
+
+
+def empty_like(columns: list[str], crs, dtypes: dict[str, str] | None = None) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with ``columns`` (the last one the geometry)."""
+    data = {c: pd.Series([], dtype=(dtypes or {}).get(c, "object")) for c in columns[:-1]}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)

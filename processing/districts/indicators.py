@@ -1,0 +1,172 @@
+"""Commune key figures of the climate plan, and their CSV export."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.catalog import get_layer
+from processing.districts.criteria import KWH_PER_MWH, heat_table
+from processing.districts.overlay import area_share, length_within, representative_points, unit_of_points
+
+log = logging.getLogger(__name__)
+
+#: MWh per GWh; m per km; m2 per km2.
+MWH_PER_GWH, M_PER_KM, M2_PER_KM2 = 1.0e3, 1.0e3, 1.0e6
+#: Distance within which a corridor path counts as reaching a habitat core [m] (paths start at core edges).
+CORE_SNAP_M = 1.0
+
+
+def co2_avoidable(pv_mwh_yr, wind_mwh_yr, geothermal_mwh_yr, *, grid_co2_t_mwh: float, gas_co2_t_mwh: float,
+                  boiler_efficiency: float, heat_pump_spf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Avoidable CO2 [t yr-1] of roof PV, wind and geothermal heat.
+
+    Notes
+    -----
+    PV and wind replace grid electricity: E × f_grid. A ground-source heat pump delivering heat Q replaces a
+    gas boiler burning Q / η and itself draws Q / SPF of grid electricity:
+    Q × (f_gas / η − f_grid / SPF). Negative where the grid is dirtier than the boiler it replaces.
+    """
+    pv = np.asarray(pv_mwh_yr, dtype=float) * grid_co2_t_mwh
+    wind = np.asarray(wind_mwh_yr, dtype=float) * grid_co2_t_mwh
+    geo = np.asarray(geothermal_mwh_yr, dtype=float) * (gas_co2_t_mwh / boiler_efficiency - grid_co2_t_mwh / heat_pump_spf)
+    return pv, wind, geo
+
+
+def _by_commune(communes, features: gpd.GeoDataFrame | None, columns: list[str]) -> np.ndarray:
+    """Sums of ``columns`` (and the count, last column) over features by representative point."""
+    out = np.zeros((len(communes), len(columns) + 1))
+    if features is None or not len(features):
+        return out
+    idx = unit_of_points(communes, representative_points(features))
+    ok = idx >= 0
+    if (~ok).any():
+        log.info("%d features lie outside every commune and are not counted", int((~ok).sum()))
+    for j, col in enumerate(columns):
+        np.add.at(out[:, j], idx[ok], np.nan_to_num(features[col].to_numpy(float)[ok]))
+    np.add.at(out[:, -1], idx[ok], 1.0)
+    return out
+
+
+def connectivity(communes, cores: gpd.GeoDataFrame | None, paths: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Share of each commune's habitat-core area in cores that a corridor path links to another core [0-1].
+
+    A core is linked when a least-cost path of its network reaches it (within :data:`CORE_SNAP_M`) and at
+    least one other core. NaN for a commune without core area.
+    """
+    n = len(communes)
+    if cores is None or not len(cores):
+        return np.full(n, np.nan)
+    core_geoms = np.asarray(cores.geometry.values, dtype=object)
+    linked = np.zeros(len(cores), dtype=bool)
+    if paths is not None and len(paths):
+        tree = shapely.STRtree(core_geoms)
+        nets_core = cores["network"].astype(str).to_numpy() if "network" in cores else None
+        for geom, net in zip(paths.geometry.values, paths.get("network", pd.Series([None] * len(paths))),
+                             strict=True):
+            hit = tree.query(geom, predicate="dwithin", distance=CORE_SNAP_M)
+            if nets_core is not None and net is not None:
+                hit = hit[nets_core[hit] == str(net)]
+            if len(hit) >= 2:
+                linked[hit] = True
+    core_area = area_share(communes, cores) * communes.geometry.area.to_numpy()
+    linked_area = (area_share(communes, cores.loc[linked]) * communes.geometry.area.to_numpy()
+                   if linked.any() else np.zeros(n))
+    return np.where(core_area > 0, linked_area / np.where(core_area > 0, core_area, 1.0), np.nan)
+
+
+def commune_indicators(
+    communes: gpd.GeoDataFrame,
+    inputs: Mapping[str, object],
+    candidates: gpd.GeoDataFrame | None,
+    params,
+) -> gpd.GeoDataFrame:
+    """Per-commune key figures (the ``commune_indicators`` layer).
+
+    Parameters
+    ----------
+    communes : the communes input (``name``, ``code``).
+    inputs : the other analyses' layers by id (``solar_roofs``, ``wind_turbine_sites``,
+        ``heat_demand_density`` or ``building_heat_supply``, ``district_heating_areas``,
+        ``geothermal_potential``, ``geothermal_restrictions``, ``corridor_paths``, ``habitat_cores``);
+        a missing layer counts as zero.
+    candidates : the ``test_district_candidates`` layer (``excluded``), counted by representative point.
+    params : emission factors and ``probes_per_ha`` (:class:`processing.districts.params.DistrictsParams`).
+    """
+    n = len(communes)
+    roofs = inputs.get("solar_roofs")
+    pv = _by_commune(communes, roofs, ["kwp", "yield_kwh_yr"])
+    wind = _by_commune(communes, inputs.get("wind_turbine_sites"), ["capacity_mw", "aep_net_mwh_yr"])
+    heat = heat_table(inputs, params)
+    if heat is not None:
+        heat_sums = _by_commune(communes, heat, ["demand_mwh_yr", "supply_mwh_yr"])
+        demand, geo = heat_sums[:, 0], heat_sums[:, 1]
+        dh = inputs.get("district_heating_areas")
+        if dh is not None and len(dh) and len(heat):
+            in_dh = unit_of_points(dh, representative_points(heat)) >= 0
+            dh_demand = _by_commune(communes, heat.loc[in_dh], ["demand_mwh_yr"])[:, 0]
+        else:
+            dh_demand = np.zeros(n)
+        dh_share = np.where(demand > 0, dh_demand / np.where(demand > 0, demand, 1.0), np.nan)
+    else:
+        demand, geo, dh_share = np.zeros(n), np.zeros(n), np.full(n, np.nan)
+    pv_mwh, wind_mwh = pv[:, 1] / KWH_PER_MWH, wind[:, 1]
+    co2_pv, co2_wind, co2_geo = co2_avoidable(
+        pv_mwh, wind_mwh, geo, grid_co2_t_mwh=params.grid_co2_t_mwh, gas_co2_t_mwh=params.gas_co2_t_mwh,
+        boiler_efficiency=params.boiler_efficiency, heat_pump_spf=params.heat_pump_spf)
+    paths = inputs.get("corridor_paths")
+    if candidates is not None and len(candidates):
+        eligible = candidates.loc[~candidates["excluded"].astype(bool)]
+        n_candidates = _by_commune(communes, eligible, [])[:, -1]
+    else:
+        n_candidates = np.zeros(n)
+    names = communes["name"].astype(str).to_numpy() if "name" in communes else [f"commune {k + 1}" for k in range(n)]
+    codes = communes["code"] if "code" in communes else pd.Series([None] * n, index=communes.index)
+    frame = {
+        "commune": list(names),
+        "code": [None if pd.isna(c) else str(c) for c in codes],
+        "area_km2": communes.geometry.area.to_numpy() / M2_PER_KM2,
+        "pv_mwp": pv[:, 0] / KWH_PER_MWH,
+        "pv_gwh_yr": pv_mwh / MWH_PER_GWH,
+        "wind_sites": wind[:, -1].astype(int),
+        "wind_mw": wind[:, 0],
+        "wind_gwh_yr": wind_mwh / MWH_PER_GWH,
+        "geothermal_gwh_yr": np.nan_to_num(geo) / MWH_PER_GWH,
+        "heat_demand_gwh_yr": demand / MWH_PER_GWH,
+        "heat_demand_in_dh_share": dh_share,
+        "renewable_gwh_yr": (pv_mwh + wind_mwh + np.nan_to_num(geo)) / MWH_PER_GWH,
+        "corridor_length_km": length_within(communes, paths) / M_PER_KM if paths is not None else np.zeros(n),
+        "connectivity": connectivity(communes, inputs.get("habitat_cores"), paths),
+        "candidate_districts": n_candidates.astype(int),
+        "co2_pv_t_yr": co2_pv,
+        "co2_wind_t_yr": co2_wind,
+        "co2_geothermal_t_yr": np.nan_to_num(co2_geo),
+        "co2_avoidable_t_yr": co2_pv + co2_wind + np.nan_to_num(co2_geo),
+    }
+    fields = get_layer("commune_indicators").field_names
+    return gpd.GeoDataFrame({f: frame[f] for f in fields}, geometry=communes.geometry.values, crs=communes.crs)
+
+
+def indicators_to_csv(indicators: pd.DataFrame, path: str | Path | None = None, *, decimals: int = 3) -> str:
+    """The indicators as CSV (UTF-8, comma-separated, header of field names, no geometry).
+
+    Field names carry their units (``pv_gwh_yr``); floats are rounded to ``decimals``. Writes ``path`` when
+    given; returns the text in any case.
+    """
+    table = pd.DataFrame(indicators.drop(columns=[c for c in indicators.columns
+                                                  if c == getattr(indicators, "_geometry_column_name", None)]))
+    float_cols = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    table[float_cols] = table[float_cols].round(decimals)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    text = buffer.getvalue()
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text

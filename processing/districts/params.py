@@ -1,0 +1,138 @@
+"""Parameters of the districts step (``[params.districts]`` in the region file)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
+from processing.districts.mcda import ahp_weights
+
+#: CO2 emission factor of natural gas [t CO2 MWh-1 of fuel]: 56,100 kg TJ-1 × 3.6 TJ per 1,000 MWh
+#: (IPCC 2006 Guidelines, Vol. 2, Table 2.2, stationary combustion).
+GAS_CO2_T_MWH = 0.202
+#: Seasonal efficiency of the gas boiler a heat pump replaces [-] (estimate: condensing boiler).
+GAS_BOILER_EFFICIENCY = 0.90
+#: Grid electricity emission factor [t CO2 MWh-1] (estimate: EU-27 generation mix ≈ 0.25 in 2022, EEA
+#: indicator "Greenhouse gas emission intensity of electricity generation"; set the national figure).
+GRID_CO2_T_MWH = 0.25
+#: Seasonal performance factor of a ground-source heat pump [-] (estimate; VDI 4650-1 gives ≈ 4 for
+#: brine/water heat pumps in new buildings, less in old ones).
+HEAT_PUMP_SPF = 4.0
+#: Borehole heat exchangers per hectare where no per-building supply layer is given [ha-1] (estimate: one
+#: 100 m probe per 500 m2 of plot, well above the VDI 4640 minimum spacing of 6 m).
+PROBES_PER_HA = 20.0
+
+
+class DistrictsParams(BaseModel):
+    """Candidate units, criteria weights, hard constraints and emission factors of the districts step.
+
+    Criteria weights are planning choices, not literature values: the defaults are an illustrative,
+    balanced set; set the council's own in ``[params.districts.weights]`` or derive them with AHP.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_mode: Literal["auto", "districts", "blocks", "hexagons"] = Field(
+        "auto", description="Candidate units: 'districts' (the districts input), 'blocks' (built-up blocks "
+        "bounded by roads), 'hexagons' (a hexagon grid over built-up land); 'auto' takes districts when given, "
+        "else blocks, else hexagons. Brownfields are always candidates.")
+    hex_size_m: float = Field(150.0, ge=25.0, le=2000.0,
+                              description="Hexagon edge length (= circumradius) [m]; 150 m gives ≈ 5.8 ha cells.")
+    built_up_buffer_m: float = Field(30.0, ge=0.0, le=500.0,
+                                     description="Buffer around building footprints defining built-up land [m].")
+    block_road_classes: tuple[str, ...] = Field(
+        ("motorway", "trunk", "primary", "secondary", "tertiary", "residential"),
+        description="Road classes that bound blocks (service roads and tracks do not cut blocks).")
+    min_unit_area_ha: float = Field(0.5, ge=0.0, le=100.0, description="Smallest candidate unit [ha].")
+    max_block_area_ha: float = Field(60.0, gt=0.0, le=10000.0,
+                                     description="Largest road-bounded block kept as a candidate [ha].")
+    min_buildings: int = Field(3, ge=0, le=1000,
+                               description="Fewest buildings a block or hexagon needs (brownfields and given "
+                               "districts are exempt) [-].")
+    weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
+        description="Criterion weights [-], rescaled to sum to 1; criteria not named keep their default, a "
+        "weight of 0 drops a criterion. Keys: " + ", ".join(CRITERIA_BY_KEY) + ".")
+    weighting: Literal["direct", "ahp"] = Field(
+        "direct", description="'direct' uses `weights`; 'ahp' derives them from `ahp_criteria` and `ahp_matrix`.")
+    ahp_criteria: tuple[str, ...] = Field((), description="Criteria compared in `ahp_matrix`, in its row order; "
+                                          "criteria not named get weight 0.")
+    ahp_matrix: tuple[tuple[float, ...], ...] = Field(
+        (), description="AHP pairwise matrix on Saaty's 1-9 scale [-]: a[i][j] = how much more important "
+        "criterion i is than j, a[j][i] = 1/a[i][j].")
+    ahp_max_cr: float = Field(0.10, gt=0.0, le=1.0,
+                              description="Largest accepted AHP consistency ratio [-] (Saaty 1980: 0.10).")
+    method: Literal["wlc", "topsis"] = Field("wlc", description="Method behind `score` and `rank` (both are "
+                                             "always computed).")
+    sensitivity_change: float = Field(0.20, ge=0.0, lt=1.0,
+                                      description="Relative change of one weight at a time for the rank range [-].")
+    max_flood_share: float = Field(0.25, ge=0.0, le=1.0,
+                                   description="Largest share of a unit in a flood zone before it is excluded [-].")
+    max_natura2000_share: float = Field(0.10, ge=0.0, le=1.0,
+                                        description="Largest share of a unit in Natura 2000 before it is excluded [-].")
+    geothermal_is_plan: bool = Field(True, description="Whether the district's heat plan relies on borehole heat "
+                                     "exchangers, so that forbidden drilling excludes.")
+    max_forbidden_drilling_share: float = Field(
+        0.50, ge=0.0, le=1.0, description="Largest share of a unit where drilling is forbidden before it is "
+        "excluded, when geothermal is the plan [-].")
+    keep_excluded: bool = Field(True, description="Publish excluded units with their reason (no score, no rank).")
+    probes_per_ha: float = Field(PROBES_PER_HA, ge=0.0, le=400.0,
+                                 description="100 m probes per hectare when no per-building supply is given [ha-1].")
+    grid_co2_t_mwh: float = Field(GRID_CO2_T_MWH, ge=0.0, le=2.0,
+                                  description="Emission factor of the grid electricity PV and wind replace "
+                                  "[t CO2 MWh-1].")
+    gas_co2_t_mwh: float = Field(GAS_CO2_T_MWH, ge=0.0, le=1.0,
+                                 description="Emission factor of the fuel heat pumps replace [t CO2 MWh-1 fuel].")
+    boiler_efficiency: float = Field(GAS_BOILER_EFFICIENCY, gt=0.0, le=1.1,
+                                     description="Seasonal efficiency of the replaced boiler [-].")
+    heat_pump_spf: float = Field(HEAT_PUMP_SPF, ge=1.0, le=8.0,
+                                 description="Seasonal performance factor of the ground-source heat pumps [-].")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CRITERIA_BY_KEY))
+        if unknown:
+            raise ValueError(f"unknown criteria {unknown}; known: {', '.join(CRITERIA_BY_KEY)}")
+        bad = {k: v for k, v in value.items() if not v >= 0}
+        if bad:
+            raise ValueError(f"weights must be non-negative, got {bad}")
+        return {**DEFAULT_WEIGHTS, **value}
+
+    @field_validator("ahp_criteria")
+    @classmethod
+    def _known_ahp_criteria(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(CRITERIA_BY_KEY))
+        if unknown:
+            raise ValueError(f"unknown criteria {unknown}; known: {', '.join(CRITERIA_BY_KEY)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a criterion is named twice")
+        return value
+
+    @model_validator(mode="after")
+    def _ahp_complete(self) -> DistrictsParams:
+        if self.weighting == "ahp":
+            n = len(self.ahp_criteria)
+            if n < 2:
+                raise ValueError("weighting = 'ahp' needs at least two ahp_criteria and their ahp_matrix")
+            if len(self.ahp_matrix) != n or any(len(row) != n for row in self.ahp_matrix):
+                raise ValueError(f"ahp_matrix must be {n} x {n}, one row and column per ahp_criteria entry")
+            result = ahp_weights(self.ahp_matrix)  # ValueError names a non-reciprocal entry
+            if result.cr >= self.ahp_max_cr:
+                raise ValueError(f"the AHP judgments are inconsistent: consistency ratio {result.cr:.3f} >= "
+                                 f"{self.ahp_max_cr:g}; revise the pairwise comparisons (or raise ahp_max_cr)")
+        return self
+
+    def criterion_weights(self) -> dict[str, float]:
+        """Weight of every criterion [-], summing to 1: from AHP or from `weights`."""
+        if self.weighting == "ahp":
+            w = ahp_weights(self.ahp_matrix).weights
+            raw = {key: 0.0 for key in CRITERIA_BY_KEY} | dict(zip(self.ahp_criteria, w.tolist(), strict=True))
+        else:
+            raw = dict(self.weights)
+        total = sum(raw.values())
+        if total <= 0:
+            raise ValueError("every criterion weight is 0; give at least one a positive weight")
+        return {key: raw[key] / total for key in CRITERIA_BY_KEY}

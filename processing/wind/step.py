@@ -1,0 +1,141 @@
+"""The wind step: exclusions → eligible areas → hub-height wind → turbine sites → annual energy."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import rasterio
+from rasterio.vrt import WarpedVRT
+
+from layers.errors import ConfigError, InputDataError
+from layers.grid import Grid
+from layers.raster import RasterFile
+from processing.pipeline import LayerData, StepContext
+from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
+from processing.wind.energy import HOURS_PER_YEAR, annual_energy_weibull, load_turbine, net_factor
+from processing.wind.exclusions import exclusion_codes, exclusion_polygons
+from processing.wind.field import air_density, wind_speed_hub
+from processing.wind.gridio import rasterize_mask
+from processing.wind.params import WindParams
+from processing.wind.siting import place_turbines
+
+log = logging.getLogger(__name__)
+
+#: Analysis grid resolution when the region states none [m].
+DEFAULT_RES_M = 10.0
+#: Kelvin at 0 degC.
+ZERO_C_K = 273.15
+
+SITE_COLUMNS = ("turbine", "hub_height_m", "rotor_diameter_m", "capacity_mw", "wind_speed_ms", "air_density_kg_m3",
+                "aep_gross_mwh_yr", "aep_net_mwh_yr", "full_load_hours", "capacity_factor", "commune")
+
+
+def analysis_grid(ctx: StepContext) -> Grid:
+    """The wind grid: the region extent at the region's wind resolution."""
+    return Grid(tuple(ctx.region.extent), float(ctx.region.resolution_m.get("wind", DEFAULT_RES_M)), ctx.region.crs)
+
+
+def _sample(raster: RasterFile, grid: Grid, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Values of ``raster`` at points ``(xs, ys)`` of the region CRS (bilinear on the grid)."""
+    if len(xs) == 0:
+        return np.zeros(0)
+    with rasterio.open(raster.path) as src, WarpedVRT(src, crs=grid.crs, resampling=rasterio.enums.Resampling.bilinear,
+                                                      src_nodata=src.nodata, nodata=np.nan, dtype="float64") as vrt:
+        return np.array([v[0] for v in vrt.sample(zip(xs.tolist(), ys.tolist()))], dtype="float64")
+
+
+def candidate_points(labels: np.ndarray, grid: Grid, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell centres of kept eligible cells on a lattice of ``step_m`` [m]: x, y [m] and their label."""
+    stride = max(1, int(round(step_m / grid.res)))
+    sub = labels[stride // 2::stride, stride // 2::stride]
+    r, c = np.nonzero(sub)
+    rows, cols = r * stride + stride // 2, c * stride + stride // 2
+    t = grid.transform
+    return t.c + (cols + 0.5) * grid.res, t.f - (rows + 0.5) * grid.res, labels[rows, cols]
+
+
+def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid, speed: RasterFile,
+                  dem: RasterFile | None, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Sites at ``(xs, ys)`` [m] with turbine data, hub-height wind and annual energy."""
+    turbine = load_turbine(params.turbine_type)
+    v = _sample(speed, grid, xs, ys)
+    ground = _sample(dem, grid, xs, ys) if dem is not None else np.zeros(len(xs))
+    ground = np.where(np.isfinite(ground), ground, 0.0)
+    rho = air_density(ground + params.hub_height_m, params.sea_level_temperature_c + ZERO_C_K)
+    gross = annual_energy_weibull(turbine, v, params.weibull_k, rho) if len(xs) else np.zeros(0)
+    factor = net_factor(params.availability, params.wake_loss, params.electrical_loss, params.curtailment_loss)
+    net = gross * factor * params.calibration_factor
+    capacity_mw = turbine.nominal_power_w / 1e6
+    geometry = gpd.points_from_xy(xs, ys, crs=grid.crs)
+    frame = gpd.GeoDataFrame({
+        "turbine": [turbine.name] * len(xs),
+        "hub_height_m": np.full(len(xs), params.hub_height_m),
+        "rotor_diameter_m": np.full(len(xs), turbine.rotor_diameter_m),
+        "capacity_mw": np.full(len(xs), capacity_mw),
+        "wind_speed_ms": v,
+        "air_density_kg_m3": rho,
+        "aep_gross_mwh_yr": gross,
+        "aep_net_mwh_yr": net,
+        "full_load_hours": net / capacity_mw,
+        "capacity_factor": net / capacity_mw / HOURS_PER_YEAR,
+    }, geometry=geometry, crs=grid.crs)
+    frame["commune"] = majority_commune(frame.geometry, communes)
+    return frame[[*SITE_COLUMNS, "geometry"]]
+
+
+def run(ctx: StepContext) -> Mapping[str, LayerData]:
+    """Run the wind cadastre on the region (see the package docstring)."""
+    params: WindParams = ctx.params  # type: ignore[assignment]
+    grid = analysis_grid(ctx)
+    atlas = ctx.inputs.get("wind_speed")
+    if atlas is not None and params.atlas_height_m is None:
+        raise ConfigError("a wind atlas (input wind_speed) is given but not its height: set params.wind."
+                          "atlas_height_m to the height of [inputs.wind_speed] (height_m)")
+    landcover = ctx.require("landcover")
+    dem = ctx.inputs.get("dem")
+    communes = ctx.inputs.get("communes")
+    log.info("wind: grid %d x %d cells of %g m", grid.height, grid.width, grid.res)
+
+    rules = params.exclusion_rules()
+    codes, used = exclusion_codes(rules, ctx.inputs, grid, params.window_cells,
+                                  lambda f, m: ctx.progress(0.6 * f, m))
+    region = (rasterize_mask(communes.geometry, grid) if communes is not None and len(communes)
+              else np.ones(grid.shape, dtype=bool))
+    if not region.any():
+        raise InputDataError("the communes do not cover any cell of the region extent; check their CRS")
+    exclusions = exclusion_polygons(codes, used, grid, region)
+    labels, area_ha = eligible_labels(region & (codes == 0), grid.res, params.min_area_ha)
+    del codes
+    ctx.progress(0.7, f"{len(area_ha)} eligible areas")
+
+    speed = wind_speed_hub(grid, ctx.workdir / "wind_speed_hub.tif", params.hub_height_m, landcover=landcover,
+                           atlas=atlas, atlas_height_m=params.atlas_height_m,
+                           reference_speed_ms=params.reference_speed_ms, reference_height_m=params.reference_height_m,
+                           law=params.wind_law, hellman_exponent=params.hellman_exponent,
+                           roughness_radius_m=params.roughness_radius_m, window=params.window_cells)
+    ctx.progress(0.8, "hub-height wind speed")
+
+    rotor = load_turbine(params.turbine_type).rotor_diameter_m
+    xs, ys, site_labels = candidate_points(labels, grid, params.siting_step_m)
+    kept = place_turbines(xs, ys, params.prevailing_direction_deg, params.separation_along_d * rotor,
+                          params.separation_across_d * rotor)
+    sites = turbine_sites(xs[kept], ys[kept], params, grid, speed, dem, communes)
+    ctx.progress(0.95, f"{len(sites)} turbine sites")
+
+    polygons = label_polygons(labels, grid)
+    counts = np.bincount(site_labels[kept], minlength=len(area_ha) + 1)
+    ids = sorted(polygons)
+    eligible = gpd.GeoDataFrame({"area_ha": [float(area_ha[i - 1]) for i in ids],
+                                 "turbine_count": [int(counts[i]) for i in ids]},
+                                geometry=[polygons[i] for i in ids], crs=grid.crs)
+    eligible["commune"] = majority_commune(eligible.geometry, communes)
+    eligible = eligible[["area_ha", "turbine_count", "commune", "geometry"]]
+    total = float(sites["aep_net_mwh_yr"].sum()) if len(sites) else 0.0
+    ctx.progress(1.0, f"{len(sites)} turbines, {total / 1e3:.1f} GWh/yr net, "
+                      f"{math.fsum(area_ha):.1f} ha eligible")
+    return {"wind_exclusions": exclusions, "wind_eligible_areas": eligible, "wind_speed_hub": speed,
+            "wind_turbine_sites": sites}

@@ -1,0 +1,81 @@
+"""Cost distance against an independent Dijkstra (networkx) and least-cost paths through a barrier's gap.
+
+Reference: networkx's Dijkstra on the 8-neighbour graph whose edge weight is the move length [m] times the
+mean resistance of the two cells (GRASS r.cost's rule without knight's moves); tolerance 1e-9 relative.
+"""
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from layers.errors import InputDataError
+from processing.corridors.costdist import cost_distance, least_cost_link
+
+RES_M = 10.0
+
+
+def _dijkstra(resistance: np.ndarray, sources: np.ndarray, res: float) -> np.ndarray:
+    rows, cols = resistance.shape
+    g = nx.Graph()
+    for r in range(rows):
+        for c in range(cols):
+            for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < rows and 0 <= cc < cols:
+                    length = res * np.hypot(dr, dc)
+                    g.add_edge((r, c), (rr, cc), weight=length * (resistance[r, c] + resistance[rr, cc]) / 2)
+    dist = nx.multi_source_dijkstra_path_length(g, {tuple(p) for p in np.argwhere(sources)})
+    out = np.empty(resistance.shape)
+    for (r, c), v in dist.items():
+        out[r, c] = v
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cost_distance_equals_networkx_dijkstra(seed):
+    rng = np.random.default_rng(seed)
+    resistance = rng.choice([1.0, 30.0, 300.0, 1000.0], size=(13, 17))
+    sources = np.zeros(resistance.shape, bool)
+    sources[tuple(rng.integers(0, 13, 2)), tuple(rng.integers(0, 17, 2))] = True
+    expected = _dijkstra(resistance, sources, RES_M)
+    assert cost_distance(resistance, sources, RES_M) == pytest.approx(expected, rel=1e-9)
+
+
+def _two_cores_and_a_wall(gap_rows: slice):
+    resistance = np.full((40, 60), 10.0)
+    resistance[:, 30] = 10000.0  # a wall across the grid
+    resistance[gap_rows, 30] = 10.0  # with one gap
+    labels = np.zeros(resistance.shape, np.int32)
+    labels[18:22, 5:9] = 1
+    labels[18:22, 50:54] = 2
+    return resistance, labels
+
+
+def test_least_cost_path_goes_through_the_gap():
+    resistance, labels = _two_cores_and_a_wall(slice(2, 4))
+    slices = {i + 1: s for i, s in enumerate(ndimage.find_objects(labels))}
+    link = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=1000.0, max_margin_m=1000.0)
+    wall_cells = link.path[link.path[:, 1] == 30]
+    assert len(wall_cells) == 1 and 2 <= wall_cells[0, 0] < 4
+    assert labels[tuple(link.path[0])] == 1 and labels[tuple(link.path[-1])] == 2
+    # the path's cost is the cost distance from A at its end, and the minimum of CWD_A + CWD_B (Linkage Mapper)
+    assert link.lcd == pytest.approx(float((link.cwd_a + link.cwd_b).min()), rel=1e-9)
+    assert link.lcd < 10000.0 * RES_M  # never through the wall
+
+
+def test_window_grows_until_certified():
+    resistance, labels = _two_cores_and_a_wall(slice(0, 2))  # the gap is 16 cells above the cores
+    slices = {i + 1: s for i, s in enumerate(ndimage.find_objects(labels))}
+    small = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=20.0, max_margin_m=20.0)
+    grown = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=20.0, max_margin_m=1000.0)
+    full = cost_distance(resistance, labels == 1, RES_M)[labels == 2].min()
+    assert not small.certified and small.lcd > full  # a 2-cell margin cannot see the gap
+    assert grown.certified and grown.lcd == pytest.approx(full, rel=1e-12)
+
+
+def test_bad_resistance():
+    with pytest.raises(InputDataError, match="finite and > 0"):
+        cost_distance(np.array([[1.0, np.inf]]), np.array([[True, False]]), RES_M)
+    with pytest.raises(InputDataError, match="at least one source"):
+        cost_distance(np.ones((2, 2)), np.zeros((2, 2), bool), RES_M)

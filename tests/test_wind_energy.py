@@ -1,0 +1,117 @@
+"""Wind energy, wind field and siting against independent references (../shared/REFERENCES.md, "Wind")."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import gamma
+
+from layers.errors import ConfigError
+from processing.wind import STEP, WindParams, sudwand_calibration_factor
+from processing.wind.energy import annual_energy_weibull, load_turbine, net_factor, power_at, weibull_pdf
+from processing.wind.field import air_density, extrapolate
+from processing.wind.siting import ellipse_violations, place_turbines, to_wind_frame
+
+
+@pytest.mark.parametrize(("turbine", "mean_ms", "gwh"), [
+    ("E-141/4200", 6.0, 11.3), ("E-141/4200", 5.5, 9.5), ("E-115/3200", 6.0, 8.3), ("E-126/4200", 6.0, 9.8),
+    ("N131/3600", 6.0, 10.1)])
+def test_gross_aep_weibull_matches_references(turbine, mean_ms, gwh):
+    """REFERENCES.md: gross AEP at Weibull k = 2, rho = 1.225 (windpowerlib curves); tolerance 3 %."""
+    aep = annual_energy_weibull(load_turbine(turbine), mean_ms, k=2.0, density=1.225)[0]
+    assert aep / 1e3 == pytest.approx(gwh, rel=0.03)
+
+
+def test_e141_full_load_hours_about_2700():
+    """REFERENCES.md: E-141/4200 at 6.0 m/s, k = 2: about 2,700 full-load hours (3 %)."""
+    aep = annual_energy_weibull(load_turbine("E-141/4200"), 6.0, k=2.0)[0]
+    assert aep / 4.2 == pytest.approx(2700, rel=0.03)
+
+
+def test_density_correction_costs_about_two_percent_at_1_19():
+    """REFERENCES.md: 1.19 kg/m3 is about -2 % energy against 1.225 (tolerance: 1.5-3 %)."""
+    t = load_turbine("E-141/4200")
+    ratio = annual_energy_weibull(t, 6.0, 2.0, 1.19)[0] / annual_energy_weibull(t, 6.0, 2.0, 1.225)[0]
+    assert 0.97 <= ratio <= 0.985
+
+
+def test_weibull_pdf_integrates_to_one_with_the_stated_mean():
+    """Weibull with scale c = mean / Gamma(1 + 1/k): integral 1 and mean as given (1e-4)."""
+    v = np.arange(0.005, 60, 0.01)
+    f = weibull_pdf(v, 6.0, 2.0)
+    assert np.sum(f) * 0.01 == pytest.approx(1.0, abs=1e-4)
+    assert np.sum(v * f) * 0.01 == pytest.approx(6.0, abs=1e-3)
+    assert 6.0 / gamma(1.5) == pytest.approx(6.770, abs=1e-3)
+
+
+def test_power_curve_zero_outside_operating_range_and_rated_at_15_ms():
+    t = load_turbine("E-141/4200")
+    p = power_at(t, np.array([1.0, 15.0, 30.0]))
+    assert p[0] == 0 and p[2] == 0 and p[1] == pytest.approx(4.2e6)
+
+
+def test_air_density_standard_atmosphere():
+    """ISO 2533: 1.225 kg/m3 at sea level; REFERENCES.md: about 1.19 at a 135 m hub on 150 m ground (0.005)."""
+    assert air_density(0.0) == pytest.approx(1.225, abs=1e-3)
+    assert air_density(285.0) == pytest.approx(1.19, abs=0.005)
+
+
+def test_log_and_power_law_extrapolation():
+    """Log law v ln(h/z0)/ln(h_ref/z0); Hellman 1/7 (REFERENCES.md); to 1e-9."""
+    assert extrapolate(5.0, 100.0, 150.0, 0.05) == pytest.approx(5.0 * math.log(3000) / math.log(2000))
+    assert extrapolate(5.0, 100.0, 150.0, 0.05, "power", 1 / 7) == pytest.approx(5.0 * 1.5 ** (1 / 7))
+    assert extrapolate(5.0, 100.0, 150.0, 0.05, "power") == pytest.approx(5.0 * 1.5 ** (1 / math.log(3000)))
+
+
+def test_azimuth_convention_north_clockwise():
+    """0 deg = north, 90 deg = east: u is the coordinate along the wind direction."""
+    u, w = to_wind_frame([0.0, 100.0], [100.0, 0.0], 0.0)
+    assert u.tolist() == pytest.approx([100.0, 0.0]) and abs(w[0]) < 1e-9
+    u, w = to_wind_frame([100.0], [0.0], 90.0)
+    assert u[0] == pytest.approx(100.0) and abs(w[0]) < 1e-9
+
+
+@pytest.mark.parametrize("direction", [0.0, 225.0, 300.0])
+def test_siting_never_violates_the_ellipse_and_packs(direction):
+    """Greedy placement on a dense lattice: no pair inside the 8 x 4 D ellipse; area per turbine close to
+    the hexagonal packing bound (sqrt(3)/2 * 2a * 2b per turbine for semi-axes a, b)."""
+    d = 141.0
+    along, across = 8 * d, 4 * d
+    xs, ys = np.meshgrid(np.arange(0, 6000, 20.0), np.arange(0, 6000, 20.0))
+    kept = place_turbines(xs.ravel(), ys.ravel(), direction, along, across)
+    assert ellipse_violations(xs.ravel()[kept], ys.ravel()[kept], direction, along, across) == []
+    hex_bound = 6000 ** 2 / (math.sqrt(3) / 2 * along * across)  # turbines of an infinite hexagonal packing
+    assert len(kept) >= 0.8 * hex_bound
+
+
+def test_ellipse_violation_detects_close_pairs():
+    """A neighbour 7 D downwind or 3 D across violates 8 x 4 D; 8 D downwind or 4 D across does not."""
+    d = 100.0
+    assert ellipse_violations(np.array([0.0, 0.0]), np.array([0.0, 700.0]), 0.0, 800.0, 400.0) == [(0, 1)]
+    assert ellipse_violations(np.array([0.0, 300.0]), np.array([0.0, 0.0]), 0.0, 800.0, 400.0) == [(0, 1)]
+    assert ellipse_violations(np.array([0.0, 0.0]), np.array([0.0, 8 * d]), 0.0, 800.0, 400.0) == []
+    assert ellipse_violations(np.array([0.0, 4 * d]), np.array([0.0, 0.0]), 0.0, 800.0, 400.0) == []
+
+
+def test_net_factor_within_reference_range():
+    """REFERENCES.md: net is about gross x 0.85-0.88 with the default losses."""
+    p = WindParams()
+    assert 0.85 <= net_factor(p.availability, p.wake_loss, p.electrical_loss, p.curtailment_loss) <= 0.88
+
+
+def test_sudwand_calibration_factor():
+    """Sudwand (REFERENCES.md): ~1,800 full-load hours measured; the default model predicts more, so the
+    factor is below 1. Pinned to the value reported in the README (0.01)."""
+    factor = sudwand_calibration_factor()
+    assert 0.6 < factor < 0.95
+    assert factor == pytest.approx(0.84, abs=0.01)
+
+
+def test_unknown_turbine_type_names_close_matches():
+    with pytest.raises(ConfigError, match=r"unknown turbine type 'E-141/420'.*E-141/4200"):
+        STEP.parse_params({"turbine_type": "E-141/420"})
+
+
+def test_hub_below_rotor_radius_rejected():
+    with pytest.raises(ConfigError, match="below the rotor radius"):
+        STEP.parse_params({"hub_height_m": 60.0})
