@@ -213,6 +213,51 @@ def worker(obj: CliContext, once: bool, poll_s: float) -> None:
 
 
 @cli.group()
+def ingest() -> None:
+    """Bring real data in (OpenStreetMap extracts)."""
+
+
+@ingest.command("osm")
+@click.argument("osm_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@region_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="GeoPackage to write [default: <data dir>/inputs/<region>/osm.gpkg].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.pass_obj
+def ingest_osm_command(obj: CliContext, osm_file: Path, region: str | None, out: Path | None, overwrite: bool) -> None:
+    """Map an OSM extract (.osm, .osm.pbf) onto the canonical inputs of a region.
+
+    \b
+    Example:
+      geoservice ingest osm luxembourg-latest.osm.pbf --region my-region.toml
+    The tag mapping is the table of layers/ingest/osm_tags.py; [osm] in the region file adds rules and
+    sets the communes' admin_level and the default construction year.
+    """
+    from layers.ingest.osm import OsmOptions, ingest_osm
+    from layers.ingest.osm_tags import TagRule
+    from layers.region import load_region
+
+    try:
+        config = load_region(region or obj.settings.region)
+        out = out or obj.settings.inputs_dir / config.region.id / "osm.gpkg"
+        if out.exists() and not overwrite:
+            fail(f"{out} exists; pass --overwrite to replace it")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        options = OsmOptions(admin_level=config.osm.admin_level, year_built=config.osm.year_built,
+                             rules=tuple(TagRule(r.target, r.geometry, r.key, tuple(r.values) if r.values else None,
+                                                 dict(r.set)) for r in config.osm.rules))
+        counts = ingest_osm(osm_file, config.region.crs, out, extent=config.extent_m, options=options)
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    for layer, count in sorted(counts.items()):
+        click.echo(f"{layer:<18} {count:>9} features")
+    click.echo(f"\nwritten to {out}; add these sources to the region file:\n")
+    for layer in sorted(counts):
+        click.echo(f'[inputs.{layer}]\npath = "{out.resolve()}"\nlayer = "{layer}"\n')
+
+
+@cli.group()
 def demo() -> None:
     """The synthetic demo region."""
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pyproj import CRS
@@ -119,6 +119,25 @@ class InputSource(_Strict):
         return value
 
 
+class OsmRule(_Strict):
+    """``[[osm.rules]]``: an extra OSM tag rule, applied before the default table."""
+
+    target: str
+    geometry: Literal["point", "line", "area"]
+    key: str
+    values: list[str] | None = None
+    set: dict[str, str] = Field(default_factory=dict)
+
+
+class OsmSection(_Strict):
+    """``[osm]``: how an OpenStreetMap extract maps onto the canonical inputs of this region."""
+
+    admin_level: str = Field(default="8", description="OSM admin_level of the communes.")
+    year_built: int = Field(default=1970, ge=1000, le=2100,
+                            description="Construction year assumed for buildings without start_date.")
+    rules: list[OsmRule] = Field(default_factory=list)
+
+
 class RegionConfig(_Strict):
     """A whole region file, validated."""
 
@@ -127,6 +146,7 @@ class RegionConfig(_Strict):
     resolution: dict[str, float] = Field(default_factory=dict)
     inputs: dict[str, InputSource] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    osm: OsmSection = Field(default_factory=OsmSection)
     source_dir: Path = Field(default=Path("."), exclude=True, description="Folder the TOML file lies in.")
 
     @field_validator("resolution")
@@ -158,6 +178,17 @@ class RegionConfig(_Strict):
     @property
     def crs(self) -> CRS:
         return CRS.from_user_input(self.region.crs)
+
+    @property
+    def extent_m(self) -> tuple[float, float, float, float] | None:
+        """Region extent (xmin, ymin, xmax, ymax) [m]: ``region.extent``, else the demo's; ``None`` when only
+        the communes' data can tell."""
+        if self.region.extent is not None:
+            return self.region.extent
+        if self.demo is not None:
+            x, y = self.demo.origin
+            return (x, y, x + self.demo.width_m, y + self.demo.height_m)
+        return None
 
     @property
     def synthetic(self) -> bool:

@@ -1,0 +1,1 @@
+"""Bringing real data in: OpenStreetMap extracts mapped onto the canonical inputs."""
