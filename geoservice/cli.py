@@ -51,6 +51,8 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(logging.DEBUG, min(logging.CRITICAL, level)))
+    for chatty in ("pyogrio", "rasterio", "fiona", "urllib3", "distributed", "numexpr"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, level))
 
 
 def fail(message: str) -> None:
@@ -210,6 +212,42 @@ def worker(obj: CliContext, once: bool, poll_s: float) -> None:
         run_worker(obj.settings, once=once, poll_s=poll_s)
     except GeoserviceError as exc:
         fail(str(exc))
+
+
+@cli.command()
+@region_option
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the report as JSON to this file ('-' for standard output).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report as an HTML page.")
+@click.pass_obj
+def check(obj: CliContext, region: str | None, json_out: Path | None, html_out: Path | None) -> None:
+    """Report the quality of a region's inputs and which analyses can run; exit 1 when one cannot.
+
+    \b
+    Example:
+      geoservice check --region my-region.toml --html quality.html
+    """
+    from geoservice.quality import check_region, render_html, render_text
+    from layers.region import load_region
+    from layers.sources import RegionSource
+    from processing.steps import all_steps
+
+    try:
+        config = load_region(region or obj.settings.region)
+        report = check_region(RegionSource(config, obj.settings.inputs_dir), all_steps())
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    if json_out is not None:
+        text = json.dumps(report.to_dict(), indent=2)
+        click.echo(text) if str(json_out) == "-" else json_out.write_text(text, encoding="utf-8")
+    if str(json_out) != "-":
+        click.echo(render_text(report))
+    if html_out is not None:
+        html_out.write_text(render_html(report), encoding="utf-8")
+    if not report.ok:
+        sys.exit(1)
 
 
 @cli.group()
