@@ -102,14 +102,17 @@ def _load_params(path: Path | None) -> dict:
 @click.option("--no-cache", is_flag=True, help="Recompute steps whose inputs and parameters are unchanged.")
 @click.option("--maps/--no-maps", "build_maps", default=True, show_default=True,
               help="Build the web maps after the run.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Run raster windows on a local Dask cluster of N worker processes [default: in-process, or "
+                   "GEOSERVICE_WORKERS; GEOSERVICE_DASK_SCHEDULER selects a remote cluster].")
 @click.pass_obj
 def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file: Path | None, no_cache: bool,
-        build_maps: bool) -> None:
+        build_maps: bool, workers: int | None) -> None:
     """Run the analyses for a region and publish every layer into the store."""
     from geoservice.progress import StepProgressDisplay
     from geoservice.runner import run_region
 
-    settings = obj.settings
+    settings = obj.settings if workers is None else obj.settings.model_copy(update={"workers": workers})
     region = region or settings.region
     display = StepProgressDisplay()
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geoservice import __version__
+from geoservice.compute import window_executor
 from geoservice.settings import Settings
 from geoservice.store import open_store
 from geoservice.store.base import Store
@@ -66,12 +67,13 @@ def run_region(
         return lambda fraction, message: on_progress(step.name, fraction, message) if on_progress else None
 
     try:
-        summary = run_pipeline(
-            all_steps(), source.region_context(), source, store,
-            params=merge_params(config.params, params), targets=list(steps or []) or None, job_id=job_id,
-            code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
-            scratch_dir=str(_scratch_dir(settings)),
-        )
+        with window_executor(settings) as executor:
+            summary = run_pipeline(
+                all_steps(), source.region_context(), source, store,
+                params=merge_params(config.params, params), targets=list(steps or []) or None, job_id=job_id,
+                code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
+                scratch_dir=str(_scratch_dir(settings)), executor=executor,
+            )
     finally:
         if own_store:
             store.close()

@@ -27,6 +27,7 @@ from layers.catalog import get_layer
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed
 from layers.raster import Raster, RasterFile
 from layers.validate import check_layer, data_checksum
+from processing.windows import SERIAL, WindowExecutor
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ class StepContext:
     progress: ProgressFn
     workdir: Path
     """Scratch folder for large raster outputs (RasterFile); the runner removes it after publishing."""
+    executor: WindowExecutor = SERIAL
+    """Where windowed work runs (in-process, or Dask workers): ``ctx.executor.imap(fn, tasks)``."""
 
     def require(self, layer_id: str) -> LayerData:
         """The input ``layer_id``; raise :class:`InputDataError` when it is missing."""
@@ -224,6 +227,7 @@ def run_pipeline(
     progress_factory: Callable[[Step], ProgressFn] | None = None,
     use_cache: bool = True,
     scratch_dir: str | None = None,
+    executor: WindowExecutor = SERIAL,
 ) -> RunSummary:
     """Run ``targets`` and their dependencies; publish each step's outputs through ``sink``.
 
@@ -265,7 +269,7 @@ def run_pipeline(
                 continue
             progress = progress_factory(step) if progress_factory else (lambda f, m: None)
             with tempfile.TemporaryDirectory(prefix=f"geoservice-{step.name}-", dir=scratch_dir) as workdir:
-                context = StepContext(region, inputs, parsed[step.name], progress, Path(workdir))
+                context = StepContext(region, inputs, parsed[step.name], progress, Path(workdir), executor)
                 outputs = dict(step.run(context))
                 # an input layer the region lacks has nothing to pass through; analysis outputs are all due
                 missing = {o for o in step.outputs if o not in outputs and get_layer(o).role == "output"}

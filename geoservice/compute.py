@@ -1,0 +1,39 @@
+"""The executor for windowed raster work, chosen from the settings: in-process, a local Dask cluster of
+``GEOSERVICE_WORKERS`` processes, or the remote scheduler at ``GEOSERVICE_DASK_SCHEDULER``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from geoservice.settings import Settings
+from layers.errors import ConfigError
+from processing.windows import SERIAL, DaskExecutor, WindowExecutor
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def window_executor(settings: Settings) -> Iterator[WindowExecutor]:
+    """Yield the executor the settings ask for; close any cluster it started."""
+    if settings.dask_scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(settings.dask_scheduler, timeout="10s")
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {settings.dask_scheduler}: {exc}; check "
+                              "GEOSERVICE_DASK_SCHEDULER") from exc
+        log.info("windows run on the Dask scheduler %s", settings.dask_scheduler)
+        with client:
+            yield DaskExecutor(client)
+    elif settings.workers > 1:
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            log.info("windows run on a local Dask cluster of %d workers", settings.workers)
+            yield DaskExecutor(client)
+    else:
+        yield SERIAL
