@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pyproj import CRS
 from shapely.geometry import box
 
+from layers.catalog import get_layer
 from layers.errors import ConfigError, InputDataError
 from processing.inputs_step import STEP as INPUTS
 from processing.pipeline import RegionContext, Step, plan, run_pipeline
@@ -49,10 +50,17 @@ class AreaParams(BaseModel):
     min_area_ha: float = Field(default=1.0, ge=0.0, description="Minimum area [ha].")
 
 
+FILLERS = {"int": 0, "float": 0.0, "str": "x", "bool": False}
+
+
 def eligible(ctx):
+    """Communes as 'eligible areas' above a minimum area; other declared fields get placeholder values."""
     c = ctx.require("communes")
     out = gpd.GeoDataFrame({"area_ha": c.geometry.area / 1e4, "commune": c["name"]}, geometry=c.geometry,
                            crs=c.crs)
+    for f in get_layer("wind_eligible_areas").fields:
+        if f.name not in out:
+            out[f.name] = f.values[0] if f.values else FILLERS[f.dtype]
     return {"wind_eligible_areas": out[out.area_ha >= ctx.params.min_area_ha]}
 
 
