@@ -46,8 +46,8 @@ class Raster:
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) in the raster CRS."""
         rows, cols = self.shape
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (cols, rows)
+        x0, y0 = self.transform @ (0, 0)
+        x1, y1 = self.transform @ (cols, rows)
         return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     def valid_mask(self) -> np.ndarray:
