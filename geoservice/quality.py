@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import rasterio
+import rasterio.windows
 import shapely
 from rasterio.enums import Resampling
 from shapely.geometry import box
@@ -86,16 +87,22 @@ def _coverage_pct(gdf: gpd.GeoDataFrame, extent: tuple[float, float, float, floa
 
 
 def _raster_figures(raster: RasterFile, extent) -> tuple[float, float, str]:
-    """(coverage %, nodata %, CRS) from an overview of the raster."""
+    """(coverage %, nodata %, CRS) over the region, from an overview read of the region's window.
+
+    Coverage counts region cells with data; nodata counts, among the cells the raster spans inside the
+    region, those marked nodata.
+    """
     with rasterio.open(raster.path) as src:
-        scale = max(src.width, src.height) / RASTER_OVERVIEW_PX
-        shape = (max(1, round(src.height / max(scale, 1))), max(1, round(src.width / max(scale, 1))))
-        data = src.read(1, out_shape=shape, masked=True, resampling=Resampling.nearest)
+        window = rasterio.windows.from_bounds(*extent, transform=src.transform)
+        scale = max(window.width, window.height) / RASTER_OVERVIEW_PX
+        shape = (max(1, round(window.height / max(scale, 1))), max(1, round(window.width / max(scale, 1))))
+        data = src.read(1, window=window, out_shape=shape, masked=True, boundless=True,
+                        resampling=Resampling.nearest)
         valid = ~np.ma.getmaskarray(data) & np.isfinite(np.ma.filled(data.astype(float), np.nan))
-        nodata_pct = 100.0 * (1 - valid.mean())
         b = src.bounds
-        inter = box(*extent).intersection(box(b.left, b.bottom, b.right, b.top)).area
-        coverage = 100.0 * inter / box(*extent).area * valid.mean()
+        spanned = box(*extent).intersection(box(b.left, b.bottom, b.right, b.top)).area / box(*extent).area
+        coverage = 100.0 * valid.mean()
+        nodata_pct = 100.0 * max(0.0, spanned - valid.mean()) / spanned if spanned else 100.0
         return coverage, nodata_pct, src.crs.to_string() if src.crs else "none"
 
 
