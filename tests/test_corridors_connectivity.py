@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 
 from layers.errors import InputDataError
-from processing.corridors.connectivity import (core_importance, iic_index, link_importance,
-                                               max_product_probabilities, pc_index)
+from processing.corridors.connectivity import (
+    core_importance,
+    iic_index,
+    link_importance,
+    max_product_probabilities,
+    pc_index,
+)
 
 AREAS_HA = np.array([10.0, 5.0, 20.0])  # A, B, C
 LANDSCAPE_HA = 100.0

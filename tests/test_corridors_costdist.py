@@ -7,10 +7,9 @@ mean resistance of the two cells (GRASS r.cost's rule without knight's moves); t
 import networkx as nx
 import numpy as np
 import pytest
-from scipy import ndimage
 
 from layers.errors import InputDataError
-from processing.corridors.costdist import cost_distance, least_cost_link
+from processing.corridors.costdist import LinkSolver, cost_distance, trace_path
 
 RES_M = 10.0
 
@@ -54,8 +53,7 @@ def _two_cores_and_a_wall(gap_rows: slice):
 
 def test_least_cost_path_goes_through_the_gap():
     resistance, labels = _two_cores_and_a_wall(slice(2, 4))
-    slices = {i + 1: s for i, s in enumerate(ndimage.find_objects(labels))}
-    link = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=1000.0, max_margin_m=1000.0)
+    link = LinkSolver(resistance, labels, RES_M, {1: {2}, 2: {1}}, margin_m=1000.0, max_margin_m=1000.0).link(1, 2)
     wall_cells = link.path[link.path[:, 1] == 30]
     assert len(wall_cells) == 1 and 2 <= wall_cells[0, 0] < 4
     assert labels[tuple(link.path[0])] == 1 and labels[tuple(link.path[-1])] == 2
@@ -66,12 +64,26 @@ def test_least_cost_path_goes_through_the_gap():
 
 def test_window_grows_until_certified():
     resistance, labels = _two_cores_and_a_wall(slice(0, 2))  # the gap is 16 cells above the cores
-    slices = {i + 1: s for i, s in enumerate(ndimage.find_objects(labels))}
-    small = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=20.0, max_margin_m=20.0)
-    grown = least_cost_link(resistance, labels, 1, 2, RES_M, slices=slices, margin_m=20.0, max_margin_m=1000.0)
+    pairs = {1: {2}, 2: {1}}
+    small = LinkSolver(resistance, labels, RES_M, pairs, margin_m=20.0, max_margin_m=20.0).link(1, 2)
+    grown = LinkSolver(resistance, labels, RES_M, pairs, margin_m=20.0, max_margin_m=1000.0).link(1, 2)
     full = cost_distance(resistance, labels == 1, RES_M)[labels == 2].min()
     assert not small.certified and small.lcd > full  # a 2-cell margin cannot see the gap
     assert grown.certified and grown.lcd == pytest.approx(full, rel=1e-12)
+
+
+def test_traced_path_costs_the_cost_distance():
+    rng = np.random.default_rng(5)
+    resistance = rng.choice([1.0, 30.0, 300.0], size=(20, 25))
+    sources = np.zeros(resistance.shape, bool)
+    sources[3:5, 2:4] = True
+    cwd = cost_distance(resistance, sources, RES_M)
+    path = trace_path(cwd, resistance, (17, 22), RES_M)
+    steps = np.diff(path, axis=0)
+    assert sources[tuple(path[0])] and np.abs(steps).max() == 1
+    cost = sum(RES_M * np.hypot(*d) * (resistance[tuple(p)] + resistance[tuple(q)]) / 2
+               for d, p, q in zip(steps, path[:-1], path[1:]))
+    assert cost == pytest.approx(cwd[17, 22], rel=1e-12)
 
 
 def test_bad_resistance():

@@ -10,7 +10,7 @@ from layers.errors import ConfigError
 from processing.wind import STEP, WindParams, sudwand_calibration_factor
 from processing.wind.energy import annual_energy_weibull, load_turbine, net_factor, power_at, weibull_pdf
 from processing.wind.field import air_density, extrapolate
-from processing.wind.siting import ellipse_violations, place_turbines, to_wind_frame
+from processing.wind.siting import ellipse_offsets, ellipse_violations, place_on_lattice, to_wind_frame
 
 
 @pytest.mark.parametrize(("turbine", "mean_ms", "gwh"), [
@@ -77,11 +77,27 @@ def test_siting_never_violates_the_ellipse_and_packs(direction):
     the hexagonal packing bound (sqrt(3)/2 * 2a * 2b per turbine for semi-axes a, b)."""
     d = 141.0
     along, across = 8 * d, 4 * d
-    xs, ys = np.meshgrid(np.arange(0, 6000, 20.0), np.arange(0, 6000, 20.0))
-    kept = place_turbines(xs.ravel(), ys.ravel(), direction, along, across)
-    assert ellipse_violations(xs.ravel()[kept], ys.ravel()[kept], direction, along, across) == []
+    kept = place_on_lattice(np.ones((300, 300), dtype=bool), 20.0, direction, along, across)
+    xs, ys = kept[:, 1] * 20.0, -kept[:, 0] * 20.0
+    assert ellipse_violations(xs, ys, direction, along, across) == []
     hex_bound = 6000 ** 2 / (math.sqrt(3) / 2 * along * across)  # turbines of an infinite hexagonal packing
     assert len(kept) >= 0.8 * hex_bound
+
+
+def test_lattice_offsets_are_the_ellipse():
+    """The blocked offsets are exactly the lattice points inside the ellipse (brute-force check)."""
+    offsets = ellipse_offsets(20.0, 225.0, 800.0, 400.0)
+    for dr, dc in [(0, 0), (10, 10), (-20, 0)]:
+        inside = ellipse_violations(np.array([0.0, dc * 20.0]), np.array([0.0, -dr * 20.0]), 225.0, 800.0, 400.0)
+        assert (bool(inside) or (dr, dc) == (0, 0)) == any((offsets == (dr, dc)).all(axis=1))
+
+
+def test_siting_respects_candidate_mask():
+    """Only candidate cells are used: a checkerboard of free blocks."""
+    mask = np.zeros((200, 200), dtype=bool)
+    mask[:100, :100] = mask[100:, 100:] = True
+    kept = place_on_lattice(mask, 20.0, 225.0, 8 * 141.0, 4 * 141.0)
+    assert len(kept) > 0 and mask[kept[:, 0], kept[:, 1]].all()
 
 
 def test_ellipse_violation_detects_close_pairs():

@@ -104,13 +104,16 @@ def check_text(value: str, what: str) -> str:
 
 
 def _number(text: str) -> int | float:
-    if re.fullmatch(r"[+-]?\d+", text):
-        value = int(text)
-        return value if abs(value) <= INT64 else float(value)
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidRequest(f"filter: number {text!r} is out of range")
-    return value
+    try:
+        if re.fullmatch(r"[+-]?\d+", text):
+            value = int(text)
+            return value if abs(value) <= INT64 else float(value)
+        number = float(text)
+    except (OverflowError, ValueError):
+        raise InvalidRequest(f"filter: number {text[:40]!r} is out of range") from None
+    if not math.isfinite(number):
+        raise InvalidRequest(f"filter: number {text[:40]!r} is out of range")
+    return number
 
 
 class _Parser:

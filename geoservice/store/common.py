@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,12 @@ def coerce_value(spec: LayerSpec, prop: str, value: Any) -> Any:
                              "value for it") from None
 
 
+@lru_cache(maxsize=64)
+def cached_crs(crs: str) -> CRS:
+    """A pyproj CRS parsed once per process (parsing costs about a millisecond)."""
+    return CRS.from_user_input(crs)
+
+
 def build_frame(spec: LayerSpec, fields: Sequence[str], ids: Sequence[int], columns: Mapping[str, list[Any]],
                 geometry: Sequence[Any] | None, crs: Any) -> gpd.GeoDataFrame | pd.DataFrame:
     """A frame with the catalog's dtypes, index = feature id; the same whichever backend read the rows.
@@ -141,7 +148,10 @@ def build_frame(spec: LayerSpec, fields: Sequence[str], ids: Sequence[int], colu
         data[name] = series
     if geometry is None:
         return pd.DataFrame(data, index=index)
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(list(geometry), index=index, crs=crs), crs=crs)
+    if isinstance(crs, str):
+        crs = cached_crs(crs)
+    geoseries = gpd.GeoSeries(np.asarray(geometry, dtype=object), index=index, crs=crs)
+    return gpd.GeoDataFrame(data, geometry=geoseries, crs=crs)
 
 
 def check_page(limit: int, offset: int) -> tuple[int, int]:

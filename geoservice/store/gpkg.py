@@ -95,7 +95,11 @@ def _sql_intersects(blob: bytes | None, wkb: bytes) -> int:
     """SQL function ``gs_intersects(geom_blob, wkb)``: 1 when the geometries intersect."""
     if blob is None:
         return 0
-    return int(shapely.intersects(_prepared(wkb), shapely.from_wkb(_wkb_of(blob))))
+    geom = shapely.from_wkb(_wkb_of(blob))
+    try:
+        return int(shapely.intersects(_prepared(wkb), geom))
+    except shapely.errors.GEOSException:  # an invalid stored geometry GEOS cannot test as it is
+        return int(shapely.intersects(_prepared(wkb), shapely.make_valid(geom)))
 
 
 class GeoPackageStore(Store):
@@ -432,8 +436,11 @@ class GeoPackageStore(Store):
             where = render_filter(spec, filter, dialect="sqlite", geom_column=GEOM, srid=row["srid"],
                                   rtree_table=f"rtree_{row['table_name']}_{GEOM}", feature_id=feature_id)
             try:
-                matched = conn.execute(f"SELECT count(*) FROM {quote_ident(row['table_name'])} WHERE {where.sql}",
-                                       where.params).fetchone()[0]
+                if filter is None and feature_id is None:
+                    matched = row["feature_count"]
+                else:
+                    matched = conn.execute(f"SELECT count(*) FROM {quote_ident(row['table_name'])} "
+                                           f"WHERE {where.sql}", where.params).fetchone()[0]
                 frame = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset)
             except sqlite3.Error as exc:
                 raise StoreError(f"query on layer {layer_id!r} failed: {exc}") from exc

@@ -17,6 +17,7 @@ import geopandas as gpd
 import mapbox_vector_tile
 import morecantile
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
@@ -91,19 +92,35 @@ def query_bounds_in_layer_crs(z: int, x: int, y: int, layer_crs: str,
     return _transformer("EPSG:3857", layer_crs).transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
 
 
+def reproject(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
+    """``geoms`` transformed from CRS ``src`` to ``dst`` (a cached pyproj Transformer, vectorised)."""
+    transformer = _transformer(src, dst)
+    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
 def prepare_tile_geometries(gdf: gpd.GeoDataFrame, z: int, x: int, y: int) -> gpd.GeoDataFrame:
     """``gdf``'s features in EPSG:3857 clipped to the buffered tile and simplified for zoom ``z``; features
     that vanish are dropped."""
-    if len(gdf) == 0:
-        return gdf.to_crs("EPSG:3857")
-    merc = gdf.to_crs("EPSG:3857")
-    geoms = merc.geometry.values
-    geoms = shapely.clip_by_rect(geoms, *buffered_bounds(tile_bounds_3857(z, x, y)))
-    geoms = shapely.simplify(geoms, simplify_tolerance_m(z), preserve_topology=False)
-    keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
-    out = merc.iloc[np.flatnonzero(keep)].copy()
-    out = out.set_geometry(gpd.GeoSeries(geoms[keep], index=out.index, crs="EPSG:3857"))
-    return out
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if len(geoms):
+        geoms = reproject(geoms, CRS.from_user_input(gdf.crs).to_string(), "EPSG:3857")
+        geoms = shapely.clip_by_rect(geoms, *buffered_bounds(tile_bounds_3857(z, x, y)))
+        geoms = shapely.simplify(geoms, simplify_tolerance_m(z), preserve_topology=False)
+    keep = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms)) if len(geoms) else np.zeros(0, dtype=bool)
+    out = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).iloc[np.flatnonzero(keep)]
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms[keep], index=out.index, crs="EPSG:3857"),
+                            crs="EPSG:3857")
+
+
+def to_tile_coordinates(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
+    """EPSG:3857 geometries in the tile's integer grid (0-TILE_EXTENT, y pointing down, as MVT stores them)."""
+    xmin, ymin, xmax, ymax = tile_bounds_3857(z, x, y)
+    sx, sy = TILE_EXTENT / (xmax - xmin), TILE_EXTENT / (ymax - ymin)
+
+    def affine(xy: np.ndarray) -> np.ndarray:
+        return np.rint(np.column_stack(((xy[:, 0] - xmin) * sx, (ymax - xy[:, 1]) * sy)))
+
+    return shapely.transform(geoms, affine)
 
 
 def _plain(value):
@@ -119,34 +136,34 @@ def _plain(value):
 def encode_mvt(gdf: gpd.GeoDataFrame, layer_id: str, fields: Sequence[str], z: int, x: int, y: int) -> bytes:
     """An MVT tile of ``gdf`` (EPSG:3857, already clipped) with one layer named ``layer_id``; ``b""`` when
     no feature is left."""
+    geoms = to_tile_coordinates(np.asarray(gdf.geometry.values, dtype=object), z, x, y)
+    # MVT wants exterior rings clockwise on screen (y down): counter-clockwise in these coordinates
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    keep = ~shapely.is_empty(geoms)  # what snapping to the grid collapsed
     features = []
-    for fid, geom, props in zip(gdf.index, gdf.geometry.values, gdf[list(fields)].itertuples(index=False)):
-        properties = {k: v for k, v in zip(fields, (_plain(p) for p in props)) if v is not None}
-        features.append({"geometry": geom, "properties": properties, "id": int(fid)})
+    for fid, geom, props, ok in zip(gdf.index, geoms, gdf[list(fields)].itertuples(index=False), keep):
+        if ok:
+            properties = {k: v for k, v in zip(fields, (_plain(p) for p in props)) if v is not None}
+            features.append({"geometry": geom, "properties": properties, "id": int(fid)})
     if not features:
         return b""
-    data = mapbox_vector_tile.encode(
+    return mapbox_vector_tile.encode(
         [{"name": layer_id, "features": features}],
-        default_options={"quantize_bounds": tile_bounds_3857(z, x, y), "extents": TILE_EXTENT,
+        default_options={"extents": TILE_EXTENT, "y_coord_down": True, "check_winding_order": False,
                          "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid},
     )
-    return data if _has_features(data) else b""
-
-
-def _has_features(data: bytes) -> bool:
-    decoded = mapbox_vector_tile.decode(data)
-    return any(layer["features"] for layer in decoded.values())
 
 
 def encode_geojson(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> bytes:
     """A GeoJSON FeatureCollection (CRS84) of ``gdf`` (EPSG:3857, already clipped and simplified)."""
     if len(gdf) == 0:
         return b""
-    wgs = gdf.to_crs("EPSG:4326")
-    geoms = shapely.set_precision(wgs.geometry.values, 10.0**-GEOJSON_DIGITS)
+    geoms = reproject(np.asarray(gdf.geometry.values, dtype=object), "EPSG:3857", "EPSG:4326")
+    scale = 10.0**GEOJSON_DIGITS
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy * scale) / scale)
     geojson = shapely.to_geojson(geoms)
     features = []
-    for fid, geom, props in zip(wgs.index, geojson, wgs[list(fields)].itertuples(index=False)):
+    for fid, geom, props in zip(gdf.index, geojson, gdf[list(fields)].itertuples(index=False)):
         if geom is None:
             continue
         properties = {k: _plain(v) for k, v in zip(fields, props)}

@@ -14,7 +14,8 @@ SCORING_METHODS = ("wlc", "topsis")
 
 #: (key, value field, unit, description of the value) of every ranking criterion, in publishing order.
 _CRITERIA_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1", "Roof-PV yield of the unit's roofs per hectare of unit."),
+    ("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1",
+     "Roof-PV yield of the unit's suitable roof faces per hectare of unit."),
     ("heat_density", "heat_demand_mwh_ha_yr", "MWh ha-1 yr-1", "Building heat demand per hectare of unit."),
     ("dh_area", "dh_share", "", "Share of the unit's area inside a district-heating area, 0-1."),
     ("geothermal", "geothermal_mwh_probe_yr", "MWh yr-1",
@@ -71,7 +72,7 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("natura2000_share", "float", "", "Share of the unit's area in Natura 2000, 0-1.", required=False),
     Field("forbidden_drilling_share", "float", "", "Share of the unit's area where drilling is forbidden, 0-1.",
           required=False),
-    Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's roofs.", required=False),
+    Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's suitable roof faces.", required=False),
     Field("geothermal_mwh_yr", "float", "MWh yr-1", "Geothermal heat the unit can supply (at most its demand).",
           required=False),
     Field("heat_demand_mwh_yr", "float", "MWh yr-1", "Building heat demand of the unit.", required=False),
@@ -86,8 +87,8 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("commune", "str", description="Commune name."),
     Field("code", "str", description="Official commune code.", required=False),
     Field("area_km2", "float", "km2", "Planar area in the region CRS."),
-    Field("pv_mwp", "float", "MWp", "Installable roof-PV peak power."),
-    Field("pv_gwh_yr", "float", "GWh yr-1", "Roof-PV AC energy per year."),
+    Field("pv_mwp", "float", "MWp", "Installable roof-PV peak power on suitable roof faces."),
+    Field("pv_gwh_yr", "float", "GWh yr-1", "Roof-PV AC energy per year of suitable roof faces."),
     Field("wind_sites", "int", description="Number of wind-turbine sites."),
     Field("wind_mw", "float", "MW", "Rated power of the wind-turbine sites."),
     Field("wind_gwh_yr", "float", "GWh yr-1", "Net annual energy of the wind-turbine sites."),
@@ -100,6 +101,8 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("corridor_length_km", "float", "km", "Length of least-cost corridor paths inside the commune."),
     Field("connectivity", "float", "", "Share of the commune's habitat-core area linked to another core by a "
           "corridor path, 0-1 (empty without cores).", required=False),
+    *(Field(f"pc_{net}", "float", "", f"Probability of Connectivity of the commune's {net}-network cores "
+            "(corridors step; commune as landscape), 0-1.", required=False) for net in ("green", "blue", "black")),
     Field("candidate_districts", "int", description="Test-district candidates not excluded by a hard constraint."),
     Field("co2_pv_t_yr", "float", "t yr-1", "CO2 avoidable by roof PV replacing grid electricity."),
     Field("co2_wind_t_yr", "float", "t yr-1", "CO2 avoidable by wind replacing grid electricity."),

@@ -5,12 +5,19 @@ from __future__ import annotations
 from layers.catalog.spec import Category, Field, LayerSpec, Style
 
 SOLAR_CLASSES = ("very_good", "good", "conditional", "unsuitable")
+#: Where a face's geometry comes from: segmented from the surface model, or built from building attributes.
+FACE_SOURCES = ("dsm", "attributes")
+#: Confidence of a face's geometry: high from a surface model, low from attributes.
+FACE_CONFIDENCE = ("high", "low")
+#: What scaled clear sky to real sky: the region's monthly climate table, or the built-in default (an estimate).
+CLIMATE_SOURCES = ("climate_table", "default_estimate")
 
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="solar_roofs",
         title="Solar roof potential",
-        description="One feature per roof face: real-sky irradiation, usable area, PV capacity, yield and class.",
+        description="One feature per roof face: real-sky irradiation (terrain and building shading included), usable "
+                    "area, PV capacity, yield and class. Never clear-sky figures.",
         kind="vector",
         role="output",
         geometry="Polygon",
@@ -29,6 +36,14 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("class", "str", description="Suitability as a share of the regional optimum.",
                   values=SOLAR_CLASSES),
             Field("co2_avoided_t_yr", "float", "t yr-1", "CO2 avoided per year at the grid emission factor."),
+            Field("share_of_optimum", "float", "", "Irradiation as a share of the region's best unshaded orientation."),
+            Field("shading_loss_pct", "float", "%", "Irradiation lost to the horizon (terrain, buildings, own roof)."),
+            Field("sky_view_factor", "float", "", "Share of the face's unobstructed sky diffuse it receives."),
+            Field("source", "str", description="Face geometry from the surface model or from building attributes.",
+                  values=FACE_SOURCES),
+            Field("confidence", "str", description="Confidence of the face geometry.", values=FACE_CONFIDENCE),
+            Field("climate", "str", description="Real-sky scaling from the region's climate table or the default "
+                  "(estimate).", values=CLIMATE_SOURCES),
         ),
         style=Style(field="class", fill_opacity=0.8, categories=(
             Category("very_good", "very good (>= 95 % of optimum)", "#d7191c"),
@@ -41,7 +56,8 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="solar_irradiation",
         title="Solar irradiation",
-        description="Real-sky irradiation on the surface model (tilted surfaces, shading included).",
+        description="Real-sky irradiation on roof cells, on their roof face's plane with each cell's own horizon "
+                    "shading.",
         kind="raster",
         role="output",
         unit="kWh m-2 yr-1",

@@ -129,32 +129,39 @@ def _house(settlement: Settlement, rng, a, b, offset, pos, side, street_deg) -> 
             "levels": levels, "use": str(use), "year_built": year, "roof_shape": shape, "rng": rng.random()}
 
 
-def _halls(site_polygon, angle: float, rng, use: str, years: tuple[int, int], fill: float) -> list[dict]:
-    """Large flat halls on a grid inside an industrial site."""
+def _halls(site_polygon, rng, use: str, years: tuple[int, int], fill: float) -> list[dict]:
+    """Large flat halls in two rows either side of the site's central service road."""
     rect = shapely.minimum_rotated_rectangle(site_polygon)
-    c = rect.centroid
-    out = []
-    phi = math.radians(angle)
+    ring = np.asarray(rect.exterior.coords)[:4]
+    edges = ring[[1, 2]] - ring[[0, 1]]
+    lengths = np.hypot(edges[:, 0], edges[:, 1])
+    long_edge = edges[int(np.argmax(lengths))]
+    axis = math.degrees(math.atan2(long_edge[0], long_edge[1])) % 180.0
+    site_l, site_w = float(lengths.max()), float(lengths.min())
+    c = np.asarray(rect.centroid.coords[0])
+    phi = math.radians(axis)
     a = np.array([math.sin(phi), math.cos(phi)])
     b = np.array([math.cos(phi), -math.sin(phi)])
-    half = max(rect.bounds[2] - rect.bounds[0], rect.bounds[3] - rect.bounds[1]) / 2
-    pos_a = -half
-    while pos_a < half:
-        length = rng.uniform(40.0, 110.0)
-        pos_b = -half
-        while pos_b < half:
-            width = rng.uniform(25.0, 55.0)
-            centre = np.array([c.x, c.y]) + (pos_a + length / 2) * a + (pos_b + width / 2) * b
+    road_half, margin = 12.0, 6.0
+    band = site_w / 2 - road_half - margin
+    out: list[dict] = []
+    if band < 12.0:
+        return out
+    for side in (-1, 1):
+        pos = -site_l / 2 + margin
+        while True:
+            length = min(rng.uniform(40.0, 110.0), 0.45 * site_l)
+            if pos + length > site_l / 2 - margin:
+                break
+            depth = band * rng.uniform(0.6, 0.95)
+            centre = c + (pos + length / 2) * a + side * (road_half + depth / 2) * b
             if rng.random() < fill:
-                out.append({"x": centre[0], "y": centre[1], "length_m": length, "width_m": width,
-                            "axis_deg": angle % 360.0, "levels": int(rng.integers(1, 3)), "use": use,
-                            "year_built": int(rng.integers(*years)), "roof_shape": "flat", "rng": rng.random(),
-                            "site": site_polygon})
-            pos_b += width + rng.uniform(20.0, 35.0)
-        pos_a += length + rng.uniform(20.0, 35.0)
-    return [h for h in out if site_polygon.buffer(-5.0).contains(
-        rectangles(np.array([h["x"]]), np.array([h["y"]]), np.array([h["length_m"]]), np.array([h["width_m"]]),
-                   np.array([h["axis_deg"]]))[0])]
+                out.append({"x": centre[0], "y": centre[1], "length_m": max(length, depth),
+                            "width_m": min(length, depth), "axis_deg": axis if length >= depth else axis + 90.0,
+                            "levels": int(rng.integers(1, 3)), "use": use, "year_built": int(rng.integers(*years)),
+                            "roof_shape": "flat", "rng": rng.random()})
+            pos += length + rng.uniform(15.0, 30.0)
+    return out
 
 
 def _drop_overlaps(polygons: np.ndarray, obstacles) -> np.ndarray:
@@ -180,11 +187,9 @@ def make_buildings(frame: DemoFrame, layout: Layout, terrain: Terrain, obstacles
     for settlement in layout.settlements:
         rows.extend(_candidates_along_streets(settlement, rng))
     for site in layout.industrial:
-        angle = next((s.angle for s in layout.settlements if s.name in site.name), 0.0)
-        rows.extend(_halls(site.polygon, angle, rng, "industrial", (1960, 2020), 0.8))
-    for site in layout.brownfields:
-        angle = next((s.angle for s in layout.settlements if s.name in site.name), 0.0)
-        rows.extend(_halls(site.polygon, angle, rng, "industrial", (1890, 1960), 0.3))
+        rows.extend(_halls(site.polygon, rng, "industrial", (1960, 2020), 0.85))
+    for site in layout.brownfields:  # a few halls left standing on the former steelworks
+        rows.extend(_halls(site.polygon, rng, "industrial", (1890, 1960), 0.3))
     df = pd.DataFrame(rows).drop(columns=["site"], errors="ignore")
     polygons = rectangles(df.x.to_numpy(), df.y.to_numpy(), df.length_m.to_numpy(), df.width_m.to_numpy(),
                           df.axis_deg.to_numpy())
@@ -223,41 +228,58 @@ def make_buildings(frame: DemoFrame, layout: Layout, terrain: Terrain, obstacles
     return Buildings(footprints, roofs, faces.drop(columns=["main"]))
 
 
+#: Roof faces of each shape: corners in units of (half length, half width, half ridge) along (s, t), the
+#: face's downslope azimuth relative to the building axis [deg] (``None``: flat), and whether it can be the
+#: building's main face.
+_FACE_CORNERS = {
+    "flat": [([(-1, 0, 0, -1), (1, 0, 0, -1), (1, 0, 0, 1), (-1, 0, 0, 1)], None, True)],
+    "gable": [([(-1, 0, 0, 0), (1, 0, 0, 0), (1, 0, 0, 1), (-1, 0, 0, 1)], 90.0, True),
+              ([(-1, 0, 0, 0), (-1, 0, 0, -1), (1, 0, 0, -1), (1, 0, 0, 0)], 270.0, True)],
+    "hip": [([(-1, 0, 0, 1), (0, -1, 0, 0), (0, 1, 0, 0), (1, 0, 0, 1)], 90.0, True),
+            ([(-1, 0, 0, -1), (1, 0, 0, -1), (0, 1, 0, 0), (0, -1, 0, 0)], 270.0, True),
+            ([(1, 0, 0, -1), (1, 0, 0, 1), (0, 1, 0, 0)], 0.0, False),
+            ([(-1, 0, 0, 1), (-1, 0, 0, -1), (0, -1, 0, 0)], 180.0, False)],
+}
+
+
 def _faces(roofs: pd.DataFrame, frame: DemoFrame) -> gpd.GeoDataFrame:
-    """Roof faces: one per flat or shed roof, two per gable, four per hip (known footprint, tilt, azimuth)."""
-    records: list[tuple] = []
-    for r in roofs.itertuples(index=False):
-        phi = math.radians(r.axis_deg)
-        a = np.array([math.sin(phi), math.cos(phi)])
-        b = np.array([math.cos(phi), -math.sin(phi)])
-        c = np.array([r.x, r.y])
-        hl, hw = r.length_m / 2, r.width_m / 2
+    """Roof faces: one per flat or shed roof, two per gable, four per hip (known footprint, tilt, azimuth).
 
-        def poly(*st):
-            return shapely.Polygon([tuple(c + s * a + t * b) for s, t in st])
-
-        def south(az):  # the face turned most to the south is the building's "main" face
-            return -abs(((az - 180.0 + 180.0) % 360.0) - 180.0)
-
-        az_pos, az_neg = (r.axis_deg + 90.0) % 360.0, (r.axis_deg + 270.0) % 360.0
-        if r.roof_shape == "flat":
-            parts = [(poly((-hl, -hw), (hl, -hw), (hl, hw), (-hl, hw)), float("nan"), 0.0)]
-        elif r.roof_shape == "shed":
-            az = az_pos if r.side > 0 else az_neg
-            parts = [(poly((-hl, -hw), (hl, -hw), (hl, hw), (-hl, hw)), az, 1.0)]
-        elif r.roof_shape == "gable":
-            parts = [(poly((-hl, 0), (hl, 0), (hl, hw), (-hl, hw)), az_pos, south(az_pos)),
-                     (poly((-hl, 0), (-hl, -hw), (hl, -hw), (hl, 0)), az_neg, south(az_neg))]
-        else:  # hip
-            rl = hl - hw
-            parts = [(poly((-hl, hw), (-rl, 0), (rl, 0), (hl, hw)), az_pos, south(az_pos)),
-                     (poly((-hl, -hw), (hl, -hw), (rl, 0), (-rl, 0)), az_neg, south(az_neg)),
-                     (poly((hl, -hw), (hl, hw), (rl, 0)), r.axis_deg % 360.0, -1000.0),
-                     (poly((-hl, hw), (-hl, -hw), (-rl, 0)), (r.axis_deg + 180.0) % 360.0, -1000.0)]
-        tilt = 0.0 if r.roof_shape == "flat" else r.tilt_deg
-        for i, (geom, az, main) in enumerate(parts):
-            records.append((r.building_id, i, tilt, az, geom.area / math.cos(math.radians(tilt)), r.roof_shape,
-                            main, geom))
-    cols = ["building_id", "face", "tilt_deg", "azimuth_deg", "area_m2", "roof_shape", "main", "geometry"]
-    faces = pd.DataFrame(records, columns=cols)
-    return gpd.GeoDataFrame(faces.drop(columns="geometry"), geometry=faces.geometry.tolist(), crs=frame.crs)
+    ``main`` ranks the faces of a building: the long face turned most to the south is its main face.
+    """
+    parts = []
+    for shape in SHAPES:
+        sub = roofs[roofs.roof_shape == shape]
+        if sub.empty:
+            continue
+        phi = np.radians(sub.axis_deg.to_numpy())
+        a = np.stack([np.sin(phi), np.cos(phi)], axis=-1)
+        b = np.stack([np.cos(phi), -np.sin(phi)], axis=-1)
+        c = sub[["x", "y"]].to_numpy()
+        hl, hw = sub.length_m.to_numpy() / 2, sub.width_m.to_numpy() / 2
+        rl = hl - hw
+        tilt = sub.tilt_deg.to_numpy() if shape != "flat" else np.zeros(len(sub))
+        if shape == "shed":
+            spec = [(_FACE_CORNERS["flat"][0][0], None, True)]
+        else:
+            spec = _FACE_CORNERS[shape]
+        for face, (corners, rel_az, can_be_main) in enumerate(spec):
+            pts = [c + ((ks * hl + kr * rl)[:, None] * a) + ((kt * hw)[:, None] * b) for ks, kr, _, kt in
+                   [(p[0], p[1], p[2], p[3]) for p in corners]]
+            ring = np.stack(pts + [pts[0]], axis=1)
+            if shape == "shed":
+                az = np.where(sub.side.to_numpy() > 0, sub.axis_deg + 90.0, sub.axis_deg + 270.0) % 360.0
+            elif rel_az is None:
+                az = np.full(len(sub), np.nan)
+            else:
+                az = (sub.axis_deg.to_numpy() + rel_az) % 360.0
+            geoms = shapely.polygons(ring)
+            south = -np.abs(((az - 180.0 + 180.0) % 360.0) - 180.0)
+            parts.append(pd.DataFrame({
+                "building_id": sub.building_id.to_numpy(), "face": face, "tilt_deg": tilt,
+                "azimuth_deg": np.round(az, 2), "area_m2": shapely.area(geoms) / np.cos(np.radians(tilt)),
+                "roof_shape": shape, "main": np.where(can_be_main, np.nan_to_num(south, nan=0.0), -1000.0),
+                "geometry": geoms}))
+    faces = pd.concat(parts, ignore_index=True).sort_values(["building_id", "face"], kind="stable")
+    faces = faces.reset_index(drop=True)
+    return gpd.GeoDataFrame(faces.drop(columns="geometry"), geometry=faces.geometry.to_numpy(), crs=frame.crs)

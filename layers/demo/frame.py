@@ -60,8 +60,9 @@ class DemoFrame:
 
     @property
     def linear_scale(self) -> float:
-        """Typical length relative to the default region, capped at 1 (features never grow beyond default)."""
-        return min(1.0, float(np.sqrt(self.scale)))
+        """Size factor of towns, lakes and sites: 1 from the default region up (features never grow beyond the
+        default), shrinking with the region's side down to 0.5 (a 2 × 2 km test region)."""
+        return float(np.clip(np.sqrt(self.scale), 0.5, 1.0))
 
     def rng(self, concern: str) -> np.random.Generator:
         """An independent, reproducible random stream for ``concern`` (e.g. ``"buildings"``)."""

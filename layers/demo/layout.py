@@ -176,8 +176,9 @@ def _attach_sites(frame: DemoFrame, rng: np.random.Generator, towns, blocked, co
     sites: list[Site] = []
     for i in range(count):
         town = towns[i % len(towns)]
-        for _ in range(80):
-            length, width = rng.uniform(*size[0]) * ls, rng.uniform(*size[1]) * ls
+        for attempt in range(240):
+            shrink = 0.85 ** (attempt // 40)  # smaller sites when big ones do not fit
+            length, width = rng.uniform(*size[0]) * ls * shrink, rng.uniform(*size[1]) * ls * shrink
             bearing = rng.uniform(0.0, 2 * math.pi)
             d = town.radius + max(length, width) / 2 + 30.0
             x, y = town.x + d * math.sin(bearing), town.y + d * math.cos(bearing)

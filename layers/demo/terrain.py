@@ -51,21 +51,34 @@ class Terrain:
     def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Ground elevation [m] at region-CRS points, bilinear between coarse cell centres."""
         inv = ~self.grid.transform
-        col, row = inv * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        col, row = inv @ (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return ndimage.map_coordinates(self.elevation, [np.asarray(row) - 0.5, np.asarray(col) - 0.5], order=1,
                                        mode="nearest").astype(np.float32)
 
     def sample_window(self, transform: Affine, rows: int, cols: int) -> np.ndarray:
-        """Ground elevation [m] at the cell centres of a window given by its transform and shape."""
-        c, r = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
-        x, y = transform * (c, r)
-        return self.sample(x, y)
+        """Ground elevation [m] at the cell centres of a north-up window given by its transform and shape.
+
+        Separable bilinear interpolation (columns, then rows): the same values as :meth:`sample`, faster.
+        """
+        inv = ~self.grid.transform
+        c_first, r_first = (inv * transform) @ (0.5, 0.5)
+        step_c, step_r = transform.a / self.grid.res, -transform.e / self.grid.res
+        n_r, n_c = self.elevation.shape
+        fc = np.clip(c_first + step_c * np.arange(cols) - 0.5, 0.0, n_c - 1.0)
+        fr = np.clip(r_first + step_r * np.arange(rows) - 0.5, 0.0, n_r - 1.0)
+        c0 = np.minimum(fc.astype(int), n_c - 2) if n_c > 1 else np.zeros(cols, int)
+        r0 = np.minimum(fr.astype(int), n_r - 2) if n_r > 1 else np.zeros(rows, int)
+        wc, wr = (fc - c0).astype(np.float32), (fr - r0)[:, None].astype(np.float32)
+        lo, hi = int(r0.min()), int(r0.max()) + 2
+        band = self.elevation[lo:hi]
+        across = band[:, c0] * (1.0 - wc) + band[:, np.minimum(c0 + 1, n_c - 1)] * wc
+        return (across[r0 - lo] * (1.0 - wr) + across[np.minimum(r0 - lo + 1, len(across) - 1)] * wr).astype(np.float32)
 
 
 def _cell_centres(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     rows, cols = grid.shape
     c, r = np.meshgrid(np.arange(cols) + 0.5, np.arange(rows) + 0.5)
-    return grid.transform * (c, r)
+    return grid.transform @ (c, r)
 
 
 def make_terrain(frame: DemoFrame, layout: Layout) -> Terrain:

@@ -78,7 +78,7 @@ def core_labels(grid: Grid, cores: gpd.GeoDataFrame) -> np.ndarray:
     present[np.unique(labels)] = True
     for i in np.flatnonzero(~present[1:]):  # a thin core between cell centres: burn its representative point
         p = cores.geometry.iloc[i].representative_point()
-        col, row = ~grid.transform * (p.x, p.y)
+        col, row = ~grid.transform @ (p.x, p.y)
         labels[min(int(row), grid.height - 1), min(int(col), grid.width - 1)] = i + 1
     return labels
 

@@ -26,7 +26,7 @@ from shapely import unary_union
 
 from layers.errors import InputDataError
 from layers.grid import Grid
-from layers.raster import RasterFile
+from layers.raster import Raster, RasterFile
 
 #: Distance within which Myotis bats avoid street lights [m] (Azam et al. 2018).
 MYOTIS_AVOIDANCE_M = 25.0
@@ -75,13 +75,15 @@ def _lamp_scale(lamps: gpd.GeoDataFrame, model: LightModel) -> np.ndarray:
     return np.sqrt(model.reference_flux_lm / np.where(np.isnan(flux), model.reference_flux_lm, flux))
 
 
-def lamp_distance(grid: Grid, lamps: gpd.GeoDataFrame, model: LightModel) -> np.ndarray:
+def lamp_distance(grid: Grid, lamps: gpd.GeoDataFrame | None, model: LightModel) -> np.ndarray:
     """Effective distance from each cell centre to the nearest lamp [m], capped at ``model.influence_m``.
 
     Windowed: each window queries a k-d tree of all lamps for the ``NEAREST_LAMPS`` nearest within the
     influence distance (the neighbourhood a window reads is the lamps within ``influence_m``, no raster halo).
     """
     out = np.full(grid.shape, model.influence_m, dtype=np.float32)
+    if lamps is None:
+        return out
     pts = lamps.geometry[~lamps.geometry.is_empty]
     if len(pts) == 0:
         return out
@@ -93,7 +95,7 @@ def lamp_distance(grid: Grid, lamps: gpd.GeoDataFrame, model: LightModel) -> np.
     for win, _ in grid.windows(WINDOW_CELLS):
         t = rasterio.windows.transform(win, grid.transform)
         cols, rows = np.meshgrid(np.arange(win.width) + 0.5, np.arange(win.height) + 0.5)
-        x, y = t * (cols.ravel(), rows.ravel())
+        x, y = t @ (cols.ravel(), rows.ravel())
         d, i = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=reach)
         d, i = d.reshape(len(x), k), i.reshape(len(x), k)
         found = i < len(xy)
@@ -102,11 +104,14 @@ def lamp_distance(grid: Grid, lamps: gpd.GeoDataFrame, model: LightModel) -> np.
     return out
 
 
-def night_radiance(grid: Grid, night_lights: RasterFile) -> np.ndarray:
-    """Night-time radiance resampled (bilinear) onto ``grid`` [nW cm-2 sr-1], 0 where it has no data."""
+def night_radiance(grid: Grid, night_lights: Raster | RasterFile) -> np.ndarray:
+    """Night-time radiance resampled (bilinear) onto ``grid`` [nW cm-2 sr-1], 0 where it has no data.
+
+    Night-light rasters are coarse (VIIRS: about 500 m), so the whole raster is read at once.
+    """
     out = np.zeros(grid.shape, dtype=np.float32)
     try:
-        src = night_lights.load()
+        src = night_lights.load() if isinstance(night_lights, RasterFile) else night_lights
     except Exception as exc:  # rasterio raises several types for unreadable files
         raise InputDataError(f"night_lights {night_lights.path!r} cannot be read: {exc}") from exc
     data = src.array.astype(np.float32)

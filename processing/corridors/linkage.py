@@ -14,19 +14,19 @@ from scipy import ndimage
 from shapely import unary_union
 from shapely.geometry import LineString, shape
 
-from processing.corridors.costdist import PairLink, least_cost_link
+from processing.corridors.costdist import LinkSolver, PairLink
 
 
 def neighbour_pairs(labels: np.ndarray, res: float, core_geoms, max_distance_m: float) -> list[tuple[int, int]]:
     """Pairs of labels whose Euclidean allocation zones touch (Linkage Mapper's Euclidean adjacency) and whose
     edge-to-edge distance is at most ``max_distance_m`` [m]; label ``i`` is ``core_geoms[i - 1]``.
 
-    The allocation is a distance transform over the whole grid (it is global by nature): 8 bytes per cell of
-    index arrays on top of the labels.
+    The allocation is a distance transform over the whole grid (it is global by nature): two index arrays
+    (8 or 16 bytes per cell) on top of the labels, freed before the cost runs.
     """
     if labels.max() < 2:
         return []
-    _, (ri, ci) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+    ri, ci = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
     alloc = labels[ri, ci]
     del ri, ci
     pairs: set[tuple[int, int]] = set()
@@ -52,7 +52,7 @@ class Link:
 
 def path_line(path: np.ndarray, transform: Affine) -> LineString:
     """Line through the centres of the path's cells (region CRS)."""
-    xs, ys = transform * (path[:, 1] + 0.5, path[:, 0] + 0.5)
+    xs, ys = transform @ (path[:, 1] + 0.5, path[:, 0] + 0.5)
     if len(path) == 1:  # touching cores: a zero-length step
         return LineString([(xs[0], ys[0]), (xs[0], ys[0])])
     return LineString(np.column_stack([xs, ys]))
@@ -64,7 +64,7 @@ def corridor_polygon(link: PairLink, labels: np.ndarray, cutoff: float, transfor
     mask = link.corridor_mask(cutoff) & (labels[r0:r1, c0:c1] == 0)
     if not mask.any():
         return None
-    sub_t = transform * Affine.translation(c0, r0)
+    sub_t = transform @ Affine.translation(c0, r0)
     polys = [shape(g) for g, v in rasterio.features.shapes(mask.astype(np.uint8), mask=mask, transform=sub_t) if v]
     return unary_union(polys)
 
@@ -73,17 +73,30 @@ def build_links(resistance: np.ndarray, labels: np.ndarray, transform: Affine, r
                 cutoff: float, margin_m: float, max_margin_m: float, drop_through_cores: bool,
                 progress=lambda f: None) -> list[Link]:
     """Least-cost link and corridor of each pair; links whose path crosses a third core are dropped
-    (Linkage Mapper's default: that connection is the sum of the two shorter links)."""
-    slices = {i + 1: s for i, s in enumerate(ndimage.find_objects(labels)) if s is not None}
+    (Linkage Mapper's default: that connection is the sum of the two shorter links).
+
+    Pairs are solved in a west-to-east sweep and a core's cost runs are released after its last link, so the
+    runs held at once follow the sweep front.
+    """
+    neighbours: dict[int, set[int]] = {}
+    for a, b in pairs:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    solver = LinkSolver(resistance, labels, res, neighbours, margin_m=margin_m, max_margin_m=max_margin_m)
+    west = {k: s[1].start for k, s in solver.slices.items()}
+    order = sorted(pairs, key=lambda p: (min(west[p[0]], west[p[1]]), p))
+    remaining = {k: len(v) for k, v in neighbours.items()}
     links = []
-    for n, (a, b) in enumerate(pairs):
-        pl = least_cost_link(resistance, labels, a, b, res, slices=slices, margin_m=margin_m,
-                             max_margin_m=max_margin_m)
+    for n, (a, b) in enumerate(order):
+        pl = solver.link(a, b)
+        for core in (a, b):
+            remaining[core] -= 1
+            if remaining[core] == 0:
+                solver.release(core)
+        progress((n + 1) / len(order))
         on_path = labels[pl.path[:, 0], pl.path[:, 1]]
         if drop_through_cores and np.any((on_path != 0) & (on_path != a) & (on_path != b)):
-            progress((n + 1) / len(pairs))
             continue
         links.append(Link(a, b, pl.lcd, path_line(pl.path, transform),
                           corridor_polygon(pl, labels, cutoff, transform), pl.certified, pl.margin_m))
-        progress((n + 1) / len(pairs))
-    return links
+    return sorted(links, key=lambda lk: (lk.a, lk.b))

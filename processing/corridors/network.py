@@ -11,8 +11,13 @@ from shapely.geometry import Point
 
 from layers.grid import Grid
 from processing.corridors.barriers import find_barriers
-from processing.corridors.connectivity import (core_importance, decay_constant, link_importance,
-                                               max_product_probabilities, topological_distances)
+from processing.corridors.connectivity import (
+    core_importance,
+    decay_constant,
+    link_importance,
+    max_product_probabilities,
+    topological_distances,
+)
 from processing.corridors.cores import M2_PER_HA, core_labels
 from processing.corridors.linkage import build_links, neighbour_pairs
 
@@ -81,7 +86,7 @@ def analyse_network(network: str, grid: Grid, resistance: np.ndarray, cores: gpd
                               dispersal_probability=settings.dispersal_probability)
         k = decay_constant(settings.dispersal_distance_m, settings.dispersal_probability)
         nl, pstar = topological_distances(d, settings.iic_link_distance_m), max_product_probabilities(d, k)
-        cores["link_count"] = np.isfinite(d).sum(axis=1) - 1
+        cores["link_count"] = np.isfinite(d).sum(axis=1)  # the diagonal stays inf
         cores["dpc_pct"], cores["dpc_intra_pct"] = imp.dpc, imp.dpc_intra
         cores["dpc_flux_pct"], cores["dpc_connector_pct"], cores["diic_pct"] = imp.dpc_flux, imp.dpc_connector, imp.diic
         cores["iic"], cores["pc"] = imp.iic, imp.pc

@@ -109,7 +109,7 @@ def shannon_evenness(floor_area_by_use: np.ndarray) -> np.ndarray:
     p = np.divide(a, total, out=np.zeros_like(a), where=total > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
-    return h / np.log(a.shape[1])
+    return np.maximum(h / np.log(a.shape[1]), 0.0)  # no negative zero
 
 
 def use_mix(units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -127,6 +127,13 @@ def use_mix(units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> np.n
     return shannon_evenness(table)
 
 
+def suitable_roofs(roofs: gpd.GeoDataFrame | None, classes: tuple[str, ...]) -> gpd.GeoDataFrame | None:
+    """Roof faces whose suitability ``class`` is in ``classes`` (all faces when the layer has no class)."""
+    if roofs is None or "class" not in roofs:
+        return roofs
+    return roofs.loc[roofs["class"].astype(str).isin(classes)]
+
+
 def _stop_distance(units, stops: gpd.GeoDataFrame | None, modes: tuple[str, ...]) -> np.ndarray:
     if stops is None:
         return np.full(len(units), np.nan)
@@ -139,20 +146,27 @@ def _stop_distance(units, stops: gpd.GeoDataFrame | None, modes: tuple[str, ...]
 def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
     """Heat demand and usable geothermal heat as features: per building or per 1-ha cell.
 
-    Returns a GeoDataFrame with ``demand_mwh_yr`` and ``supply_mwh_yr`` [MWh yr-1] (supply NaN when unknown)
-    and ``per_building``, or ``None`` without any heat layer.
+    Returns a GeoDataFrame with ``demand_mwh_yr`` and ``supply_mwh_yr`` [MWh yr-1] (supply NaN when unknown),
+    ``in_dh`` and ``per_building``, or ``None`` without any heat layer.
 
     Notes
     -----
-    With ``building_heat_supply`` (geothermal step) its per-building figures are used as they are. Otherwise
+    With ``building_heat_supply`` (geothermal step) a building's usable geothermal heat is its probes'
+    supply capped at its demand, nothing where drilling is forbidden; ``in_dh`` copies its
+    ``in_district_heating_area`` flag (NaN when unknown, and for cells). Otherwise
     each ``heat_demand_density`` cell demands ``demand_mwh_ha_yr × area_ha`` and geothermal heat can supply
     ``min(demand, E_probe × probes_per_ha × area_ha)`` with E_probe the ``geothermal_potential`` [MWh yr-1 per
     100 m probe] at the cell centre, and nothing where ``geothermal_restrictions`` forbid drilling.
     """
     supply = _get(inputs, "building_heat_supply")
     if supply is not None and {"demand_mwh_yr", "supply_mwh_yr"} <= set(supply.columns):
-        return gpd.GeoDataFrame({"demand_mwh_yr": supply["demand_mwh_yr"].astype(float).to_numpy(),
-                                 "supply_mwh_yr": supply["supply_mwh_yr"].astype(float).to_numpy(),
+        demand = supply["demand_mwh_yr"].astype(float).to_numpy()
+        geo = np.minimum(np.nan_to_num(supply["supply_mwh_yr"].astype(float).to_numpy()), demand)
+        if "restriction_class" in supply:
+            geo = np.where(supply["restriction_class"].astype(str).to_numpy() == "forbidden", 0.0, geo)
+        in_dh = (supply["in_district_heating_area"].astype(bool).to_numpy()
+                 if "in_district_heating_area" in supply else np.full(len(supply), np.nan))
+        return gpd.GeoDataFrame({"demand_mwh_yr": demand, "supply_mwh_yr": geo, "in_dh": in_dh,
                                  "per_building": True}, geometry=supply.geometry.values, crs=supply.crs)
     cells = _get(inputs, "heat_demand_density")
     if cells is None:
@@ -171,7 +185,7 @@ def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
                 geo = np.where(unit_of_points(forbidden, centres.values) >= 0, 0.0, geo)
     else:
         geo = np.full(len(cells), np.nan)
-    return gpd.GeoDataFrame({"demand_mwh_yr": demand, "supply_mwh_yr": geo, "per_building": False},
+    return gpd.GeoDataFrame({"demand_mwh_yr": demand, "supply_mwh_yr": geo, "in_dh": np.nan, "per_building": False},
                             geometry=cells.geometry.values, crs=cells.crs)
 
 
@@ -207,7 +221,7 @@ def compute_criteria(units: gpd.GeoDataFrame, inputs: Mapping[str, object], para
     buildings = _get(inputs, "buildings")
 
     # energy: roof PV, heat demand, geothermal heat
-    roofs = _get(inputs, "solar_roofs")
+    roofs = suitable_roofs(_get(inputs, "solar_roofs"), tuple(params.solar_classes))
     if roofs is not None:
         idx = unit_of_points(units, representative_points(roofs))
         solar = np.zeros(n)

@@ -34,7 +34,8 @@ def _pct(share: float) -> str:
 
 
 def _distance(m: float) -> str:
-    return f"{m / 1000:.1f} km" if m >= 1000 else f"{int(round(m / 50.0) * 50)} m"
+    """Distance rounded for reading: 50 m steps (at least 50 m), 0.1 km from 1 km."""
+    return f"{m / 1000:.1f} km" if m >= 1000 else f"{max(int(round(m / 50.0) * 50), 50)} m"
 
 
 def _value(key: str, v: float) -> str:
@@ -50,6 +51,13 @@ def _value(key: str, v: float) -> str:
     return _pct(v)
 
 
+def _balance(value: float) -> str:
+    """'surplus 12 MWh/ha/yr', 'deficit 3 MWh/ha/yr' or 'balanced' (below 0.5 MWh/ha/yr either way)."""
+    if abs(value) < 0.5:
+        return "balanced"
+    return f"{'surplus' if value > 0 else 'deficit'} {abs(value):.0f} MWh/ha/yr"
+
+
 def strength_phrase(key: str, value: float, tier: str) -> str:
     """How an asset reads: facts where they speak for themselves, else '<tier> <label> (<value>)'."""
     if key == "dh_area":
@@ -57,16 +65,27 @@ def strength_phrase(key: str, value: float, tier: str) -> str:
     if key == "rail" and value <= RAIL_NEAR_M:
         return f"{_distance(value)} from a railway station" if value > 0 else "railway station on site"
     if key == "bus" and value <= BUS_NEAR_M:
-        return f"bus or tram stop within {_distance(max(value, 50.0))}"
+        return f"bus or tram stop within {_distance(value)}"
     if key == "brownfield":
         return f"{_pct(value)} brownfield land"
     if key == "corridor_conflict" and value < MENTION_SHARE:
         return "clear of ecological corridors"
+    if key == "drilling":
+        return "no drilling restrictions" if value < MENTION_SHARE else f"drilling restricted on only {_pct(value)}"
+    if key == "energy_balance":
+        return f"{tier} local energy balance ({_balance(value)})"
+    return f"{tier} {CRITERIA_BY_KEY[key].label} ({_value(key, value)})"
+
+
+def fallback_phrase(key: str, value: float) -> str:
+    """A criterion named as a unit's strongest when none is in the top quarter: '<label> (<value>)'."""
+    if key == "corridor_conflict" and value < MENTION_SHARE:
+        return "no corridor overlap"
     if key == "drilling" and value < MENTION_SHARE:
         return "no drilling restrictions"
-    if key == "energy_balance" and value > 0:
-        return f"{tier} local energy balance (surplus {value:.0f} MWh/ha/yr)"
-    return f"{tier} {CRITERIA_BY_KEY[key].label} ({_value(key, value)})"
+    if key == "energy_balance":
+        return f"local energy balance ({_balance(value)})"
+    return f"{CRITERIA_BY_KEY[key].label} ({_value(key, value)})"
 
 
 def weakness_phrase(key: str, value: float, tier: str, networks: str | None = None) -> str:
@@ -82,9 +101,14 @@ def weakness_phrase(key: str, value: float, tier: str, networks: str | None = No
         return f"{_distance(value)} from a bus or tram stop"
     if key == "drilling":
         return f"drilling restricted on {_pct(value)}"
-    if key == "energy_balance" and value < 0:
-        return f"{tier} local energy balance (deficit {-value:.0f} MWh/ha/yr)"
+    if key == "energy_balance":
+        return f"{tier} local energy balance ({_balance(value)})"
     return f"{tier} {CRITERIA_BY_KEY[key].label} ({_value(key, value)})"
+
+
+def _near_enough(key: str, value: float) -> bool:
+    """A stop within walking distance is never called a weakness, however the others compare."""
+    return (key == "rail" and value <= RAIL_NEAR_M) or (key == "bus" and value <= BUS_NEAR_M)
 
 
 def _tier(position: int, n: int, best_word: str) -> str | None:
@@ -122,10 +146,11 @@ def explain(
     change : relative weight change behind ``rank_min``/``rank_max`` [-].
     """
     n_units = len(values)
-    eligible = np.array([r is None for r in excluded_reason])
+    eligible = np.array([r is None for r in excluded_reason], dtype=bool)
     ranked = eligible & ranking["rank"].notna().to_numpy()
     n = int(ranked.sum())
-    # position of each ranked unit on each criterion (1 = best, ties share the best position)
+    # position of each ranked unit on each criterion, counting ties against it: "top 10 %" means at most 10 %
+    # of the units are at least as good, "bottom 10 %" at most 10 % are as bad or worse
     positions: dict[str, np.ndarray] = {}
     for c in CRITERIA:
         if c.key not in weights:
@@ -135,9 +160,11 @@ def explain(
         ref = good[ranked & np.isfinite(good)]
         if len(ref) < 2 or ref.min() == ref.max():
             continue  # a criterion on which everyone is equal says nothing
-        pos_best = np.array([1 + int((ref > g).sum()) if np.isfinite(g) else 0 for g in good])
-        pos_worst = np.array([1 + int((ref < g).sum()) if np.isfinite(g) else 0 for g in good])
-        positions[c.key] = np.stack([pos_best, pos_worst])
+        srt = np.sort(ref)
+        g_ok = np.where(np.isfinite(good), good, np.nan)
+        at_least = len(srt) - np.searchsorted(srt, g_ok, side="left")   # units with value >= g
+        at_most = np.searchsorted(srt, g_ok, side="right")               # units with value <= g
+        positions[c.key] = np.stack([at_least, at_most])  # a ranked unit counts itself: positions start at 1
 
     sentences = []
     for i in range(n_units):
@@ -150,16 +177,20 @@ def explain(
         r = int(ranking["rank"].iloc[i])
         strengths: list[tuple[float, str]] = []
         weaknesses: list[tuple[float, str]] = []
+        fallback: list[tuple[float, str]] = []
         for key, pos in positions.items():
             v = float(values[CRITERIA_BY_KEY[key].field].iloc[i])
             if not np.isfinite(v):
                 continue
             top = _tier(int(pos[0, i]), n, "top")
             bottom = _tier(int(pos[1, i]), n, "bottom")
-            contribution = weights[key] * float(ranking[CRITERIA_BY_KEY[key].norm_field].iloc[i])
+            norm = float(ranking[CRITERIA_BY_KEY[key].norm_field].iloc[i])
+            contribution = weights[key] * norm  # what the criterion adds to the WLC score
+            if norm >= 0.5 and not (key in ("corridor_conflict", "drilling") and v >= MENTION_SHARE):
+                fallback.append((contribution, fallback_phrase(key, v)))
             if top is not None:
                 strengths.append((contribution, strength_phrase(key, v, top)))
-            elif bottom is not None and key != "corridor_conflict":
+            elif bottom is not None and key != "corridor_conflict" and not _near_enough(key, v):
                 weaknesses.append((weights[key], weakness_phrase(key, v, bottom)))
         conflict = float(values["corridor_conflict_share"].iloc[i]) if "corridor_conflict" in weights else np.nan
         if np.isfinite(conflict) and conflict >= MENTION_SHARE:
@@ -168,7 +199,12 @@ def explain(
         weaknesses.sort(key=lambda t: -t[0])
         text = f"{ordinal(r)} of {n}"
         parts = [p for _, p in strengths[:MAX_STRENGTHS]]
-        text += ": " + ", ".join(parts) if parts else ": no criterion stands out"
+        if parts:
+            text += ": " + ", ".join(parts)
+        else:
+            fallback.sort(key=lambda t: -t[0])
+            best = [p for _, p in fallback[:2]]
+            text += ": no criterion stands out" + ("; strongest on " + " and ".join(best) if best else "")
         if weaknesses:
             text += "; " + ", ".join(p for _, p in weaknesses[:MAX_WEAKNESSES])
         text += "."

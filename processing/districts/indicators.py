@@ -13,7 +13,8 @@ import pandas as pd
 import shapely
 
 from layers.catalog import get_layer
-from processing.districts.criteria import KWH_PER_MWH, heat_table
+from layers.catalog.corridors import NETWORKS
+from processing.districts.criteria import KWH_PER_MWH, heat_table, suitable_roofs
 from processing.districts.overlay import area_share, length_within, representative_points, unit_of_points
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def co2_avoidable(pv_mwh_yr, wind_mwh_yr, geothermal_mwh_yr, *, grid_co2_t_mwh: 
     """
     pv = np.asarray(pv_mwh_yr, dtype=float) * grid_co2_t_mwh
     wind = np.asarray(wind_mwh_yr, dtype=float) * grid_co2_t_mwh
-    geo = np.asarray(geothermal_mwh_yr, dtype=float) * (gas_co2_t_mwh / boiler_efficiency - grid_co2_t_mwh / heat_pump_spf)
+    per_mwh_heat = gas_co2_t_mwh / boiler_efficiency - grid_co2_t_mwh / heat_pump_spf
+    geo = np.asarray(geothermal_mwh_yr, dtype=float) * per_mwh_heat
     return pv, wind, geo
 
 
@@ -55,31 +57,61 @@ def _by_commune(communes, features: gpd.GeoDataFrame | None, columns: list[str])
     return out
 
 
-def connectivity(communes, cores: gpd.GeoDataFrame | None, paths: gpd.GeoDataFrame | None) -> np.ndarray:
-    """Share of each commune's habitat-core area in cores that a corridor path links to another core [0-1].
+def linked_cores(cores: gpd.GeoDataFrame, paths: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Whether each habitat core is linked to another core of its network by a least-cost path.
 
-    A core is linked when a least-cost path of its network reaches it (within :data:`CORE_SNAP_M`) and at
-    least one other core. NaN for a commune without core area.
+    Uses the cores' ``link_count`` when the corridors step gives it; else the paths' ``core_a``/``core_b``
+    ids; else geometry: a path of the core's network that reaches it (within :data:`CORE_SNAP_M`) and at
+    least one other core.
+    """
+    if "link_count" in cores:
+        return cores["link_count"].fillna(0).to_numpy(float) > 0
+    linked = np.zeros(len(cores), dtype=bool)
+    if paths is None or not len(paths):
+        return linked
+    use_net = "network" in paths and "network" in cores
+    nets_core = cores["network"].astype(str).to_numpy() if use_net else np.full(len(cores), "")
+    nets_path = paths["network"].astype(str).to_numpy() if use_net else np.full(len(paths), "")
+    if {"core_a", "core_b"} <= set(paths.columns) and "core_id" in cores:
+        ends = set(zip(nets_path, paths["core_a"].astype(str), strict=True))
+        ends |= set(zip(nets_path, paths["core_b"].astype(str), strict=True))
+        return np.array([key in ends for key in zip(nets_core, cores["core_id"].astype(str), strict=True)],
+                        dtype=bool)
+    tree = shapely.STRtree(np.asarray(cores.geometry.values, dtype=object))
+    for geom, net in zip(paths.geometry.values, nets_path, strict=True):
+        hit = tree.query(geom, predicate="dwithin", distance=CORE_SNAP_M)
+        if net:
+            hit = hit[nets_core[hit] == net]
+        if len(hit) >= 2:
+            linked[hit] = True
+    return linked
+
+
+def connectivity(communes, cores: gpd.GeoDataFrame | None, paths: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Share of each commune's habitat-core area in cores linked to another core (:func:`linked_cores`) [0-1].
+
+    NaN for a commune without core area.
     """
     n = len(communes)
     if cores is None or not len(cores):
         return np.full(n, np.nan)
-    core_geoms = np.asarray(cores.geometry.values, dtype=object)
-    linked = np.zeros(len(cores), dtype=bool)
-    if paths is not None and len(paths):
-        tree = shapely.STRtree(core_geoms)
-        nets_core = cores["network"].astype(str).to_numpy() if "network" in cores else None
-        for geom, net in zip(paths.geometry.values, paths.get("network", pd.Series([None] * len(paths))),
-                             strict=True):
-            hit = tree.query(geom, predicate="dwithin", distance=CORE_SNAP_M)
-            if nets_core is not None and net is not None:
-                hit = hit[nets_core[hit] == str(net)]
-            if len(hit) >= 2:
-                linked[hit] = True
-    core_area = area_share(communes, cores) * communes.geometry.area.to_numpy()
-    linked_area = (area_share(communes, cores.loc[linked]) * communes.geometry.area.to_numpy()
-                   if linked.any() else np.zeros(n))
+    linked = linked_cores(cores, paths)
+    area = communes.geometry.area.to_numpy()
+    core_area = area_share(communes, cores) * area
+    linked_area = area_share(communes, cores.loc[linked]) * area if linked.any() else np.zeros(n)
     return np.where(core_area > 0, linked_area / np.where(core_area > 0, core_area, 1.0), np.nan)
+
+
+def network_pc(communes, summary: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """``pc_<network>``: the corridors step's Probability of Connectivity of each commune's cores, by name."""
+    out = {f"pc_{net}": np.full(len(communes), np.nan) for net in NETWORKS}
+    if summary is None or not len(summary) or not {"commune", "network", "pc"} <= set(summary.columns):
+        return out
+    names = communes["name"].astype(str).tolist() if "name" in communes else []
+    table = summary.assign(commune=summary["commune"].astype(str)).groupby(["commune", "network"])["pc"].first()
+    for net in NETWORKS:
+        out[f"pc_{net}"] = np.array([float(table.get((name, net), np.nan)) for name in names])
+    return out
 
 
 def commune_indicators(
@@ -95,13 +127,14 @@ def commune_indicators(
     communes : the communes input (``name``, ``code``).
     inputs : the other analyses' layers by id (``solar_roofs``, ``wind_turbine_sites``,
         ``heat_demand_density`` or ``building_heat_supply``, ``district_heating_areas``,
-        ``geothermal_potential``, ``geothermal_restrictions``, ``corridor_paths``, ``habitat_cores``);
+        ``geothermal_potential``, ``geothermal_restrictions``, ``corridor_paths``, ``habitat_cores``,
+        ``corridor_commune_summary``);
         a missing layer counts as zero.
     candidates : the ``test_district_candidates`` layer (``excluded``), counted by representative point.
     params : emission factors and ``probes_per_ha`` (:class:`processing.districts.params.DistrictsParams`).
     """
     n = len(communes)
-    roofs = inputs.get("solar_roofs")
+    roofs = suitable_roofs(inputs.get("solar_roofs"), tuple(params.solar_classes))
     pv = _by_commune(communes, roofs, ["kwp", "yield_kwh_yr"])
     wind = _by_commune(communes, inputs.get("wind_turbine_sites"), ["capacity_mw", "aep_net_mwh_yr"])
     heat = heat_table(inputs, params)
@@ -109,8 +142,10 @@ def commune_indicators(
         heat_sums = _by_commune(communes, heat, ["demand_mwh_yr", "supply_mwh_yr"])
         demand, geo = heat_sums[:, 0], heat_sums[:, 1]
         dh = inputs.get("district_heating_areas")
-        if dh is not None and len(dh) and len(heat):
-            in_dh = unit_of_points(dh, representative_points(heat)) >= 0
+        known = heat["in_dh"].notna().all() and len(heat)
+        if known or (dh is not None and len(dh) and len(heat)):
+            in_dh = (heat["in_dh"].astype(bool).to_numpy() if known
+                     else unit_of_points(dh, representative_points(heat)) >= 0)
             dh_demand = _by_commune(communes, heat.loc[in_dh], ["demand_mwh_yr"])[:, 0]
         else:
             dh_demand = np.zeros(n)
@@ -144,6 +179,7 @@ def commune_indicators(
         "renewable_gwh_yr": (pv_mwh + wind_mwh + np.nan_to_num(geo)) / MWH_PER_GWH,
         "corridor_length_km": length_within(communes, paths) / M_PER_KM if paths is not None else np.zeros(n),
         "connectivity": connectivity(communes, inputs.get("habitat_cores"), paths),
+        **network_pc(communes, inputs.get("corridor_commune_summary")),
         "candidate_districts": n_candidates.astype(int),
         "co2_pv_t_yr": co2_pv,
         "co2_wind_t_yr": co2_wind,

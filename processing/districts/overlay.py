@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import shapely
+from affine import Affine
 from rasterio import features, windows
 
 from layers.raster import Raster, RasterFile
@@ -22,7 +23,9 @@ def _geoms(frame) -> np.ndarray:
     """Geometry array of a GeoDataFrame/GeoSeries (empty array for ``None``)."""
     if frame is None:
         return np.empty(0, dtype=object)
-    return np.asarray(getattr(frame, "geometry", frame).values, dtype=object)
+    if hasattr(frame, "geometry"):  # GeoDataFrame or GeoSeries
+        frame = frame.geometry
+    return np.asarray(frame, dtype=object)
 
 
 def area_share(units, polygons) -> np.ndarray:
@@ -134,20 +137,19 @@ def zonal_mean(raster: Raster | RasterFile, polygons) -> np.ndarray:
     geoms = _geoms(polygons)
     out = np.full(len(geoms), np.nan)
     with _band(raster) as (read, transform, shape, nodata):
-        full = windows.Window(0, 0, shape[1], shape[0])
         for k, geom in enumerate(geoms):
             if geom is None or geom.is_empty:
                 continue
-            win = windows.from_bounds(*geom.bounds, transform=transform).round_offsets("floor").round_lengths("ceil")
-            try:
-                win = win.intersection(full)
-            except windows.WindowError:
+            xmin, ymin, xmax, ymax = geom.bounds
+            cols, rows = ~transform @ (np.array([xmin, xmax]), np.array([ymax, ymin]))
+            c0, c1 = max(int(np.floor(cols.min())), 0), min(int(np.ceil(cols.max())), shape[1])
+            r0, r1 = max(int(np.floor(rows.min())), 0), min(int(np.ceil(rows.max())), shape[0])
+            if c1 <= c0 or r1 <= r0:
                 continue  # outside the raster
-            if win.width < 1 or win.height < 1:
-                continue
-            win = windows.Window(int(win.col_off), int(win.row_off), int(win.width), int(win.height))
+            win = windows.Window(c0, r0, c1 - c0, r1 - r0)
             values = read(win)
-            inside = features.geometry_mask([geom], out_shape=values.shape, transform=windows.transform(win, transform),
+            win_transform = transform @ Affine.translation(win.col_off, win.row_off)
+            inside = features.geometry_mask([geom], out_shape=values.shape, transform=win_transform,
                                             invert=True, all_touched=True)
             ok = inside & _valid(values, nodata)
             if ok.any():
@@ -163,7 +165,7 @@ def sample(raster: Raster | RasterFile, points) -> np.ndarray:
         return out
     xs, ys = shapely.get_x(pts), shapely.get_y(pts)
     if isinstance(raster, Raster):
-        cols, rows = ~raster.transform * (xs, ys)
+        cols, rows = ~raster.transform @ (xs, ys)
         rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
         inside = (rows >= 0) & (rows < raster.shape[0]) & (cols >= 0) & (cols < raster.shape[1])
         got = raster.array[rows[inside], cols[inside]].astype(float)

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from layers.catalog.solar import SOLAR_CLASSES
 from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from processing.districts.mcda import ahp_weights
 
@@ -34,6 +35,10 @@ class DistrictsParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    solar_classes: tuple[str, ...] = Field(
+        ("very_good", "good", "conditional"),
+        description="Roof-face classes counted as roof-solar potential (cadastre convention: faces below 75 % of "
+        "the regional optimum are not suitable).")
     unit_mode: Literal["auto", "districts", "blocks", "hexagons"] = Field(
         "auto", description="Candidate units: 'districts' (the districts input), 'blocks' (built-up blocks "
         "bounded by roads), 'hexagons' (a hexagon grid over built-up land); 'auto' takes districts when given, "
@@ -90,6 +95,14 @@ class DistrictsParams(BaseModel):
     heat_pump_spf: float = Field(HEAT_PUMP_SPF, ge=1.0, le=8.0,
                                  description="Seasonal performance factor of the ground-source heat pumps [-].")
 
+    @field_validator("solar_classes")
+    @classmethod
+    def _known_solar_classes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(SOLAR_CLASSES))
+        if unknown:
+            raise ValueError(f"unknown roof classes {unknown}; known: {', '.join(SOLAR_CLASSES)}")
+        return value
+
     @field_validator("weights")
     @classmethod
     def _known_weights(cls, value: dict[str, float]) -> dict[str, float]:
@@ -112,7 +125,9 @@ class DistrictsParams(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _ahp_complete(self) -> DistrictsParams:
+    def _weights_usable(self) -> DistrictsParams:
+        if self.weighting == "direct" and sum(self.weights.values()) <= 0:
+            raise ValueError("every criterion weight is 0; give at least one a positive weight")
         if self.weighting == "ahp":
             n = len(self.ahp_criteria)
             if n < 2:

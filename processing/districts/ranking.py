@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from processing.districts.criteria import CRITERIA
-from processing.districts.mcda import minmax_normalise, rank, topsis, weight_sensitivity, wlc
+from processing.districts.mcda import rank, topsis, weight_sensitivity, wlc
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ def active_criteria(values: pd.DataFrame, eligible: np.ndarray, weights: Mapping
             continue
         column = values[c.field].to_numpy(float)[eligible]
         if not np.isfinite(column).any():
+            if not eligible.any():
+                continue
             log.warning("criterion %r has no data (its source layer is missing); its weight is dropped", c.key)
             continue
         keys.append(c.key)

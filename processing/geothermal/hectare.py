@@ -78,8 +78,10 @@ def density_cells(density: Raster, counts: np.ndarray | None = None) -> gpd.GeoD
     x0 = density.transform.c + cols * res
     y1 = density.transform.f - rows * res
     values = a[rows, cols].astype(float)
+    ex = np.rint(x0 / HECTARE_M).astype(np.int64)
+    ny = np.rint((y1 - res) / HECTARE_M).astype(np.int64)
     data = {
-        "cell_id": [f"E{int(round(x / HECTARE_M))}N{int(round(y / HECTARE_M))}" for x, y in zip(x0, y1 - res)],
+        "cell_id": [f"E{e}N{n}" for e, n in zip(ex.tolist(), ny.tolist())],
         "demand_mwh_ha_yr": values,
         "demand_tj_km2_yr": tj_km2_from_mwh_ha(values),
         "band": feasibility_band(values).astype(str),

@@ -129,7 +129,7 @@ def place_probes(
         tree = shapely.STRtree(footprints)
         road_tree = shapely.STRtree(roads) if roads is not None and len(roads) else None
         ix0, iy0, ix1, iy1 = _lattice_ranges(shapely.bounds(footprints), reach, spacing_m)
-        per_tile = max(1, int(math.ceil(tile_m / spacing_m)))
+        per_tile = max(1, math.ceil(tile_m / spacing_m))
         tx0, ty0, tx1, ty1 = ix0 // per_tile, iy0 // per_tile, ix1 // per_tile, iy1 // per_tile
         spans = (tx1 - tx0 + 1) * (ty1 - ty0 + 1)
         b_rep = np.repeat(np.arange(n), spans)
@@ -171,14 +171,16 @@ def place_probes(
 def _sites_in_tile(x, y, footprints, tree, road_tree, restrictions, building_setback, boundary_setback, reach,
                    road_half_width, probe_length, min_probe_length):
     pts = shapely.points(x, y)
-    (p_idx, b_idx), dist = tree.query_nearest(pts, max_distance=reach, return_distance=True, all_matches=False)
-    ok = dist >= building_setback
-    p_idx, b_idx, dist = p_idx[ok], b_idx[ok], dist[ok]
-    # the next building must be at least 2 × setback farther than the owner (plot boundary setback)
-    q_p, q_b = tree.query(pts[p_idx], predicate="dwithin", distance=dist + 2.0 * boundary_setback)
-    bad = np.zeros(len(p_idx), bool)
-    bad[q_p[q_b != b_idx[q_p]]] = True
-    keep = ~bad
+    # every building within reach + 2 × setback: the nearest owns the node, the next one bounds the plot
+    q_p, q_b = tree.query(pts, predicate="dwithin", distance=reach + 2.0 * boundary_setback)
+    dist = shapely.distance(pts[q_p], footprints[q_b])
+    order = np.lexsort((dist, q_p))
+    q_p, q_b, dist = q_p[order], q_b[order], dist[order]
+    first = np.flatnonzero(np.r_[True, q_p[1:] != q_p[:-1]]) if len(q_p) else np.zeros(0, np.int64)
+    p_idx, b_idx, d_a = q_p[first], q_b[first], dist[first]
+    nxt = np.minimum(first + 1, max(len(q_p) - 1, 0))
+    d_b = np.where((first + 1 < len(q_p)) & (q_p[nxt] == p_idx), dist[nxt] if len(q_p) else 0.0, np.inf)
+    keep = (d_a >= building_setback) & (d_a <= reach) & (d_b - d_a >= 2.0 * boundary_setback)
     if road_tree is not None and keep.any():
         sel = np.flatnonzero(keep)
         near, _ = road_tree.query(pts[p_idx[sel]], predicate="dwithin", distance=road_half_width + boundary_setback)

@@ -63,7 +63,8 @@ def restriction_polygons(
     def add(frame: gpd.GeoDataFrame, cls, source: str, depth, detail) -> None:
         if len(frame):
             parts.append(gpd.GeoDataFrame({"restriction_class": cls, "source": source, "max_depth_m": depth,
-                                           "detail": detail}, geometry=frame.geometry.to_numpy(), crs=crs))
+                                           "detail": detail}, index=pd.RangeIndex(len(frame)),
+                                          geometry=frame.geometry.to_numpy(), crs=crs))
 
     if water_protection_zones is not None and len(water_protection_zones):
         wpz = _polygons(water_protection_zones)

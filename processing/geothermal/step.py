@@ -1,4 +1,19 @@
-"""The geothermal step: ground potential, restrictions, heat demand, district heating and per-building supply."""
+"""The geothermal step: ground potential, restrictions, heat demand, district heating and per-building supply.
+
+Outputs (all in the region CRS):
+
+- ``geothermal_potential`` [MWh yr-1 per probe of ``probe_length_m``, 100 m by default],
+  ``geothermal_conductivity`` [W m-1 K-1] and ``geothermal_extraction_vdi`` [W m-1, indicative]: rasters
+  on the region's geothermal grid (10 m by default), lithology of the cell centre; restrictions are not
+  applied to them.
+- ``geothermal_restrictions``: one polygon per restricting feature, with class and source.
+- ``heat_demand_density``: 1-ha cells (edges on 100 m multiples) with demand > 0; a building counts in the
+  cell holding its representative point.
+- ``district_heating_areas``: Hotmaps critical-mass areas with street heat density and nearby waste heat.
+- ``building_heat_supply``: per footprint, demand, probes on the plot, their G.POT supply (λ under the
+  building's representative point, probe length capped by depth limits), coverage, restriction class,
+  district-heating flag and the recommendation.
+"""
 
 from __future__ import annotations
 

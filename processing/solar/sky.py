@@ -144,7 +144,7 @@ def daily_clear_sky_index(times: pd.DatetimeIndex, clear_ghi: np.ndarray, k_mont
     if model == "uniform":
         return k_target
     share_clear = np.clip((k_target - OVERCAST_DAY_INDEX) / (CLEAR_DAY_INDEX - OVERCAST_DAY_INDEX), 0.0, 1.0)
-    u = (times.dayofyear.to_numpy() * _GOLDEN) % 1.0
+    u = (times.day_of_year.to_numpy() * _GOLDEN) % 1.0
     k = np.where(u < share_clear, CLEAR_DAY_INDEX, OVERCAST_DAY_INDEX)
     weights = np.asarray(clear_ghi, float)
     for m in range(1, 13):

@@ -1,13 +1,14 @@
 """Turbine siting: as many turbines as fit in the eligible cells with an elliptical separation.
 
 Two turbines are far enough apart when each lies outside the other's separation ellipse: semi-axis
-``along_d · D`` along the prevailing wind direction and ``across_d · D`` across it (8 × 4 rotor diameters
-by default, ../shared/REFERENCES.md). In the frame scaled by those semi-axes the ellipse is the unit circle,
-so the check is a distance test in a hash grid of unit buckets.
+``along_m`` along the prevailing wind direction and ``across_m`` across it (8 × 4 rotor diameters by
+default, ../shared/REFERENCES.md). The ellipse is symmetric, so the relation is mutual.
 
-The placement is greedy: candidate cell centres (on a lattice of ``step_m``) are scanned in a sweep order
-and each is kept when no kept turbine is within its ellipse. Several sweep orders are tried (across-wind
-rows first, along-wind rows first, both directions) and the one that fits most turbines wins.
+Candidates are cell centres on a regular lattice (every ``stride``-th cell of the analysis grid). On a
+lattice the ellipse is a fixed set of (row, column) offsets, so placing a turbine blocks its neighbours with
+one vectorised write. The placement is greedy: the lattice is swept in an order (rows across the wind first,
+or along it, in both senses) and the first candidate not blocked is kept; the sweep order that fits most
+turbines wins.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+#: Candidates examined per vectorised step of the greedy sweep.
+_CHUNK = 4096
 
 
 def to_wind_frame(x, y, direction_deg: float):
@@ -27,7 +31,7 @@ def to_wind_frame(x, y, direction_deg: float):
 
 def ellipse_violations(x, y, direction_deg: float, along_m: float, across_m: float) -> list[tuple[int, int]]:
     """Pairs ``(i, j)`` of points closer than the separation ellipse (semi-axes ``along_m``, ``across_m``
-    [m]). Brute force, O(n²): for checks."""
+    [m]): :math:`(\\Delta u / a)^2 + (\\Delta w / b)^2 < 1`. Brute force, O(n²): for checks."""
     u, w = to_wind_frame(x, y, direction_deg)
     du = (u[:, None] - u[None, :]) / along_m
     dw = (w[:, None] - w[None, :]) / across_m
@@ -36,40 +40,56 @@ def ellipse_violations(x, y, direction_deg: float, along_m: float, across_m: flo
     return list(zip(i.tolist(), j.tolist()))
 
 
-def _greedy(su: np.ndarray, sw: np.ndarray, order: np.ndarray) -> list[int]:
-    buckets: dict[tuple[int, int], list[int]] = {}
+def ellipse_offsets(spacing_m: float, direction_deg: float, along_m: float, across_m: float) -> np.ndarray:
+    """(row, col) offsets of the lattice points strictly inside the separation ellipse of the origin
+    (rows grow southwards, columns eastwards; lattice spacing ``spacing_m`` [m])."""
+    n = int(math.ceil(max(along_m, across_m) / spacing_m))
+    dr, dc = np.mgrid[-n:n + 1, -n:n + 1]
+    u, w = to_wind_frame(dc * spacing_m, -dr * spacing_m, direction_deg)
+    inside = (u / along_m) ** 2 + (w / across_m) ** 2 < 1.0 - 1e-9
+    return np.stack([dr[inside], dc[inside]], axis=1)
+
+
+def _greedy(candidates: np.ndarray, order: np.ndarray, offsets: np.ndarray) -> list[int]:
+    rows, cols = candidates.shape
+    blocked = ~candidates.ravel()
     kept: list[int] = []
-    fu, fw = np.floor(su).astype(np.int64), np.floor(sw).astype(np.int64)
-    for i in order.tolist():
-        bu, bw = int(fu[i]), int(fw[i])
-        ok = True
-        for ku in (bu - 1, bu, bu + 1):
-            for kw in (bw - 1, bw, bw + 1):
-                for j in buckets.get((ku, kw), ()):
-                    if (su[i] - su[j]) ** 2 + (sw[i] - sw[j]) ** 2 < 1.0:
-                        ok = False
-                        break
-                if not ok:
-                    break
-            if not ok:
-                break
-        if ok:
-            kept.append(i)
-            buckets.setdefault((bu, bw), []).append(i)
+    pos = 0
+    while pos < len(order):
+        chunk = order[pos:pos + _CHUNK]
+        free = np.flatnonzero(~blocked[chunk])
+        if len(free) == 0:
+            pos += len(chunk)
+            continue
+        first = int(chunk[free[0]])
+        kept.append(first)
+        r, c = divmod(first, cols)
+        rr, cc = r + offsets[:, 0], c + offsets[:, 1]
+        ok = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+        blocked[rr[ok] * cols + cc[ok]] = True
+        blocked[first] = True
+        pos += int(free[0]) + 1
     return kept
 
 
-def place_turbines(x, y, direction_deg: float, along_m: float, across_m: float) -> np.ndarray:
-    """Indices of the candidate points ``(x, y)`` [m] kept as turbine sites, no two closer than the
-    separation ellipse (semi-axes ``along_m`` along ``direction_deg`` and ``across_m`` across) [m]."""
-    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
-    if len(x) == 0:
-        return np.zeros(0, dtype=np.int64)
-    u, w = to_wind_frame(x, y, direction_deg)
+def place_on_lattice(candidates: np.ndarray, spacing_m: float, direction_deg: float, along_m: float,
+                     across_m: float) -> np.ndarray:
+    """Greedy packing on a boolean lattice of ``candidates`` (row 0 north, spacing ``spacing_m`` [m]).
+
+    Returns the (row, col) indices [n × 2] of the kept sites, no two closer than the ellipse with semi-axes
+    ``along_m`` along ``direction_deg`` [deg from north, clockwise] and ``across_m`` across [m].
+    """
+    flat = np.flatnonzero(candidates.ravel())
+    if len(flat) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    offsets = ellipse_offsets(spacing_m, direction_deg, along_m, across_m)
+    r, c = np.divmod(flat, candidates.shape[1])
+    u, w = to_wind_frame(c * spacing_m, -r * spacing_m, direction_deg)
     su, sw = u / along_m, w / across_m
     best: list[int] = []
     for keys in ((su, sw), (sw, su), (-su, sw), (sw, -su)):
-        kept = _greedy(su, sw, np.lexsort(keys))  # last key is the primary sort key
+        kept = _greedy(candidates, flat[np.lexsort(keys)], offsets)  # last key is the primary sort key
         if len(kept) > len(best):
             best = kept
-    return np.sort(np.asarray(best, dtype=np.int64))
+    best_arr = np.sort(np.asarray(best, dtype=np.int64))
+    return np.stack(np.divmod(best_arr, candidates.shape[1]), axis=1)

@@ -21,7 +21,7 @@ from processing.wind.exclusions import exclusion_codes, exclusion_polygons
 from processing.wind.field import air_density, wind_speed_hub
 from processing.wind.gridio import rasterize_mask
 from processing.wind.params import WindParams
-from processing.wind.siting import place_turbines
+from processing.wind.siting import place_on_lattice
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,15 @@ def _sample(raster: RasterFile, grid: Grid, xs: np.ndarray, ys: np.ndarray) -> n
         return np.array([v[0] for v in vrt.sample(zip(xs.tolist(), ys.tolist()))], dtype="float64")
 
 
-def candidate_points(labels: np.ndarray, grid: Grid, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cell centres of kept eligible cells on a lattice of ``step_m`` [m]: x, y [m] and their label."""
-    stride = max(1, int(round(step_m / grid.res)))
-    sub = labels[stride // 2::stride, stride // 2::stride]
-    r, c = np.nonzero(sub)
-    rows, cols = r * stride + stride // 2, c * stride + stride // 2
+def site_positions(labels: np.ndarray, grid: Grid, params: WindParams, rotor_m: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Turbine positions in the kept eligible patches: x, y [m] (cell centres) and the patch label."""
+    stride = max(1, int(round(params.siting_step_m / grid.res)))
+    start = stride // 2
+    lattice = labels[start::stride, start::stride]
+    kept = place_on_lattice(lattice > 0, stride * grid.res, params.prevailing_direction_deg,
+                            params.separation_along_d * rotor_m, params.separation_across_d * rotor_m)
+    rows, cols = kept[:, 0] * stride + start, kept[:, 1] * stride + start
     t = grid.transform
     return t.c + (cols + 0.5) * grid.res, t.f - (rows + 0.5) * grid.res, labels[rows, cols]
 
@@ -120,14 +123,12 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     ctx.progress(0.8, "hub-height wind speed")
 
     rotor = load_turbine(params.turbine_type).rotor_diameter_m
-    xs, ys, site_labels = candidate_points(labels, grid, params.siting_step_m)
-    kept = place_turbines(xs, ys, params.prevailing_direction_deg, params.separation_along_d * rotor,
-                          params.separation_across_d * rotor)
-    sites = turbine_sites(xs[kept], ys[kept], params, grid, speed, dem, communes)
+    xs, ys, site_labels = site_positions(labels, grid, params, rotor)
+    sites = turbine_sites(xs, ys, params, grid, speed, dem, communes)
     ctx.progress(0.95, f"{len(sites)} turbine sites")
 
     polygons = label_polygons(labels, grid)
-    counts = np.bincount(site_labels[kept], minlength=len(area_ha) + 1)
+    counts = np.bincount(site_labels, minlength=len(area_ha) + 1)
     ids = sorted(polygons)
     eligible = gpd.GeoDataFrame({"area_ha": [float(area_ha[i - 1]) for i in ids],
                                  "turbine_count": [int(counts[i]) for i in ids]},

@@ -12,6 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -59,11 +60,13 @@ def collection_doc(request: Request, spec: LayerSpec, version: LayerVersion) -> 
                                          "crs": crsmod.CRS84}}
         except Exception:  # noqa: BLE001 - an extent that does not transform is left out, not fatal
             pass
+    doc["itemType"] = "feature"  # a raster's single item is its footprint, linking to the COG
+    links += [
+        link(f"{here}/items", "items", GEOJSON, "Features as GeoJSON"),
+        link(f"{here}/items?f=html", "items", HTML, "Features as HTML"),
+    ]
     if spec.kind in ("vector", "table"):
-        doc["itemType"] = "feature"
         links += [
-            link(f"{here}/items", "items", GEOJSON, "Features as GeoJSON"),
-            link(f"{here}/items?f=html", "items", HTML, "Features as HTML"),
             link(f"{here}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
                  "Queryable properties"),
             link(f"{here}/sortables", "http://www.opengis.net/def/rel/ogc/1.0/sortables", SCHEMA_JSON,
@@ -81,7 +84,7 @@ def collection_doc(request: Request, spec: LayerSpec, version: LayerVersion) -> 
     elif spec.kind == "table":
         doc["crs"] = [crsmod.CRS84]
     else:  # raster
-        doc["crs"] = [crsmod.uri_for(version.crs)]
+        doc["crs"] = crsmod.offered_uris(version.crs)
         doc["storageCrs"] = crsmod.uri_for(version.crs)
         doc["unit"] = spec.unit
         links += [
@@ -130,9 +133,9 @@ def get_collection(request: Request, collectionId: str = CollectionId,
 
 def _property_schema(spec: LayerSpec, with_geometry: bool, request: Request, what: str) -> dict[str, Any]:
     props: dict[str, Any] = {}
-    if with_geometry and spec.kind == "vector":
+    if with_geometry and spec.kind != "table":
         props["geometry"] = {"x-ogc-role": "primary-geometry",
-                             "format": f"geometry-{(spec.geometry or 'any').lower().removeprefix('multi')}"}
+                             "format": f"geometry-{(spec.geometry or 'polygon').lower().removeprefix('multi')}"}
     for f in spec.fields:
         entry: dict[str, Any] = {"type": _TYPES[f.dtype], "title": f.name,
                                  "description": f.description + (f" [{f.unit}]" if f.unit else "")}
@@ -165,17 +168,41 @@ def get_sortables(request: Request, collectionId: str = CollectionId,
 
 
 def _feature_collection(request: Request, collection_id: str) -> tuple[LayerSpec, LayerVersion]:
-    spec, version = collection(request, collection_id)
-    if spec.kind == "raster":
-        raise LayerNotFound(f"{collection_id!r} is a raster collection and has no items; download "
-                            f"/collections/{collection_id}/coverage or use its tiles")
-    return spec, version
+    """A collection with items: vector layers, tables, and rasters (one footprint feature each)."""
+    return collection(request, collection_id)
+
+
+def _raster_footprint(request: Request, spec: LayerSpec, version: LayerVersion) -> gpd.GeoDataFrame:
+    """A raster collection's single item: its footprint (storage CRS) with version, unit and COG link, so
+    clients that read every collection as features (GDAL's OAPIF driver, QGIS) get an answer, not an error."""
+    extent = version.extent or (0.0, 0.0, 0.0, 0.0)
+    href = f"{base_url(request)}/collections/{spec.id}/coverage?v={version.version}"
+    return gpd.GeoDataFrame({"version": [version.version], "unit": [spec.unit], "cells": [version.feature_count],
+                             "coverage": [href]}, geometry=[shapely.box(*extent)], crs=version.crs or None,
+                            index=pd.Index([1]))
+
+
+RASTER_PROPERTIES = ["version", "unit", "cells", "coverage"]
+
+
+def _geometry_matches(geom, tree: Filter) -> bool:
+    from geoservice.query import Not, Or
+
+    if isinstance(tree, Intersects):
+        return bool(geom.intersects(tree.geometry))
+    if isinstance(tree, And):
+        return all(_geometry_matches(geom, a) for a in tree.args)
+    if isinstance(tree, Or):
+        return any(_geometry_matches(geom, a) for a in tree.args)
+    if isinstance(tree, Not):
+        return not _geometry_matches(geom, tree.arg)
+    raise InvalidRequest("a raster footprint has no properties to filter on")
 
 
 # --- parameter parsing -----------------------------------------------------------------------------
 
 def _storage_crs(spec: LayerSpec, version: LayerVersion) -> CRS:
-    return CRS.from_user_input(version.crs) if spec.kind == "vector" else CRS.from_user_input("OGC:CRS84")
+    return CRS.from_user_input(version.crs) if spec.kind != "table" else CRS.from_user_input("OGC:CRS84")
 
 
 def _sortby(raw: str | None, spec: LayerSpec) -> list[SortKey]:
@@ -216,10 +243,10 @@ def build_filter(request: Request, spec: LayerSpec, version: LayerVersion) -> Fi
     """The filter tree of an items request: bbox, field equality parameters and a CQL2 text filter."""
     q = request.query_params
     storage = _storage_crs(spec, version)
-    offered = crsmod.offered_uris(version.crs if spec.kind == "vector" else None)
+    offered = crsmod.offered_uris(version.crs if spec.kind != "table" else None)
     parts: list[Filter] = []
     if "bbox" in q:
-        if spec.kind != "vector":
+        if spec.kind == "table":
             raise InvalidRequest(f"bbox: {spec.id!r} has no geometry")
         bbox = parse_bbox(q["bbox"])
         bbox_crs = crsmod.parse_crs(q["bbox-crs"], offered, "bbox-crs") if "bbox-crs" in q \
@@ -229,6 +256,8 @@ def build_filter(request: Request, spec: LayerSpec, version: LayerVersion) -> Fi
         crsmod.parse_crs(q["bbox-crs"], offered, "bbox-crs")
     for name in q.keys():
         if name in ITEMS_PARAMS:
+            if len(q.getlist(name)) > 1:
+                raise InvalidRequest(f"query parameter {name!r} is given more than once")
             continue
         if name not in spec.field_names:
             raise InvalidRequest(f"unknown query parameter {name!r}; use one of {', '.join(sorted(ITEMS_PARAMS))} "
@@ -243,7 +272,7 @@ def build_filter(request: Request, spec: LayerSpec, version: LayerVersion) -> Fi
         else CRS.from_user_input("OGC:CRS84")
     if "filter" in q:
         tree = parse_cql2_text(q["filter"], spec, filter_crs, storage)
-        if spec.kind != "vector" and _has_spatial(tree):
+        if spec.kind == "table" and _has_spatial(tree):
             raise InvalidRequest(f"filter: {spec.id!r} has no geometry for S_INTERSECTS")
         parts.append(tree)
     if not parts:
@@ -317,25 +346,33 @@ def get_items(
     offset_value = offset or 0
     check_datetime(datetime_)
     vector = spec.kind == "vector"
-    offered = crsmod.offered_uris(version.crs if vector else None)
+    spatial = spec.kind != "table"
+    offered = crsmod.offered_uris(version.crs if spatial else None)
     out_crs, out_uri = _out_crs(request, crs, offered)
     tree = build_filter(request, spec, version)
     sort_keys = _sortby(sortby, spec)
     columns = _properties(properties, spec)
     digest = hashlib.sha1(f"{request.url.path}?{request.url.query}|{html_out}".encode()).hexdigest()[:16]
     etag = f'"{version.etag}-{digest}"'
-    headers = _cache_headers(etag, out_uri if vector else None)
+    headers = _cache_headers(etag, out_uri if spatial else None)
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     if vector:
         page = store_of(request).query_features(spec.id, filter=tree, sortby=sort_keys, properties=columns,
                                                 limit=limit_value, offset=offset_value)
         frame, matched = page.features, page.number_matched
+    elif spec.kind == "raster":
+        frame = _raster_footprint(request, spec, version)
+        if tree is not None and not _geometry_matches(frame.geometry.iloc[0], tree):
+            frame = frame.iloc[0:0]
+        matched = len(frame)
+        frame = frame.iloc[offset_value:offset_value + limit_value]
+        columns = RASTER_PROPERTIES
     else:
         frame, matched = table_page(store_of(request).read_table(spec.id), spec, tree, sort_keys, limit_value,
                                     offset_value)
     names = [c for c in (columns if columns is not None else spec.field_names) if c in frame.columns]
-    feats = features_json(frame, spec, names, _storage_crs(spec, version) if vector else None, out_crs)
+    feats = features_json(frame, spec, names, _storage_crs(spec, version) if spatial else None, out_crs)
     returned = len(feats)
     path = request.url.path
     links = [link(url_with(request, path), "self", GEOJSON, "This page"),
@@ -368,23 +405,29 @@ def get_item(
     html_out = wants_html(request, f, ("json", "geojson"))
     spec, version = _feature_collection(request, collectionId)
     vector = spec.kind == "vector"
-    out_crs, out_uri = _out_crs(request, crs, crsmod.offered_uris(version.crs if vector else None))
+    spatial = spec.kind != "table"
+    out_crs, out_uri = _out_crs(request, crs, crsmod.offered_uris(version.crs if spatial else None))
     if not featureId.isdigit() or int(featureId) > 2**63 - 1:
         raise FeatureNotFound(f"no feature {featureId!r} in {spec.id!r}; feature ids are integers")
     fid = int(featureId)
     etag = f'"{version.etag}-{fid}-{hashlib.sha1(out_uri.encode()).hexdigest()[:8]}{"-h" if html_out else ""}"'
-    headers = _cache_headers(etag, out_uri if vector else None)
+    headers = _cache_headers(etag, out_uri if spatial else None)
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
+    names = list(spec.field_names)
     if vector:
         frame = store_of(request).query_features(spec.id, feature_id=fid, limit=1).features
+    elif spec.kind == "raster":
+        frame = _raster_footprint(request, spec, version)
+        frame = frame if fid == 1 else frame.iloc[0:0]
+        names = RASTER_PROPERTIES
     else:
         table = store_of(request).read_table(spec.id)
         frame = table.loc[[fid]] if fid in table.index else table.iloc[0:0]
     if len(frame) == 0:
         raise FeatureNotFound(f"no feature {fid} in the current version of {spec.id!r}")
-    names = [c for c in spec.field_names if c in frame.columns]
-    text = features_json(frame.iloc[:1], spec, names, _storage_crs(spec, version) if vector else None, out_crs)[0]
+    names = [c for c in names if c in frame.columns]
+    text = features_json(frame.iloc[:1], spec, names, _storage_crs(spec, version) if spatial else None, out_crs)[0]
     here = f"{base_url(request)}/collections/{spec.id}"
     links = [link(f"{here}/items/{fid}", "self", GEOJSON, "This feature"),
              link(f"{here}/items/{fid}?f=html", "alternate", HTML, "As HTML"),

@@ -16,10 +16,6 @@ router = APIRouter(tags=["Rasters"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.api_route("/collections/{collectionId}/coverage", methods=["GET", "HEAD"],
-                  summary="The raster as a Cloud-Optimised GeoTIFF (range requests supported)",
-                  response_class=Response,
-                  responses={200: {"content": {COG: {}}}, 206: {"description": "Partial content (Range)"}})
 def coverage(request: Request, collectionId: str = Path(..., max_length=200),
              v: int | None = Query(None, description="Layer version (default: current); makes the URL immutable."),
              f: str | None = Query(None, description="tif")):
@@ -46,3 +42,10 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
                             content_disposition_type="inline", stat_result=os.stat(path))
     response.headers.update(headers)
     return response
+
+
+for _method in ("GET", "HEAD"):
+    router.add_api_route("/collections/{collectionId}/coverage", coverage, methods=[_method],
+                         operation_id=f"{_method.lower()}Coverage", response_class=Response,
+                         summary="The raster as a Cloud-Optimised GeoTIFF (range requests supported)",
+                         responses={200: {"content": {COG: {}}}, 206: {"description": "Partial content (Range)"}})

@@ -11,7 +11,7 @@ rows AS (
     FROM {table} AS t, bounds
     WHERE t.geom_3857 && bounds.benv
 )
-SELECT json_build_object(
+SELECT CAST(json_build_object(
     'type', 'FeatureCollection',
     'features', json_agg(json_build_object(
         'type', 'Feature',
@@ -19,7 +19,7 @@ SELECT json_build_object(
         'geometry', CAST(ST_AsGeoJSON(rows.geom, CAST(:digits AS integer)) AS json),
         'properties', json_build_object({properties})
     ) ORDER BY rows.fid)
-)
+) AS text)
 FROM rows
 WHERE rows.geom IS NOT NULL AND NOT ST_IsEmpty(rows.geom)
 HAVING count(*) > 0

@@ -1,0 +1,81 @@
+"""The web service: OGC API – Features, Tiles and Processes over the store, plus the generated web maps.
+
+``create_app(settings, store=None)`` builds the FastAPI app; the store is opened in the lifespan (unless one
+is handed in, as tests do) and kept on ``app.state``. See ``README_API.md`` for the endpoints and for adding
+the service in QGIS.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from geoservice import __version__
+from geoservice.api import problems
+from geoservice.api.auth import require_read
+from geoservice.api.common import reject_unknown_params
+from geoservice.api.routers import collections, coverage, health, landing, processes, tiles
+from geoservice.api.tilecache import TileCache
+from geoservice.settings import Settings
+from geoservice.store.base import Store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = ("Spatial-potential layers (solar roofs, wind, geothermal, ecological corridors, test districts) as "
+               "OGC API – Features, vector and raster tiles, and processes to rerun the analyses.")
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The FastAPI app serving ``store`` (opened from ``settings`` in the lifespan when not given)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = app.state.store is None
+        if owned:
+            from geoservice.store import open_store
+
+            try:
+                app.state.store = await run_in_threadpool(open_store, settings)
+            except Exception as exc:  # noqa: BLE001 - start anyway: /readyz says 503 until the store answers
+                log.warning("store not available at start-up (%s); retrying on each request", exc)
+                app.state.store = None
+        try:
+            yield
+        finally:
+            if owned and app.state.store is not None:
+                await run_in_threadpool(app.state.store.close)
+                app.state.store = None
+
+    app = FastAPI(title="geoservice", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  openapi_url=None, docs_url=None, redoc_url=None, dependencies=[Depends(reject_unknown_params)])
+    app.state.settings = settings
+    app.state.store = store
+    app.state.tile_cache = TileCache(settings.tile_cache_size)
+    app.state.openapi_doc = None
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST",
+                           "DELETE", "OPTIONS"], allow_headers=["Authorization", "Content-Type", "If-None-Match",
+                           "Range", "Accept"], expose_headers=["ETag", "Content-Crs", "Location", "Content-Range"])
+    read = [Depends(require_read)]
+    app.include_router(health.router)
+    for module in (landing, collections, tiles, coverage, processes):
+        app.include_router(module.router, dependencies=read)
+    app.mount("/maps", StaticFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
+    return app
+
+
+__all__ = ["create_app"]
+
+
+def app_from_env() -> FastAPI:
+    """An app configured from the ``GEOSERVICE_*`` environment (uvicorn's factory for several workers)."""
+    return create_app(Settings())
+
+
+__all__ += ["app_from_env"]

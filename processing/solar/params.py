@@ -1,0 +1,80 @@
+"""Parameters of the solar step (``[params.solar]`` in a region file)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from processing.solar import classes, pv
+
+
+class SolarParams(BaseModel):
+    """Solar-roof cadastre parameters; every default cites its source in the module that defines it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # horizon
+    n_sectors: int = Field(16, ge=16, le=72, description="Azimuth sectors of the horizon [-] (r.horizon uses 8-36).")
+    search_distance_m: float = Field(200.0, ge=10.0, le=5000.0,
+                                     description="How far horizon rays look over the surface model [m]; also the "
+                                                 "halo read around every window.")
+    step_growth: float = Field(0.05, ge=0.0, le=0.25,
+                               description="Ray step beyond the near zone as a share of the distance [-].")
+    near_distance_m: float = Field(8.0, ge=0.0, le=100.0,
+                                   description="Distance up to which rays interpolate the surface bilinearly [m].")
+    window_cells: int = Field(1024, ge=64, le=8192, description="Core window size [cells].")
+    # sky
+    transposition: Literal["perez", "haydavies"] = Field("perez", description="Transposition model.")
+    day_model: Literal["two_state", "uniform"] = Field(
+        "two_state", description="How a month's clear-sky index is spread over its days (see processing.solar.sky).")
+    year: int = Field(2023, ge=1950, le=2100, description="Calendar year of the hourly sun positions.")
+    time_step_minutes: Literal[15, 30, 60] = Field(60, description="Time step of the representative year [min].")
+    albedo: float = Field(0.2, ge=0.0, le=0.9, description="Ground reflectance [-].")
+    elevation_bin_deg: float = Field(0.5, ge=0.1, le=2.0,
+                                     description="Sun-elevation bin of the per-face shading tables [deg].")
+    # roof faces
+    max_normal_angle_deg: float = Field(8.0, ge=1.0, le=30.0,
+                                        description="Largest normal angle between adjacent cells of a face [deg].")
+    max_roughness_m: float = Field(0.3, ge=0.01, le=5.0,
+                                   description="Largest |Laplacian| of a seed cell of a face [m].")
+    min_seed_cells: int = Field(4, ge=1, le=1000, description="Smallest face seed [cells].")
+    merge_angle_deg: float = Field(5.0, ge=0.0, le=30.0, description="Coplanar faces merge below this angle [deg].")
+    merge_offset_m: float = Field(0.3, ge=0.0, le=5.0, description="... and below this plane offset [m].")
+    min_dsm_coverage: float = Field(0.5, ge=0.0, le=1.0,
+                                    description="Share of a footprint's cells the DSM must cover; otherwise the "
+                                                "building's faces come from its attributes [-].")
+    default_pitch_deg: float = Field(35.0, ge=0.0, le=75.0,
+                                     description="Tilt of gable/hip roofs without roof_tilt_deg [deg].")
+    default_shed_pitch_deg: float = Field(10.0, ge=0.0, le=75.0,
+                                          description="Tilt of shed roofs without roof_tilt_deg [deg].")
+    # usable area and classes
+    flat_tilt_deg: float = Field(10.0, ge=0.0, le=30.0, description="Faces below this tilt count as flat [deg].")
+    flat_usable_share: float = Field(classes.FLAT_USABLE_SHARE, ge=0.0, le=1.0,
+                                     description="Usable share of a flat face [-].")
+    pitched_usable_share: float = Field(1.0, ge=0.0, le=1.0, description="Usable share of a pitched face [-].")
+    min_module_area_pitched_m2: float = Field(classes.MIN_MODULE_AREA_PITCHED_M2, ge=0.0, le=1000.0,
+                                              description="Minimum module area on a pitched face [m2].")
+    min_module_area_flat_m2: float = Field(classes.MIN_MODULE_AREA_FLAT_M2, ge=0.0, le=1000.0,
+                                           description="Minimum module area on a flat face [m2].")
+    north_max_tilt_deg: float = Field(20.0, ge=0.0, le=90.0,
+                                      description="North faces steeper than this are excluded [deg].")
+    north_half_angle_deg: float = Field(67.5, ge=0.0, le=180.0,
+                                        description="A face is a north face within this angle of north [deg].")
+    kwp_per_m2: float = Field(classes.KWP_PER_M2, gt=0.0, le=0.4, description="Module power density [kWp m-2].")
+    very_good_share: float = Field(classes.VERY_GOOD_SHARE, ge=0.0, le=1.0,
+                                   description="Very good from this share of the regional optimum [-].")
+    good_share: float = Field(classes.GOOD_SHARE, ge=0.0, le=1.0, description="Good from this share [-].")
+    conditional_share: float = Field(classes.CONDITIONAL_SHARE, ge=0.0, le=1.0,
+                                     description="Conditional from this share [-].")
+    # PV system
+    system_losses_pct: float = Field(pv.PVWATTS_LOSSES_PCT, ge=0.0, le=50.0,
+                                     description="DC system losses (PVWatts default) [%].")
+    gamma_pdc_per_k: float = Field(pv.GAMMA_PDC_PER_K, ge=-0.01, le=0.0,
+                                   description="Temperature coefficient of power [K-1].")
+    inverter_efficiency: float = Field(pv.INVERTER_EFFICIENCY, gt=0.5, le=1.0,
+                                       description="Nominal inverter efficiency [-].")
+    grid_emission_kg_per_kwh: float = Field(
+        0.25, ge=0.0, le=1.5,
+        description="Grid emission factor displaced by PV [kg CO2 kWh-1]; default ≈ EU-27 average generation "
+                    "intensity of the early 2020s (EEA indicator, ≈0.25; estimate).")

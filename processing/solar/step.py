@@ -1,0 +1,420 @@
+"""The solar step: per-roof-face real-sky irradiation with terrain and building shading, PV capacity, yield,
+suitability class, and the irradiation raster over roofs.
+
+Work is windowed: buildings are grouped by the ``window_cells`` × ``window_cells`` window holding their
+representative point; each group's box (the union of its footprints) is read from the surface model with a
+halo of ``search_distance_m`` (:func:`processing.solar.horizon.halo_cells`) on every side, so memory is set by
+the window size and the search distance, not by the region.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from rasterio import features
+
+from layers.catalog import get_layer
+from layers.errors import InputDataError
+from layers.raster import Raster, RasterFile
+from processing.pipeline import LayerData, StepContext
+from processing.solar import classes, faces as roof_faces, horizon, pv, shading
+from processing.solar.params import SolarParams
+from processing.solar.rasters import IrradiationWriter, WorkGrid, read_block, sample_points
+from processing.solar.sky import Sky, plane_components, representative_sky
+
+log = logging.getLogger(__name__)
+
+IRRADIATION_UNIT = get_layer("solar_irradiation").unit
+#: Faces whose hourly arrays are held at once (memory ≈ faces × daylight steps × 8 B per array).
+FACES_PER_CHUNK = 512
+#: Default ridge height of a building without height_m [m] (two storeys).
+DEFAULT_HEIGHT_M = 6.0
+REQUIRED_BUILDING_FIELDS = ("building_id", "roof_shape")
+
+
+@dataclass(frozen=True)
+class _Context:
+    params: SolarParams
+    grid: WorkGrid
+    sky: Sky
+    bins: shading.SunBins
+    optimum: pv.Optimum
+    system: pv.SystemSpec
+    buildings: gpd.GeoDataFrame
+    attrs: roof_faces.RoofAttributes
+    dsm: Raster | RasterFile | None
+    dem: Raster | RasterFile
+
+
+def run(ctx: StepContext) -> Mapping[str, LayerData]:
+    """Solar roofs and irradiation raster for the region (see the package docstring)."""
+    p: SolarParams = ctx.params  # type: ignore[assignment]
+    crs = ctx.region.crs
+    buildings = check_buildings(ctx.require("buildings"), crs)
+    dem = check_raster(ctx.require("dem"), "dem", crs, buildings)
+    dsm = ctx.inputs.get("dsm")
+    if dsm is not None:
+        dsm = check_raster(dsm, "dsm", crs, buildings)
+    else:
+        log.warning("solar: no DSM; roof faces come from building attributes (confidence low) and shading from "
+                    "the DEM with buildings extruded from height_m")
+    climate = ctx.inputs.get("climate")
+    communes = ctx.require("communes")
+    ctx.progress(0.02, "sky of the representative year")
+    lat, lon = _centre_lonlat(ctx.region.extent, crs)
+    ground = sample_points(dem, *_points(buildings))
+    altitude = float(np.nanmedian(ground)) if np.isfinite(ground).any() else 0.0
+    sky = representative_sky(lat, lon, altitude, climate if isinstance(climate, pd.DataFrame) else None,
+                             transposition=p.transposition, year=p.year, step_minutes=p.time_step_minutes,
+                             albedo=p.albedo, day_model=p.day_model)
+    system = pv.SystemSpec(p.system_losses_pct, p.gamma_pdc_per_k, p.inverter_efficiency)
+    optimum = pv.regional_optimum(sky, system)
+    log.info("solar: all-sky GHI %.0f kWh m-2 yr-1 (%s); regional optimum %.0f° / %.0f°: %.0f kWh m-2 yr-1, "
+             "%.0f kWh kWp-1 yr-1", sky.ghi_kwh_m2_yr, sky.climate_source, optimum.tilt_deg, optimum.azimuth_deg,
+             optimum.irradiation_kwh_m2_yr, optimum.specific_yield_kwh_kwp)
+    ground = np.where(np.isfinite(ground), ground, altitude)
+    attrs = roof_faces.roof_attributes(buildings, ground, default_pitch_deg=p.default_pitch_deg,
+                                       default_shed_pitch_deg=p.default_shed_pitch_deg)
+    res = ctx.region.resolution_m.get("solar", 1.0) if dsm is None else dsm.res
+    anchor = dsm.transform if dsm is not None else None
+    extent = _union_extent(ctx.region.extent, buildings.total_bounds)
+    grid = WorkGrid.covering(extent, res, crs, anchor)
+    work = _Context(p, grid, sky, shading.sun_bins(sky, p.n_sectors, p.elevation_bin_deg), optimum, system,
+                    buildings, attrs, dsm, dem)
+    writer = IrradiationWriter(ctx.workdir / "solar_irradiation.tif", grid)
+    groups = _window_groups(buildings, grid, p.window_cells)
+    pieces = []
+    for i, members in enumerate(groups):
+        piece = _process_group(work, members, writer)
+        if piece is not None:
+            pieces.append(piece)
+        ctx.progress(0.05 + 0.9 * (i + 1) / max(len(groups), 1), f"window {i + 1}/{len(groups)}")
+    roofs = _finish(work, pieces, communes, crs)
+    ctx.progress(1.0, f"{len(roofs)} roof faces")
+    return {"solar_roofs": roofs, "solar_irradiation": writer.result(IRRADIATION_UNIT)}
+
+
+# ---------------------------------------------------------------------------------------------- input checks
+
+def check_buildings(buildings: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Buildings with polygon footprints in the region CRS; raise :class:`InputDataError` otherwise."""
+    if not isinstance(buildings, gpd.GeoDataFrame):
+        raise InputDataError("buildings must be a vector layer of footprints")
+    if len(buildings) == 0:
+        raise InputDataError("the buildings layer is empty: the solar step needs building footprints; check "
+                             "[inputs.buildings] (path, layer, where filter) in the region file")
+    if buildings.crs is None or not CRS.from_user_input(buildings.crs).equals(crs):
+        raise InputDataError(f"buildings are in {buildings.crs}, the region in {crs.to_string()}; reproject them or "
+                             "state their CRS in [inputs.buildings]")
+    missing = [f for f in REQUIRED_BUILDING_FIELDS if f not in buildings.columns]
+    if missing:
+        raise InputDataError(f"buildings lack fields {missing}; map them in [inputs.buildings.fields]")
+    polys = buildings[buildings.geometry.notna() & ~buildings.geometry.is_empty
+                      & buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(polys) < len(buildings):
+        log.warning("solar: %d buildings without a polygon footprint are ignored", len(buildings) - len(polys))
+    if len(polys) == 0:
+        raise InputDataError("no building has a polygon footprint; the solar step needs footprints")
+    polys = polys.copy()
+    polys["geometry"] = shapely.make_valid(polys.geometry.to_numpy())
+    if "height_m" not in polys.columns:
+        polys["height_m"] = np.nan
+    n_missing = int(polys["height_m"].isna().sum())
+    if n_missing:
+        log.warning("solar: %d buildings without height_m get %.0f m", n_missing, DEFAULT_HEIGHT_M)
+        polys["height_m"] = polys["height_m"].fillna(DEFAULT_HEIGHT_M)
+    return polys.reset_index(drop=True)
+
+
+def check_raster(data: LayerData, name: str, crs: CRS, buildings: gpd.GeoDataFrame) -> Raster | RasterFile:
+    """A raster in the region CRS, with square cells, overlapping the buildings."""
+    if not isinstance(data, Raster | RasterFile):
+        raise InputDataError(f"{name} must be a raster, got {type(data).__name__}")
+    if not CRS.from_user_input(data.crs).equals(crs):
+        raise InputDataError(f"{name} is in {CRS.from_user_input(data.crs).to_string()}, the region in "
+                             f"{crs.to_string()}; reproject it (e.g. gdalwarp -t_srs {crs.to_string()}) or fix "
+                             f"[inputs.{name}].crs")
+    t = data.transform
+    if t.b != 0 or t.d != 0 or abs(abs(t.a) - abs(t.e)) > 1e-6 * abs(t.a):
+        raise InputDataError(f"{name} must be north-up with square cells; warp it to the region grid")
+    xmin, ymin, xmax, ymax = data.bounds
+    bx = buildings.total_bounds
+    if xmax <= bx[0] or xmin >= bx[2] or ymax <= bx[1] or ymin >= bx[3]:
+        raise InputDataError(f"{name} covers ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}), which does not overlap "
+                             f"the buildings ({bx[0]:.0f}, {bx[1]:.0f}, {bx[2]:.0f}, {bx[3]:.0f}); check that "
+                             f"[inputs.{name}] is the right file and CRS")
+    return data
+
+
+def _centre_lonlat(extent, crs: CRS) -> tuple[float, float]:
+    to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform((extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0)
+    return float(lat), float(lon)
+
+
+def _points(buildings: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    pts = shapely.get_coordinates(shapely.point_on_surface(buildings.geometry.to_numpy()))
+    return pts[:, 0], pts[:, 1]
+
+
+def _union_extent(a, b) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _window_groups(buildings: gpd.GeoDataFrame, grid: WorkGrid, size: int) -> list[np.ndarray]:
+    xs, ys = _points(buildings)
+    t = grid.transform
+    cols = np.floor((xs - t.c) / t.a).astype(np.int64) // size
+    rows = np.floor((ys - t.f) / t.e).astype(np.int64) // size
+    key = rows * (grid.shape[1] // size + 2) + cols
+    order = np.argsort(key, kind="stable")
+    splits = np.flatnonzero(np.diff(key[order])) + 1
+    return [g for g in np.split(order, splits) if g.size]
+
+
+# ---------------------------------------------------------------------------------------------- one window
+
+def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWriter) -> pd.DataFrame | None:
+    p, grid, res = work.params, work.grid, work.grid.res
+    geoms = work.buildings.geometry.to_numpy()
+    t = grid.transform
+    bx = shapely.total_bounds(geoms[members])
+    col0 = int(np.floor((bx[0] - t.c) / t.a)) - 1
+    row0 = int(np.floor((bx[3] - t.f) / t.e)) - 1
+    col1 = int(np.ceil((bx[2] - t.c) / t.a)) + 1
+    row1 = int(np.ceil((bx[1] - t.f) / t.e)) + 1
+    rows, cols = row1 - row0, col1 - col0
+    halo = horizon.halo_cells(p.search_distance_m, res)
+    pr0, pc0, prows, pcols = row0 - halo, col0 - halo, rows + 2 * halo, cols + 2 * halo
+    box_transform = grid.block_transform(row0, col0)
+    # building label over the box: local index + 1
+    label = features.rasterize(((g, i + 1) for i, g in enumerate(geoms[members])), out_shape=(rows, cols),
+                               transform=box_transform, fill=0, dtype="int32")
+    surface, dsm_valid = _surface(work, pr0, pc0, prows, pcols)
+    core = (slice(halo, halo + rows), slice(halo, halo + cols))
+    z_box = surface[core]
+    found = _faces(work, members, label, z_box, dsm_valid[core] if dsm_valid is not None else None, box_transform)
+    if found.count == 0:
+        return None
+    rr, cc = np.nonzero(found.labels)
+    face = found.labels[rr, cc] - 1
+    hz = horizon.horizon_angles(surface, rr + halo, cc + halo, res, n_sectors=p.n_sectors,
+                                search_distance_m=p.search_distance_m, step_growth=p.step_growth,
+                                near_distance_m=p.near_distance_m)
+    dvf = horizon.diffuse_view_factor(hz, found.tilt[face], found.azimuth[face])
+    cell_irr = np.empty(face.size)
+    n = found.count
+    dvf_mean = np.bincount(face, dvf, n) / np.maximum(np.bincount(face, minlength=n), 1)
+    spec = np.empty(n)
+    unshaded = np.empty(n)
+    order = np.argsort(face, kind="stable")
+    bounds = np.searchsorted(face[order], np.arange(0, n + FACES_PER_CHUNK, FACES_PER_CHUNK))
+    for ci, start in enumerate(range(0, n, FACES_PER_CHUNK)):
+        stop = min(start + FACES_PER_CHUNK, n)
+        cells = order[bounds[ci]:bounds[ci + 1]]
+        local = face[cells] - start
+        comp = plane_components(work.sky, found.tilt[start:stop], found.azimuth[start:stop])
+        table = shading.direct_tables(comp.direct, work.bins, work.sky.hours)
+        sky_total = comp.sky.sum(axis=1) * work.sky.hours / 1000.0
+        ground_total = comp.ground.sum(axis=1) * work.sky.hours / 1000.0
+        cell_irr[cells] = (shading.cell_direct(table, local, hz[cells], p.elevation_bin_deg)
+                           + sky_total[local] * dvf[cells] + ground_total[local])
+        lit = shading.sunlit_share(local, hz[cells], stop - start, work.bins)
+        spec[start:stop] = pv.specific_yield(work.sky, found.tilt[start:stop], comp.direct * lit,
+                                             comp.sky * dvf_mean[start:stop, None], comp.ground, comp.cos_aoi,
+                                             work.system)
+        unshaded[start:stop] = comp.total.sum(axis=1) * work.sky.hours / 1000.0
+    block = np.full((rows, cols), np.nan, np.float32)
+    block[rr, cc] = cell_irr
+    writer.write(row0, col0, block)
+    irr = np.bincount(face, cell_irr, n) / np.maximum(np.bincount(face, minlength=n), 1)
+    polygons = _face_polygons(found, box_transform, geoms[members])
+    # planimetric area: the face's share of its building's cells times the footprint's area
+    per_building = np.bincount(found.building, found.cells, members.size)
+    footprint = shapely.area(geoms[members])
+    planar = found.cells / np.maximum(per_building[found.building], 1e-9) * footprint[found.building]
+    return pd.DataFrame({
+        "building": members[found.building], "geometry": polygons, "planar_m2": planar, "tilt_deg": found.tilt,
+        "azimuth_deg": found.azimuth, "irradiation_kwh_m2_yr": irr, "unshaded_kwh_m2_yr": unshaded,
+        "specific_yield_kwh_kwp": spec, "sky_view_factor": dvf_mean, "from_dsm": found.from_dsm})
+
+
+def _surface(work: _Context, row0: int, col0: int, rows: int, cols: int):
+    """Surface elevation [m] over a block: the DSM, completed with DEM + attribute roofs where it has no data."""
+    dsm_valid = None
+    if work.dsm is not None:
+        surface = read_block(work.dsm, work.grid, row0, col0, rows, cols)
+        dsm_valid = np.isfinite(surface)
+        if dsm_valid.all():
+            return surface, dsm_valid
+    pseudo = _pseudo_surface(work, row0, col0, rows, cols)
+    if dsm_valid is None:
+        return pseudo, None
+    return np.where(dsm_valid, surface, pseudo), dsm_valid
+
+
+def _pseudo_surface(work: _Context, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
+    """DEM with every building raised to its attribute roof [m]."""
+    z = read_block(work.dem, work.grid, row0, col0, rows, cols)
+    transform = work.grid.block_transform(row0, col0)
+    x0, y1 = transform @ (0, 0)
+    x1, y0 = transform @ (cols, rows)
+    geoms = work.buildings.geometry.to_numpy()
+    hits = work.buildings.sindex.query(shapely.box(x0, y0, x1, y1))
+    if hits.size:
+        bl = features.rasterize(((geoms[i], int(i) + 1) for i in hits), out_shape=(rows, cols),
+                                transform=transform, fill=0, dtype="int32")
+        rr, cc = np.nonzero(bl)
+        if rr.size:
+            xs, ys = transform @ (cc + 0.5, rr + 0.5)
+            roof, _ = roof_faces.attribute_roof(work.attrs, bl[rr, cc] - 1, np.asarray(xs), np.asarray(ys))
+            z[rr, cc] = roof
+    return z
+
+
+def _faces(work: _Context, members: np.ndarray, label: np.ndarray, z_box: np.ndarray,
+           dsm_valid: np.ndarray | None, transform) -> roof_faces.Faces:
+    """Faces of the box's buildings: segmented from the DSM where it covers them, else from attributes."""
+    p = work.params
+    n_local = members.size
+    counts = np.bincount(label.ravel(), minlength=n_local + 1)[1:]
+    use_dsm = np.zeros(n_local, bool)
+    seg = roof_faces.Faces.empty(label.shape)
+    if dsm_valid is not None:
+        covered = np.bincount(label[dsm_valid], minlength=n_local + 1)[1:]
+        use_dsm = covered >= p.min_dsm_coverage * np.maximum(counts, 1)
+        seg_label = np.where(use_dsm[np.maximum(label - 1, 0)] & (label > 0), label, 0)
+        seg = roof_faces.segment_roofs(z_box, seg_label, work.grid.res, max_normal_angle_deg=p.max_normal_angle_deg,
+                                       max_roughness_m=p.max_roughness_m, min_seed_cells=p.min_seed_cells,
+                                       merge_angle_deg=p.merge_angle_deg, merge_offset_m=p.merge_offset_m)
+        has_face = np.zeros(n_local, bool)
+        has_face[seg.building] = True
+        use_dsm &= has_face
+    labels = np.where(np.isin(label - 1, np.flatnonzero(use_dsm)) & (label > 0), seg.labels, 0).astype(np.int32)
+    keep = use_dsm[seg.building] if seg.count else np.zeros(0, bool)
+    # renumber the kept DSM faces
+    new_id = np.zeros(seg.count + 1, np.int32)
+    new_id[1:][keep] = np.arange(1, keep.sum() + 1)
+    labels = new_id[labels]
+    building = [seg.building[keep]]
+    tilt, azimuth, from_dsm = [seg.tilt[keep]], [seg.azimuth[keep]], [np.ones(int(keep.sum()), bool)]
+    rr, cc = np.nonzero((label > 0) & ~use_dsm[np.maximum(label - 1, 0)])
+    if rr.size:
+        local_b = label[rr, cc] - 1
+        xs, ys = transform @ (cc + 0.5, rr + 0.5)
+        _, face_no = roof_faces.attribute_roof(work.attrs, members[local_b], np.asarray(xs), np.asarray(ys))
+        key = local_b * 4 + face_no
+        uniq, inv = np.unique(key, return_inverse=True)
+        labels[rr, cc] = int(keep.sum()) + 1 + inv
+        ub, uf = uniq // 4, uniq % 4
+        t, a = roof_faces.face_orientation(work.attrs, members[ub], uf)
+        building.append(ub)
+        tilt.append(t)
+        azimuth.append(a)
+        from_dsm.append(np.zeros(uniq.size, bool))
+    building = np.concatenate(building).astype(np.int64)
+    n = building.size
+    cells = np.bincount(labels[labels > 0] - 1, minlength=n).astype(float)
+    cells[:int(keep.sum())] = seg.cells[keep]
+    return roof_faces.Faces(labels, building, np.concatenate(tilt), np.concatenate(azimuth),
+                            np.concatenate(from_dsm), cells)
+
+
+def _face_polygons(found: roof_faces.Faces, transform, footprints: np.ndarray) -> np.ndarray:
+    """Face polygons: the face cells, grown by two cells and clipped to their building's footprint."""
+    from scipy import ndimage
+
+    labels = found.labels
+    _, (ir, ic) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+    dist = ndimage.distance_transform_edt(labels == 0)
+    grown = np.where(dist <= 2.0, labels[ir, ic], 0).astype(np.int32)
+    parts: dict[int, list] = {}
+    for geom, value in features.shapes(grown, mask=grown > 0, transform=transform):
+        parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+    out = np.empty(found.count, dtype=object)
+    for k in range(found.count):
+        merged = shapely.union_all(parts.get(k + 1, []))
+        clipped = shapely.intersection(merged, footprints[found.building[k]])
+        out[k] = _polygonal(clipped)
+    return out
+
+
+def _polygonal(geom):
+    """Only the polygon parts of a geometry (intersections may add lines or points); None when empty."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+    return shapely.union_all(polys) if polys else None
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    p = work.params
+    spec_fields = get_layer("solar_roofs").field_names
+    if not pieces:
+        log.warning("solar: no roof face found")
+        return gpd.GeoDataFrame({f: [] for f in spec_fields}, geometry=[], crs=crs)
+    frame = pd.concat(pieces, ignore_index=True)
+    frame = frame[frame["geometry"].notna()].reset_index(drop=True)
+    geom = gpd.GeoSeries(frame["geometry"].to_numpy(), crs=crs)
+    area = frame["planar_m2"].to_numpy() / np.cos(np.radians(frame["tilt_deg"].to_numpy()))
+    tilt = frame["tilt_deg"].to_numpy()
+    azimuth = np.where(tilt < p.flat_tilt_deg / 2.0, 180.0, frame["azimuth_deg"].to_numpy())
+    usable = classes.usable_area(area, tilt, azimuth, flat_tilt_deg=p.flat_tilt_deg,
+                                 flat_usable_share=p.flat_usable_share, pitched_usable_share=p.pitched_usable_share,
+                                 min_pitched_m2=p.min_module_area_pitched_m2, min_flat_m2=p.min_module_area_flat_m2,
+                                 north_max_tilt_deg=p.north_max_tilt_deg, north_half_angle_deg=p.north_half_angle_deg)
+    irr = frame["irradiation_kwh_m2_yr"].to_numpy()
+    share = irr / work.optimum.irradiation_kwh_m2_yr
+    kwp = usable * p.kwp_per_m2
+    yield_kwh = kwp * frame["specific_yield_kwh_kwp"].to_numpy()
+    b = frame["building"].to_numpy()
+    building_ids = work.buildings["building_id"].astype(str).to_numpy()[b]
+    rank = pd.Series(np.arange(len(frame))).groupby(b).cumcount().to_numpy() + 1
+    commune = _commune_of(work.buildings, communes)[b]
+    from_dsm = frame["from_dsm"].to_numpy()
+    out = gpd.GeoDataFrame({
+        "building_id": building_ids,
+        "face_id": [f"{bid}-{k}" for bid, k in zip(building_ids, rank, strict=True)],
+        "commune": commune,
+        "area_m2": area,
+        "tilt_deg": tilt,
+        "azimuth_deg": azimuth,
+        "irradiation_kwh_m2_yr": irr,
+        "usable_area_m2": usable,
+        "kwp": kwp,
+        "yield_kwh_yr": yield_kwh,
+        "specific_yield_kwh_kwp": frame["specific_yield_kwh_kwp"].to_numpy(),
+        "class": classes.suitability_class(share, usable, very_good=p.very_good_share, good=p.good_share,
+                                           conditional=p.conditional_share),
+        "co2_avoided_t_yr": yield_kwh * p.grid_emission_kg_per_kwh / 1000.0,
+        "share_of_optimum": share,
+        "shading_loss_pct": 100.0 * (1.0 - irr / np.maximum(frame["unshaded_kwh_m2_yr"].to_numpy(), 1e-9)),
+        "sky_view_factor": frame["sky_view_factor"].to_numpy(),
+        "source": np.where(from_dsm, "dsm", "attributes").astype(object),
+        "confidence": np.where(from_dsm, "high", "low").astype(object),
+        "climate": np.full(len(frame), work.sky.climate_source, dtype=object),
+    }, geometry=geom, crs=crs)
+    return out[[*spec_fields, "geometry"]]
+
+
+def _commune_of(buildings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> np.ndarray:
+    """Name of the commune holding each building's representative point (None outside every commune)."""
+    out = np.full(len(buildings), None, dtype=object)
+    if communes is None or len(communes) == 0 or "name" not in communes.columns:
+        return out
+    pts = gpd.GeoSeries(shapely.point_on_surface(buildings.geometry.to_numpy()), crs=buildings.crs)
+    hits = communes.sindex.query(pts.to_numpy(), predicate="within")
+    names = communes["name"].astype(str).to_numpy()
+    out[hits[0]] = names[hits[1]]
+    return out
