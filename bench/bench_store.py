@@ -207,8 +207,8 @@ def main() -> None:
 
             dbname = f"geoservice_bench_{uuid.uuid4().hex[:6]}"
             admin = sa.make_url(args.admin_url)
-            connect = dict(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
-                           dbname=admin.database, autocommit=True)
+            connect = {"host": admin.host, "port": admin.port, "user": admin.username, "password": admin.password,
+                           "dbname": admin.database, "autocommit": True}
             with psycopg.connect(**connect) as conn:
                 conn.execute(f'CREATE DATABASE "{dbname}"')
             url = admin.set(database=dbname).render_as_string(hide_password=False)

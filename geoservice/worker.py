@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -143,7 +142,7 @@ def run_worker(settings: Settings, *, once: bool = False, poll_s: float = 2.0, s
             try:
                 final = process_job(store, settings, job, runner)
                 log.info("job %s %s", job.job_id, final.status)
-            except Exception:  # noqa: BLE001 - e.g. the store went away while recording; keep serving
+            except Exception:
                 log.exception("job %s: the outcome could not be recorded", job.job_id)
             done += 1
     finally:

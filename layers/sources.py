@@ -325,7 +325,7 @@ def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, 
             series = series.where(series.notna(), source.defaults[f.name])
         mapping = source.values.get(f.name)
         if mapping:
-            series = series.map(lambda v, m=mapping: m.get(str(v), v) if v is not None and v == v else v)
+            series = series.map(lambda v, m=mapping: v if pd.isna(v) else m.get(str(v), v))
         series = _cast(series, f, input_id, path)
         if f.required and series.isna().any():
             raise InputDataError(f"input {input_id!r}: {path}: required field {f.name!r} is empty on "

@@ -12,9 +12,9 @@ import json
 import numpy as np
 import pytest
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 
-from tests.test_api_fixtures import *  # noqa: F401,F403 - fixtures
+from tests.test_api_fixtures import *
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/{}"

@@ -12,7 +12,7 @@ from geoservice.settings import Settings
 from geoservice.worker import process_job, run_worker
 from processing.pipeline import RunSummary, StepReport
 from processing.steps import all_steps
-from tests.test_api_fixtures import *  # noqa: F401,F403 - fixtures
+from tests.test_api_fixtures import *
 from tests.test_api_fixtures import API_TOKEN
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}

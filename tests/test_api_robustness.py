@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from geoservice.api import create_app
 from geoservice.settings import Settings
-from tests.test_api_fixtures import *  # noqa: F401,F403 - fixtures
+from tests.test_api_fixtures import *
 from tests.test_api_fixtures import API_TOKEN, build_layers, publish_demo
 
 PAYLOADS = [

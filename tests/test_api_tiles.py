@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from pyproj import Transformer
 
-from tests.test_api_fixtures import *  # noqa: F401,F403 - fixtures
+from tests.test_api_fixtures import *
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 TO_84 = Transformer.from_crs(2169, "OGC:CRS84", always_xy=True)

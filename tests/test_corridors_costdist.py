@@ -1,8 +1,12 @@
 """Cost distance against an independent Dijkstra (networkx) and least-cost paths through a barrier's gap.
 
-Reference: networkx's Dijkstra on the 8-neighbour graph whose edge weight is the move length [m] times the
-mean resistance of the two cells (GRASS r.cost's rule without knight's moves); tolerance 1e-9 relative.
+References: networkx's Dijkstra on the 8-neighbour graph whose edge weight is the move length [m] times the
+mean resistance of the two cells (GRASS r.cost's rule without knight's moves); and GRASS r.cost itself where
+GRASS is installed. Tolerance 1e-9 relative.
 """
+
+import shutil
+import subprocess
 
 import networkx as nx
 import numpy as np
@@ -91,3 +95,32 @@ def test_bad_resistance():
         cost_distance(np.array([[1.0, np.inf]]), np.array([[True, False]]), RES_M)
     with pytest.raises(InputDataError, match="at least one source"):
         cost_distance(np.ones((2, 2)), np.zeros((2, 2), bool), RES_M)
+
+
+@pytest.mark.skipif(shutil.which("grass") is None, reason="GRASS GIS is not installed (apt-get install grass-core)")
+def test_cost_distance_equals_grass_r_cost(tmp_path):
+    """GRASS r.cost (8 neighbours, no knight's moves) counts moves in cells: ours = r.cost x cell size [m]."""
+    import rasterio
+    from affine import Affine
+
+    rng = np.random.default_rng(3)
+    resistance = rng.choice([1.0, 30.0, 300.0, 10_000.0], size=(30, 40))
+    sources = np.zeros(resistance.shape, bool)
+    sources[5:8, 4:6] = True
+    profile = {"driver": "GTiff", "height": 30, "width": 40, "count": 1, "crs": "EPSG:2169",
+               "transform": Affine(RES_M, 0.0, 70_000.0, 0.0, -RES_M, 60_300.0)}
+    with rasterio.open(tmp_path / "res.tif", "w", dtype="float64", **profile) as dst:
+        dst.write(resistance, 1)
+    with rasterio.open(tmp_path / "src.tif", "w", dtype="uint8", nodata=0, **profile) as dst:
+        dst.write(sources.astype(np.uint8), 1)
+    grass = shutil.which("grass")
+    subprocess.run([grass, "-c", str(tmp_path / "res.tif"), "-e", str(tmp_path / "loc")], check=True,
+                   capture_output=True)
+    script = (f"r.in.gdal -o input={tmp_path}/res.tif output=res && r.in.gdal -o input={tmp_path}/src.tif output=src"
+              f" && g.region raster=res && r.cost input=res output=cwd start_raster=src"
+              f" && r.out.gdal input=cwd output={tmp_path}/cwd.tif type=Float64")
+    subprocess.run([grass, str(tmp_path / "loc" / "PERMANENT"), "--exec", "bash", "-c", script], check=True,
+                   capture_output=True)
+    with rasterio.open(tmp_path / "cwd.tif") as f:
+        theirs = f.read(1)
+    assert cost_distance(resistance, sources, RES_M) == pytest.approx(theirs * RES_M, rel=1e-9, abs=1e-9)

@@ -16,7 +16,10 @@ import numpy as np
 import pyogrio
 import pytest
 import rasterio
+import rasterio.features
+import rasterio.transform
 import shapely
+from scipy import ndimage
 
 from layers.catalog import input_layers
 from layers.catalog.inputs import LANDCOVER_CLASSES, ROOF_SHAPES
@@ -69,7 +72,7 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not(tmp_path):
     assert {"dem", "landcover", "communes"} <= set(changed)
 
 
-def test_every_generated_input_matches_the_catalog(small_demo_source):
+def test_every_generated_input_matches_the_catalog(small_demo_source):  # noqa: F811
     crs = small_demo_source.config.crs
     missing = []
     for spec in input_layers():
@@ -81,7 +84,7 @@ def test_every_generated_input_matches_the_catalog(small_demo_source):
     assert missing == ["wind_speed"]  # the wind step uses its reference-speed path on the demo
 
 
-def test_everything_is_labelled_synthetic(small_demo_dir):
+def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
     manifest = json.loads((small_demo_dir / "manifest.json").read_text())
     assert manifest["synthetic"] is True
     assert manifest["spec"]["width_m"] == 2000.0 and manifest["crs"] == "EPSG:2169"
@@ -95,7 +98,7 @@ def test_everything_is_labelled_synthetic(small_demo_dir):
             assert src.tags()["SYNTHETIC"] == SYNTHETIC_LABEL
 
 
-def test_communes_tile_the_region(small_demo_source):
+def test_communes_tile_the_region(small_demo_source):  # noqa: F811
     communes = small_demo_source("communes")
     region = shapely.box(*small_demo_source.extent)
     assert len(communes) >= 11
@@ -106,7 +109,7 @@ def test_communes_tile_the_region(small_demo_source):
     assert abs(communes.geometry.area.sum() - region.area) < 1e-6 * region.area  # no overlaps
 
 
-def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):
+def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):  # noqa: F811
     dem = small_demo_source("dem")
     raster = dem.load()
     assert raster.res == 5.0
@@ -122,7 +125,7 @@ def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):
     assert np.median(beside - on_river) > 10.0
 
 
-def test_content_of_the_small_region(small_demo_source):
+def test_content_of_the_small_region(small_demo_source):  # noqa: F811
     zones = small_demo_source("protected_areas")
     biosphere = set(zones.zone[zones.designation == "biosphere"])
     assert {"core", "transition"} <= biosphere
@@ -148,7 +151,7 @@ def _building_frame(row):
     return np.array([math.sin(phi), math.cos(phi)]), np.array([math.cos(phi), -math.sin(phi)])
 
 
-def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir):
+def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir):  # noqa: F811
     faces = gpd.read_file(small_demo_dir / "truth.gpkg", layer="roof_faces")
     buildings = gpd.read_file(small_demo_dir / "inputs.gpkg", layer="buildings").set_index("building_id")
     gables = faces[faces.roof_shape == "gable"]
@@ -168,7 +171,7 @@ def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir):
     assert main.roof_azimuth_deg.notna().all() and main.roof_azimuth_deg.between(0.0, 360.0).all()
 
 
-def test_dsm_is_dem_plus_roofs(small_demo_dir):
+def test_dsm_is_dem_plus_roofs(small_demo_dir):  # noqa: F811
     """DSM on a gable: ridge − eave-side difference = (Δ distance from the ridge) · tan(tilt) to float precision;
     DSM − DEM at the ridge ≈ building height (DEM sampled at 5 m: ±1 m)."""
     dsm = RasterFile(str(small_demo_dir / "dsm.tif"), unit="m")
@@ -239,10 +242,16 @@ def test_default_region_content(default_demo):
     assert 220.0 in set(default_demo("power_lines").voltage_kv)
     assert {"motorway", "primary", "secondary", "residential"} <= set(default_demo("roads").road_class)
     assert len(default_demo("communes")) >= 11
-    dwellings = buildings[buildings.use.isin(["residential", "mixed"])].geometry.union_all()
-    region = shapely.box(*default_demo.extent)
-    open_land = region.difference(dwellings.buffer(750.0, 8))
-    assert open_land.area > 3e6
+    # distance to the nearest dwelling on a 25 m grid (exact enough for an area of km²)
+    xmin, ymin, xmax, ymax = default_demo.extent
+    res = 25.0
+    shape = (round((ymax - ymin) / res), round((xmax - xmin) / res))
+    transform = rasterio.transform.from_origin(xmin, ymax, res, res)
+    dwellings = buildings[buildings.use.isin(["residential", "mixed"])].geometry
+    built = rasterio.features.rasterize(((g, 1) for g in dwellings), out_shape=shape, transform=transform,
+                                        all_touched=True, dtype="uint8")
+    distance = ndimage.distance_transform_edt(built == 0) * res
+    assert (distance >= 750.0 + res).sum() * res * res > 3e6
     lights = default_demo("streetlights")
     assert len(lights) > 1000
     dem = default_demo("dem").load().array

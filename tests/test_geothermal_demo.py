@@ -1,4 +1,5 @@
-"""The geothermal step end to end on the small synthetic demo region (through RegionSource and the runner)."""
+"""The geothermal step end to end on the small synthetic demo region (tests/demo_fixtures.py, 2 x 2 km), through
+RegionSource and the pipeline runner (which checks every output against the catalog)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,7 @@ import pytest
 from layers.raster import RasterFile
 from processing.geothermal import STEP
 from processing.pipeline import run_pipeline
-
-pytest.importorskip("layers.demo")
-from layers.region import parse_region  # noqa: E402
-from layers.sources import RegionSource  # noqa: E402
-
-#: The small demo region of tests/pipeline_fixtures.py (3 × 2.5 km, seed 7).
-SMALL_DEMO = {"region": {"id": "small-demo", "title": "Small synthetic demo", "crs": "EPSG:2169",
-                         "description": "SYNTHETIC test region."},
-              "demo": {"seed": 7, "origin": [64000.0, 60000.0], "width_m": 3000.0, "height_m": 2500.0}}
+from tests.demo_fixtures import small_demo_source  # noqa: F401  (fixture)
 
 
 class MemorySink:
@@ -37,12 +30,6 @@ class MemorySink:
         return self.layers[layer_id]
 
 
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory):
-    root = tmp_path_factory.mktemp("geothermal-demo")
-    return RegionSource(parse_region(SMALL_DEMO, root), root / "inputs")
-
-
 def _run(source, params=None):
     sink = MemorySink()
     summary = run_pipeline([STEP], source.region_context(), source, sink,
@@ -50,8 +37,8 @@ def _run(source, params=None):
     return summary, sink
 
 
-def test_demo_region_end_to_end(demo_source):
-    source = demo_source
+def test_demo_region_end_to_end(small_demo_source):  # noqa: F811
+    source = small_demo_source
     source("buildings")  # generate the inputs outside the timed run
     started = time.perf_counter()
     summary, sink = _run(source)
@@ -70,18 +57,28 @@ def test_demo_region_end_to_end(demo_source):
                                  "flood_zones"}
     limited = b[b.restriction_class == "depth_limited"]
     assert (limited.probe_depth_m.dropna() <= restr.max_depth_m.max()).all()
+    # summary figures pinned on the demo generator's output (layers.demo GENERATOR_VERSION 1.0, seed 20261123):
+    # a change in the step or in the generator shows here
+    assert (len(b), int(b.probes.sum())) == (232, 3040)
+    assert b.demand_mwh_yr.sum() == pytest.approx(8404.65, rel=1e-4)
+    assert b.supply_mwh_yr.sum() == pytest.approx(19413.5, rel=1e-4)
+    assert len(out["heat_demand_density"]) == 48 and len(restr) == 21
+    assert len(out["district_heating_areas"]) == 0  # no 30 GWh critical mass in a 2 × 2 km suburban corner
     pot = out["geothermal_potential"]
     assert pot.res == 10.0
     valid = pot.array[pot.valid_mask()]
     assert 5.0 < valid.min() <= valid.max() < 12.0  # λ 1.7-2.8 W/m/K → ≈ 7-10 MWh/yr per 100 m probe
 
 
-def test_demo_region_district_heating_thresholds(demo_source):
-    _, default = _run(demo_source)
-    _, low = _run(demo_source, {"dh_area_threshold_gwh_yr": 1.0, "dh_cell_threshold_mwh_ha_yr": 150.0})
+def test_demo_region_district_heating_thresholds(small_demo_source):  # noqa: F811
+    _, default = _run(small_demo_source)
+    _, low = _run(small_demo_source, {"dh_area_threshold_gwh_yr": 1.0, "dh_cell_threshold_mwh_ha_yr": 150.0})
     areas = low.layers["district_heating_areas"]
     assert len(areas) >= len(default.layers["district_heating_areas"])
     assert len(areas) > 0 and (areas.demand_gwh_yr >= 1.0).all()
+    assert (areas.mean_density_mwh_ha_yr >= 150.0).all()
+    assert areas.demand_gwh_yr.iloc[0] == pytest.approx(5.5626, rel=1e-4) and areas.area_ha.iloc[0] == 19.0
+    assert areas.heat_sources_count.iloc[0] == 3  # the demo's waste-heat points lie within 1 km
     b = low.layers["building_heat_supply"]
     assert b.in_district_heating_area.any()
     assert (b.recommendation[b.in_district_heating_area] == "district_heating").all()

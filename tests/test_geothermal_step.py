@@ -229,3 +229,37 @@ def test_step_without_optional_inputs_or_buildings(tmp_path):
         check_layer(get_layer(layer_id), data, CRS_LUX)
     assert len(out["geothermal_restrictions"]) == 0 and len(out["building_heat_supply"]) == 0
     assert len(out["heat_demand_density"]) == 0 and len(out["district_heating_areas"]) == 0
+
+
+def test_ground_rasters_window_by_window_equal_one_window(tmp_path, monkeypatch):
+    """Windowing must not change the result: 7-cell windows (ragged edges) against one window."""
+    from layers.grid import Grid
+    from processing.geothermal import ground
+    from processing.geothermal.conductivity import conductivity_table
+
+    geology = _inputs()["geology"]
+    grid = Grid((X0 + 3.0, Y0 - 35.0, X0 + 1997.0, Y0 + 433.0), 10.0, CRS_LUX)  # → Y0 - 40 .. Y0 + 440
+    (tmp_path / "one").mkdir(), (tmp_path / "many").mkdir()
+    one = ground.ground_rasters(geology, grid, tmp_path / "one", conductivity_table())
+    monkeypatch.setattr(ground, "WINDOW_CELLS", 7)
+    many = ground.ground_rasters(geology, grid, tmp_path / "many", conductivity_table())
+    for key in ("conductivity", "extraction", "potential"):
+        a, b = one[key].load(), many[key].load()
+        np.testing.assert_array_equal(a.array, b.array)
+        assert a.transform == b.transform == grid.transform and a.unit == b.unit
+    lam = one["conductivity"].load().array
+    assert lam.shape == (48, 200) and np.isnan(lam[-4:]).all()  # the last 4 rows lie south of the geology
+    assert (lam[:-4, :100] == np.float32(2.1)).all() and (lam[:-4, 100:] == np.float32(2.3)).all()
+
+
+def test_invalid_footprints_are_repaired(tmp_path):
+    inputs = _inputs()
+    bow_tie = shapely.Polygon([(X0 + 1900, Y0 + 600), (X0 + 1920, Y0 + 620), (X0 + 1920, Y0 + 600),
+                               (X0 + 1900, Y0 + 620)])
+    buildings = inputs["buildings"].copy()
+    buildings.loc[len(buildings) - 1, "geometry"] = bow_tie
+    out = _run({**inputs, "buildings": buildings}, tmp_path)
+    b = out["building_heat_supply"]
+    check_layer(get_layer("building_heat_supply"), b, CRS_LUX)
+    assert len(b) == len(buildings) and b.geometry.is_valid.all()
+    assert b.heated_area_m2.iloc[-1] == pytest.approx(200.0 * 2 * 0.8)  # two 100 m² triangles, 2 storeys

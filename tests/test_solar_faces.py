@@ -14,9 +14,9 @@ from pyproj import CRS
 from shapely import affinity
 from shapely.geometry import box
 
+from layers.raster import Raster, RasterFile
 from processing.pipeline import RegionContext, StepContext
 from processing.solar import STEP
-from layers.raster import Raster, RasterFile
 from processing.solar.faces import roof_attributes, segment_roofs
 
 CRS_LUX = CRS.from_epsg(2169)
@@ -26,7 +26,7 @@ X0, Y0, SIZE, GROUND = 80000.0, 80000.0, 300, 280.0
 def test_gable_with_noise_is_split_into_two_planes():
     """A 24 × 12 m gable, ridge east-west, 40°, DSM noise σ = 5 cm: two faces at 180° and 0°, tilt 40°."""
     rng = np.random.default_rng(1)
-    rows, cols = np.mgrid[0:30, 0:40]
+    rows, _ = np.mgrid[0:30, 0:40]
     y = 15.0 - rows  # north up, ridge at row 15 (y = 0)
     z = 10.0 - np.tan(np.radians(40.0)) * np.abs(y) + rng.normal(0.0, 0.05, rows.shape)
     building = np.zeros(rows.shape, np.int32)

@@ -9,8 +9,13 @@ import pytest
 
 from layers.errors import InputDataError
 from processing.solar import pv
-from processing.solar.sky import (DEFAULT_CLIMATE_LABEL, plane_components, plane_irradiation, representative_sky,
-                                  year_times)
+from processing.solar.sky import (
+    DEFAULT_CLIMATE_LABEL,
+    plane_components,
+    plane_irradiation,
+    representative_sky,
+    year_times,
+)
 from processing.solar.terrain import plane_tilt_azimuth, slope_aspect
 
 LAT, LON, ALT = 49.5, 6.0, 300.0

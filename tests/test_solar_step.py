@@ -135,8 +135,8 @@ def test_tower_to_the_south_shades_the_low_roof(scene_result):
     assert ref["shading_loss_pct"] < 1.0
 
 
-def test_irradiation_raster_over_roofs_only(scene_result, tmp_path):
-    out, bld = scene_result
+def test_irradiation_raster_over_roofs_only(scene_result):
+    out, _ = scene_result
     raster = out["solar_irradiation"]
     assert isinstance(raster, RasterFile)
     values = raster.read()

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from geoservice import __version__
 from geoservice.api import problems
 from geoservice.api.auth import require_read
-from geoservice.api.common import reject_unknown_params
+from geoservice.api.common import VersionCache, reject_unknown_params
 from geoservice.api.routers import collections, coverage, health, landing, processes, tiles
 from geoservice.api.tilecache import TileCache
 from geoservice.settings import Settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.tile_cache = TileCache(settings.tile_cache_size)
+    app.state.versions = VersionCache()
     app.state.openapi_doc = None
     problems.install(app)
     if settings.cors_origins:

@@ -23,7 +23,7 @@ def _equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
-def require_read(request: Request) -> None:
+async def require_read(request: Request) -> None:
     """Let the request through when reading is public or it carries the read (or execute) token."""
     settings = settings_of(request)
     if settings.read_token is None:
@@ -33,11 +33,11 @@ def require_read(request: Request) -> None:
     if settings.api_token is not None:
         expected.append(settings.api_token.get_secret_value())
     # compare with every accepted token (no early exit) so timing does not tell which one matched
-    if token is None or not any([_equal(token, e) for e in expected]):
+    if token is None or not any([_equal(token, e) for e in expected]):  # noqa: C419 - compare with all
         raise Unauthorized("reading needs a bearer token: send 'Authorization: Bearer <GEOSERVICE_READ_TOKEN>'")
 
 
-def require_execute(request: Request) -> None:
+async def require_execute(request: Request) -> None:
     """Let the request through only with the execute token; refuse when none is configured."""
     settings = settings_of(request)
     if settings.api_token is None:

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,7 +53,7 @@ def store_of(request: Request) -> Store:
                 request.app.state.store = open_store(settings_of(request))
             except StoreUnavailable:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure to connect means "not available yet"
+            except Exception as exc:
                 raise StoreUnavailable(f"the store cannot be opened: {type(exc).__name__}") from exc
     return request.app.state.store
 
@@ -69,7 +70,7 @@ def _query_names(dependant) -> set[str]:
     return names
 
 
-def reject_unknown_params(request: Request) -> None:
+async def reject_unknown_params(request: Request) -> None:
     """400 for a query parameter the route does not declare (the OGC suite expects it)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.name in DYNAMIC_PARAM_ROUTES:
@@ -194,12 +195,40 @@ def html_response(html: str) -> HTMLResponse:
 
 # --- collections -----------------------------------------------------------------------------------
 
+#: Seconds a layer's current version is remembered per process: a new publish is served at most this late.
+VERSION_TTL_S = 1.0
+
+
+class VersionCache:
+    """The current :class:`LayerVersion` of each layer, remembered for :data:`VERSION_TTL_S` so hot requests
+    (cached tiles, item pages) skip a database round trip."""
+
+    def __init__(self, ttl_s: float = VERSION_TTL_S):
+        self.ttl_s = ttl_s
+        self._data: dict[str, tuple[float, LayerVersion | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, layer_id: str) -> LayerVersion | None:
+        now = time.monotonic()
+        hit = self._data.get(layer_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        version = store.current(layer_id)
+        with self._lock:
+            self._data[layer_id] = (now + self.ttl_s, version)
+        return version
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
 def collection(request: Request, collection_id: str) -> tuple[LayerSpec, LayerVersion]:
     """The catalog declaration and current version of a published collection; 404 otherwise."""
     spec = CATALOG.get(collection_id)
     if spec is None:
         raise LayerNotFound(f"no collection {collection_id!r}; see /collections for the published ones")
-    version = store_of(request).current(collection_id)
+    version = request.app.state.versions.get(store_of(request), collection_id)
     if version is None:
         raise LayerNotFound(f"collection {collection_id!r} has not been published yet; run the pipeline "
                             f"step {spec.produced_by!r}")

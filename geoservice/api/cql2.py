@@ -361,7 +361,7 @@ class _Parser:
         end = self.tokens[self.i - 1].pos + 1
         try:
             geom = shapely.force_2d(shapely.from_wkt(self.text[start:end]))
-        except Exception as exc:  # noqa: BLE001 - shapely raises GEOSException
+        except Exception as exc:
             raise InvalidRequest(f"filter: invalid WKT geometry: {exc}") from exc
         if geom is None or geom.is_empty:
             raise InvalidRequest("filter: the WKT geometry is empty")

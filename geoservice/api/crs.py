@@ -142,7 +142,7 @@ def bbox_to_storage(bbox: tuple[float, ...], bbox_crs: CRS, storage: CRS) -> Bas
     t = transformer(bbox_crs, storage)
     try:
         bounds = t.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
-    except Exception as exc:  # noqa: BLE001 - pyproj raises ProjError subclasses
+    except Exception as exc:
         raise InvalidRequest("bbox cannot be transformed into the layer's CRS") from exc
     if not np.isfinite(bounds).all():
         # far outside the storage CRS's area of use: clamp to a huge box rather than fail

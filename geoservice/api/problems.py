@@ -14,8 +14,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from layers.errors import (ConfigError, FeatureNotFound, GeoserviceError, InputDataError, InvalidRequest,
-                           LayerNotFound, SchemaError, StepFailed, StoreError, StoreUnavailable)
+from layers.errors import (
+    ConfigError,
+    FeatureNotFound,
+    GeoserviceError,
+    InputDataError,
+    InvalidRequest,
+    LayerNotFound,
+    SchemaError,
+    StepFailed,
+    StoreError,
+    StoreUnavailable,
+)
 
 log = logging.getLogger(__name__)
 

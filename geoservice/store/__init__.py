@@ -1,6 +1,18 @@
 """Layer stores: the embedded GeoPackage store (default) and PostGIS (when a database URL is configured).
 
-``open_store(settings)`` picks the backend; both implement :class:`geoservice.store.base.Store`.
+``open_store(settings)`` picks the backend; both implement :class:`geoservice.store.base.Store` and behave
+the same way (one test suite, ``tests/test_store*.py``, runs against both and compares them):
+
+- Feature ids are 1..N in the order of the published GeoDataFrame's rows, stable within a version.
+- ``query_features(feature_id=...)`` raises FeatureNotFound when the current version lacks that id; a
+  filter naming an unknown property or a value that does not fit the field's dtype raises InvalidRequest.
+- Filters follow SQL's three-valued logic (a comparison with a missing value matches neither it nor its
+  negation); LIKE is case-sensitive; text sorts in code-point order; missing values sort last ascending.
+- ``number_matched`` without a filter is the version's registered feature count.
+- Tiles: features are clipped to the tile plus a 256/4096 buffer and simplified by half a 256-px pixel at
+  the zoom, so features smaller than that vanish at low zooms; an empty tile is ``b""``.
+- Publishing ``{layer_id: data}`` with data of the wrong kind or lacking declared fields raises SchemaError
+  before anything is written.
 """
 
 from __future__ import annotations

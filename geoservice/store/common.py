@@ -10,7 +10,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,7 +56,7 @@ def quote_ident(name: str) -> str:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def layer_kind(spec: LayerSpec, data: object) -> str:
@@ -65,6 +65,11 @@ def layer_kind(spec: LayerSpec, data: object) -> str:
     if not isinstance(data, expected) or (spec.kind == "table" and isinstance(data, gpd.GeoDataFrame)):
         raise SchemaError(f"layer {spec.id!r} is declared {spec.kind} but got {type(data).__name__}; "
                           "publish a GeoDataFrame (vector), Raster/RasterFile (raster) or DataFrame (table)")
+    if spec.kind != "raster":
+        missing = [f for f in spec.field_names if f not in data.columns]  # type: ignore[union-attr]
+        if missing:
+            raise SchemaError(f"layer {spec.id!r} lacks the declared fields {missing}; add them (see "
+                              f"layers/catalog) before publishing")
     return spec.kind
 
 
@@ -312,7 +317,7 @@ def layer_version_from_row(row: Mapping[str, Any]):
     if isinstance(created, str):
         created = datetime.fromisoformat(created)
     if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     return LayerVersion(layer_id=row["layer_id"], version=int(row["version"]), kind=row["kind"], crs=row["crs"],
                         feature_count=int(row["feature_count"]),
                         extent=tuple(float(v) for v in extent) if extent else None,

@@ -37,10 +37,27 @@ from pyproj import CRS
 from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
 from geoservice.store.base import FeaturePage, Job, JobStatus, LayerVersion, Store
-from geoservice.store.common import (WRITE_BATCH_ROWS, PublishHook, build_frame, check_page, check_properties,
-                                     column_values, ensure_writable_dir, epsg_of, geometry_extent, layer_kind,
-                                     layer_version_from_row, now_utc, provenance_json, quote_ident,
-                                     raster_file_name, remove_orphan_rasters, table_name, vector_spec, write_cog)
+from geoservice.store.common import (
+    WRITE_BATCH_ROWS,
+    PublishHook,
+    build_frame,
+    check_page,
+    check_properties,
+    column_values,
+    ensure_writable_dir,
+    epsg_of,
+    geometry_extent,
+    layer_kind,
+    layer_version_from_row,
+    now_utc,
+    provenance_json,
+    quote_ident,
+    raster_file_name,
+    remove_orphan_rasters,
+    table_name,
+    vector_spec,
+    write_cog,
+)
 from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import BUSY_TIMEOUT_S, SqliteJobs, load_sql
 from layers.catalog import LayerSpec, get_layer

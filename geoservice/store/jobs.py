@@ -6,7 +6,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -56,7 +56,7 @@ def _json(value: Any) -> Any:
 def _time(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def job_from_row(row: Mapping[str, Any]) -> Job:

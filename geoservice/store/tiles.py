@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import geopandas as gpd
-import mapbox_vector_tile
 import morecantile
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from geoservice.store import mvt
 from layers.errors import InvalidRequest
 
 #: MVT coordinate extent of one tile.
@@ -118,7 +118,7 @@ def to_tile_coordinates(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray
     sx, sy = TILE_EXTENT / (xmax - xmin), TILE_EXTENT / (ymax - ymin)
 
     def affine(xy: np.ndarray) -> np.ndarray:
-        return np.rint(np.column_stack(((xy[:, 0] - xmin) * sx, (ymax - xy[:, 1]) * sy)))
+        return np.column_stack(((xy[:, 0] - xmin) * sx, (ymax - xy[:, 1]) * sy))
 
     return shapely.transform(geoms, affine)
 
@@ -134,24 +134,14 @@ def _plain(value):
 
 
 def encode_mvt(gdf: gpd.GeoDataFrame, layer_id: str, fields: Sequence[str], z: int, x: int, y: int) -> bytes:
-    """An MVT tile of ``gdf`` (EPSG:3857, already clipped) with one layer named ``layer_id``; ``b""`` when
-    no feature is left."""
-    geoms = to_tile_coordinates(np.asarray(gdf.geometry.values, dtype=object), z, x, y)
-    # MVT wants exterior rings clockwise on screen (y down): counter-clockwise in these coordinates
-    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
-    keep = ~shapely.is_empty(geoms)  # what snapping to the grid collapsed
-    features = []
-    for fid, geom, props, ok in zip(gdf.index, geoms, gdf[list(fields)].itertuples(index=False), keep):
-        if ok:
-            properties = {k: v for k, v in zip(fields, (_plain(p) for p in props)) if v is not None}
-            features.append({"geometry": geom, "properties": properties, "id": int(fid)})
-    if not features:
+    """An MVT tile of ``gdf`` (EPSG:3857, already clipped) with one layer named ``layer_id`` whose properties
+    are ``fields`` (missing values left out); ``b""`` when no feature is left."""
+    if len(gdf) == 0:
         return b""
-    return mapbox_vector_tile.encode(
-        [{"name": layer_id, "features": features}],
-        default_options={"extents": TILE_EXTENT, "y_coord_down": True, "check_winding_order": False,
-                         "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid},
-    )
+    geoms = to_tile_coordinates(np.asarray(gdf.geometry.values, dtype=object), z, x, y)
+    columns = [[_plain(v) for v in gdf[f].tolist()] for f in fields]
+    properties = [dict(zip(fields, row)) for row in zip(*columns)] if fields else [{}] * len(gdf)
+    return mvt.encode_layer(layer_id, [int(i) for i in gdf.index], geoms, properties, TILE_EXTENT)
 
 
 def encode_geojson(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> bytes:
@@ -167,8 +157,8 @@ def encode_geojson(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> bytes:
         if geom is None:
             continue
         properties = {k: _plain(v) for k, v in zip(fields, props)}
-        features.append('{"type":"Feature","id":%d,"geometry":%s,"properties":%s}'
-                        % (int(fid), geom, json.dumps(properties, separators=(",", ":"))))
+        features.append(f'{{"type":"Feature","id":{int(fid)},"geometry":{geom},'
+                        f'"properties":{json.dumps(properties, separators=(",", ":"))}}}')
     if not features:
         return b""
     return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()

@@ -45,8 +45,8 @@ def _burn_roofs(block: np.ndarray, transform, roofs: pd.DataFrame, idx: np.ndarr
         half = math.hypot(r.length_m, r.width_m) / 2
         c0, r0 = inv @ (r.x - half, r.y + half)
         c1, r1 = inv @ (r.x + half, r.y - half)
-        c0, r0 = max(0, int(math.floor(c0))), max(0, int(math.floor(r0)))
-        c1, r1 = min(cols, int(math.ceil(c1))), min(rows, int(math.ceil(r1)))
+        c0, r0 = max(0, math.floor(c0)), max(0, math.floor(r0))
+        c1, r1 = min(cols, math.ceil(c1)), min(rows, math.ceil(r1))
         if c0 >= c1 or r0 >= r1:
             continue
         x = (transform.c + (np.arange(c0, c1) + 0.5) * transform.a)[None, :]

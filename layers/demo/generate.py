@@ -15,14 +15,20 @@ from layers.demo.climate import make_climate
 from layers.demo.communes import make_communes, make_districts
 from layers.demo.dsm import write_dsm
 from layers.demo.frame import DemoFrame
-from layers.demo.landcover import landcover_classes
-from layers.demo.classify import polygonize
+from layers.demo.landcover import make_landcover
 from layers.demo.layout import make_layout
 from layers.demo.networks import make_networks
 from layers.demo.nightlights import night_lights
 from layers.demo.terrain import make_terrain
-from layers.demo.writer import atomic_dir, fast_sqlite, write_manifest, write_raster_array, write_raster_windows, write_vector
-from layers.catalog.inputs import LANDCOVER_CLASSES
+from layers.demo.writer import (
+    GTIFF_PROFILE,
+    atomic_dir,
+    fast_sqlite,
+    write_manifest,
+    write_raster_array,
+    write_raster_windows,
+    write_vector,
+)
 from layers.grid import Grid
 from layers.region import DemoSpec
 
@@ -67,12 +73,12 @@ def generate_demo(spec: DemoSpec, crs: str, out_dir: Path) -> Path:
     buildings = make_buildings(frame, layout, terrain, nets.obstacles)
     water_bodies = water.make_water_bodies(frame, layout)
     wetlands = water.make_wetlands(frame, layout, water_bodies)
-    lc_codes = landcover_classes(frame, layout, terrain, water_bodies, wetlands)
+    landcover, lc_codes = make_landcover(frame, layout, terrain, water_bodies, wetlands)
     geology, geo_codes = designations.make_geology(frame, terrain)
     vectors = {
         "communes": make_communes(frame, layout),
         "buildings": buildings.footprints,
-        "landcover": polygonize(lc_codes, terrain.grid, LANDCOVER_CLASSES, "class"),
+        "landcover": landcover,
         "waterways": nets.waterways,
         "water_bodies": water_bodies,
         "wetlands": wetlands,
@@ -102,7 +108,7 @@ def generate_demo(spec: DemoSpec, crs: str, out_dir: Path) -> Path:
             write_vector(buildings.faces, tmp / TRUTH_GPKG, "roof_faces", TRUTH_DESCRIPTION, SYNTHETIC_LABEL)
         dem_grid = Grid(frame.bounds, DEM_RES_M, frame.crs)
         write_raster_windows(tmp / RASTER_FILES["dem"], dem_grid, terrain.sample_window, _tags("dem"))
-        dsm_grid = write_dsm(tmp / RASTER_FILES["dsm"], frame, terrain, buildings.roofs, _gtiff(), _tags("dsm"))
+        dsm_grid = write_dsm(tmp / RASTER_FILES["dsm"], frame, terrain, buildings.roofs, dict(GTIFF_PROFILE), _tags("dsm"))
         nl_grid, radiance = night_lights(frame, buildings.footprints, nets.streetlights)
         write_raster_array(tmp / RASTER_FILES["night_lights"], nl_grid, radiance, _tags("night_lights"))
         make_climate().to_csv(tmp / TABLE_FILES["climate"], index=False)
@@ -120,14 +126,8 @@ def generate_demo(spec: DemoSpec, crs: str, out_dir: Path) -> Path:
             "rasters": {"dem": {"res_m": DEM_RES_M, "bounds": list(dem_grid.bounds)},
                         "dsm": {"res_m": dsm_grid.res, "bounds": list(dsm_grid.bounds)},
                         "night_lights": {"res_m": nl_grid.res, "bounds": list(nl_grid.bounds)}},
-            "counts": {k: int(len(v)) for k, v in vectors.items()},
+            "counts": {k: len(v) for k, v in vectors.items()},
         })
     log.info("synthetic demo region %.0f x %.0f m (seed %d) written to %s in %.1f s", spec.width_m, spec.height_m,
              spec.seed, out_dir, time.perf_counter() - started)
     return out_dir
-
-
-def _gtiff() -> dict:
-    from layers.demo.writer import GTIFF_PROFILE
-
-    return dict(GTIFF_PROFILE)

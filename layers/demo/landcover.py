@@ -46,6 +46,7 @@ def landcover_classes(frame: DemoFrame, layout: Layout, terrain: Terrain, water_
 
 
 def make_landcover(frame: DemoFrame, layout: Layout, terrain: Terrain, water_bodies: gpd.GeoDataFrame,
-                   wetlands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+                   wetlands: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The ``landcover`` layer (polygons tiling the region) and its class codes on the terrain grid."""
     classes = landcover_classes(frame, layout, terrain, water_bodies, wetlands)
-    return polygonize(classes, terrain.grid, LANDCOVER_CLASSES, "class")
+    return polygonize(classes, terrain.grid, LANDCOVER_CLASSES, "class"), classes

@@ -61,7 +61,7 @@ class Terrain:
         Separable bilinear interpolation (columns, then rows): the same values as :meth:`sample`, faster.
         """
         inv = ~self.grid.transform
-        c_first, r_first = (inv * transform) @ (0.5, 0.5)
+        c_first, r_first = (inv @ transform) @ (0.5, 0.5)
         step_c, step_r = transform.a / self.grid.res, -transform.e / self.grid.res
         n_r, n_c = self.elevation.shape
         fc = np.clip(c_first + step_c * np.arange(cols) - 0.5, 0.0, n_c - 1.0)
@@ -90,7 +90,7 @@ def make_terrain(frame: DemoFrame, layout: Layout) -> Terrain:
                                     mode="reflect")
     noise /= max(np.abs(noise).max(), 1e-9)
     x, y = _cell_centres(grid)
-    u, v = frame.uv(x, y)
+    u, _ = frame.uv(x, y)
     plateau = PLATEAU_MEAN_M + PLATEAU_AMPLITUDE_M * noise + 8.0 * (0.5 - u)  # a little higher to the west
     elevation = plateau.copy()
     valley = np.ones_like(plateau)

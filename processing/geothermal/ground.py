@@ -9,7 +9,8 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 import shapely
-from rasterio import features, windows
+from affine import Affine
+from rasterio import features
 
 from layers.grid import Grid
 from layers.raster import RasterFile
@@ -50,8 +51,10 @@ def ground_rasters(
     try:
         wins = list(grid.windows(WINDOW_CELLS))
         for i, (core, _) in enumerate(wins):
-            transform = windows.transform(core, grid.transform)
-            box = shapely.box(*windows.bounds(core, grid.transform))
+            x0 = grid.bounds[0] + core.col_off * grid.res
+            y1 = grid.bounds[3] - core.row_off * grid.res
+            transform = Affine(grid.res, 0.0, x0, 0.0, -grid.res, y1)
+            box = shapely.box(x0, y1 - core.height * grid.res, x0 + core.width * grid.res, y1)
             hits = tree.query(box, predicate="intersects")
             codes = np.zeros((core.height, core.width), dtype=np.int32)  # 0 = no geology
             if len(hits):

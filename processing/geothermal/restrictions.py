@@ -121,8 +121,9 @@ def restrictions_at(restrictions: gpd.GeoDataFrame, geometries: ArrayLike) -> tu
     severity = np.zeros(len(geoms), dtype=np.int8)
     max_depth = np.full(len(geoms), np.inf)
     if len(restrictions) and len(geoms):
-        tree = shapely.STRtree(restrictions.geometry.to_numpy())
-        g_idx, r_idx = tree.query(geoms, predicate="intersects")
+        # the tree holds the (small) geometries and the restriction polygons are the queries, so GEOS prepares
+        # the polygons: a point-in-polygon test then costs O(log vertices) instead of O(vertices)
+        r_idx, g_idx = shapely.STRtree(geoms).query(restrictions.geometry.to_numpy(), predicate="intersects")
         sev = restrictions["restriction_class"].map(SEVERITY).to_numpy(np.int8)
         depth = np.nan_to_num(restrictions["max_depth_m"].to_numpy(float), nan=np.inf)
         np.maximum.at(severity, g_idx, sev[r_idx])

@@ -64,12 +64,20 @@ def _clean_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         log.warning("geothermal: %d buildings without geometry are ignored", len(buildings) - len(b))
     invalid = ~b.geometry.is_valid
     if invalid.any():
-        b.loc[invalid, b.geometry.name] = shapely.make_valid(b.geometry[invalid].to_numpy())
+        b.loc[invalid, b.geometry.name] = [_polygonal_part(g) for g in shapely.make_valid(b.geometry[invalid].to_numpy())]
     polygonal = b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
     if not polygonal.all():
         log.warning("geothermal: %d buildings are not polygons and are ignored", int((~polygonal).sum()))
         b = b[polygonal]
     return b.reset_index(drop=True)
+
+
+def _polygonal_part(geom):
+    """The polygons of a repaired geometry (make_valid may return a collection with lines or points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polygons = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polygons) if polygons else geom
 
 
 def recommendation(in_dh: np.ndarray, probes: np.ndarray, severity: np.ndarray, conductivity: np.ndarray,
@@ -152,7 +160,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
         coverage = np.where(demand_mwh > 0, supply / demand_mwh, np.nan)
     in_dh = np.zeros(len(buildings), bool)
     if len(areas) and len(buildings):
-        hit, _ = shapely.STRtree(areas.geometry.to_numpy()).query(points.to_numpy(), predicate="intersects")
+        _, hit = shapely.STRtree(points.to_numpy()).query(areas.geometry.to_numpy(), predicate="intersects")
         in_dh[hit] = True
     per_building = gpd.GeoDataFrame({
         "building_id": buildings["building_id"].astype(str).to_numpy(),
@@ -187,6 +195,8 @@ def _conductivity_at(geology: gpd.GeoDataFrame, points: gpd.GeoSeries, table: Ma
     lam = np.full(len(points), np.nan)
     if len(points) and len(geology):
         by_polygon = lithology_conductivity(geology["lithology"].to_numpy(), table)
-        p_idx, g_idx = shapely.STRtree(geology.geometry.to_numpy()).query(points.to_numpy(), predicate="intersects")
-        lam[p_idx] = by_polygon[g_idx]
+        # points in the tree, polygons as (prepared) queries; where polygons overlap, the last one wins
+        g_idx, p_idx = shapely.STRtree(points.to_numpy()).query(geology.geometry.to_numpy(), predicate="intersects")
+        order = np.argsort(g_idx, kind="stable")
+        lam[p_idx[order]] = by_polygon[g_idx[order]]
     return lam

@@ -77,7 +77,8 @@ def _fit_planes(seg: np.ndarray, n_seg: int, x: np.ndarray, y: np.ndarray, z: np
 
 def segment_roofs(z: np.ndarray, building: np.ndarray, res: float, *, max_normal_angle_deg: float = 8.0,
                   max_roughness_m: float = 0.3, min_seed_cells: int = 4, merge_angle_deg: float = 5.0,
-                  merge_offset_m: float = 0.3) -> Faces:
+                  merge_offset_m: float = 0.3, ground: np.ndarray | None = None,
+                  min_roof_height_m: float = 1.5) -> Faces:
     """Split each building's roof cells into planar faces.
 
     Parameters
@@ -90,6 +91,8 @@ def segment_roofs(z: np.ndarray, building: np.ndarray, res: float, *, max_normal
     min_seed_cells : smallest number of seed cells a face needs.
     merge_angle_deg, merge_offset_m : two faces of one building whose planes differ by less than this angle
         [deg] and offset [m] become one.
+    ground : ground elevation [m] over the box (DEM), or None. Cells less than ``min_roof_height_m`` [m] above
+        it (a footprint spilling over the DSM's roof edge) seed no face; they still join one.
 
     Notes
     -----
@@ -102,7 +105,10 @@ def segment_roofs(z: np.ndarray, building: np.ndarray, res: float, *, max_normal
        ``ASSIGN_REACH_CELLS``; a cell on the line where two planes meet (residuals within ``TIE_M``) goes to one
        of them by a hash of its position, so such cells split evenly between the two. The faces tile the
        footprint.
-    4. Face areas: a cell next to another face of its building is split into 4 × 4 sub-cells, each going to
+    4. Cells that no face's plane explains (residual > ``max_roughness_m``) and that form a connected group of
+       ≥ 2 × ``min_seed_cells`` in one building (e.g. a hip roof's end triangle too narrow for a planar 3 × 3
+       seed) become faces of their own, with their own fitted plane; the assignment of step 3 is redone.
+    5. Face areas: a cell next to another face of its building is split into 4 × 4 sub-cells, each going to
        the face whose plane lies closest to the bilinearly interpolated surface there. At a convex (or a
        concave) roof edge that choice is exact (the interpolated surface lies below the lower envelope of the
        planes), so areas do not depend on how the edge crosses the grid.
@@ -113,6 +119,8 @@ def segment_roofs(z: np.ndarray, building: np.ndarray, res: float, *, max_normal
     lap = np.abs(ndimage.laplace(zf, mode="nearest"))
     interior = _neighbours_same(building) & (ndimage.minimum_filter(finite.astype(np.uint8), 3) > 0)
     seed = interior & (lap <= max_roughness_m)
+    above = np.ones(shape, bool) if ground is None else ~(zf < ground + min_roof_height_m)
+    seed &= above
     if not seed.any():
         return Faces.empty(shape)
     p, q = gradient_horn(zf, res)
@@ -152,6 +160,20 @@ def segment_roofs(z: np.ndarray, building: np.ndarray, res: float, *, max_normal
     seed_label[rr, cc] = comp + 1
     planes = (a, b, mx, my, mz)
     labels = _assign_cells(seed_label, building, z, res, comp, rr, cc, seg_building, planes)
+    extra = _misfit_groups(labels, seed_label, np.where(above, building, 0), z, res, planes, max_roughness_m,
+                           2 * min_seed_cells)
+    if extra is not None:  # faces too narrow to seed: grow them from the cells no plane explains
+        er, ec, ecomp = extra
+        rr, cc = np.concatenate([rr, er]), np.concatenate([cc, ec])
+        comp = np.concatenate([comp, ecomp + n_seg])
+        n_seg = int(comp.max()) + 1
+        x, y, zs = cc * res, -rr * res, z[rr, cc]
+        a, b, mx, my, mz, _ = _fit_planes(comp, n_seg, x, y, zs)
+        seg_building = np.zeros(n_seg, np.int64)
+        seg_building[comp] = building[rr, cc]
+        seed_label[rr, cc] = comp + 1
+        planes = (a, b, mx, my, mz)
+        labels = _assign_cells(seed_label, building, z, res, comp, rr, cc, seg_building, planes)
     cells = _subcell_counts(labels, building, z, res, planes)
     tilt, azimuth = plane_tilt_azimuth(a, b)
     return Faces(labels, seg_building - 1, tilt, azimuth, np.ones(n_seg, bool), cells)
@@ -210,6 +232,40 @@ def _assign_cells(seed_label, building, z, res, comp, rr, cc, seg_building, plan
     chosen = np.argmax(tied & (rank == pick[:, None]), axis=1)
     labels[fr, fc] = np.where(np.isfinite(best_r), cand[np.arange(fr.size), chosen] + 1, nearest)
     return labels
+
+
+def _misfit_groups(labels, seed_label, building, z, res, planes, tol_m, min_cells):
+    """Connected groups (per building) of non-seed roof cells whose face plane misses them by > ``tol_m``,
+    with ≥ ``min_cells`` cells and a planar fit: (rows, cols, group index) or None."""
+    a, b, mx, my, mz = planes
+    fr, fc = np.nonzero((labels > 0) & (building > 0) & (seed_label == 0) & np.isfinite(z))
+    if fr.size == 0:
+        return None
+    f = labels[fr, fc] - 1
+    resid = np.abs(mz[f] + a[f] * (fc * res - mx[f]) + b[f] * (-fr * res - my[f]) - z[fr, fc])
+    bad = np.zeros(labels.shape, bool)
+    bad[fr[resid > tol_m], fc[resid > tol_m]] = True
+    if bad.sum() < min_cells:
+        return None
+    groups, _ = ndimage.label(bad, structure=np.ones((3, 3)))
+    gr, gc = np.nonzero(groups)
+    key = groups[gr, gc].astype(np.int64) * (int(building.max()) + 1) + building[gr, gc]
+    _, comp = np.unique(key, return_inverse=True)
+    sizes = np.bincount(comp)
+    keep = sizes[comp] >= min_cells
+    if not keep.any():
+        return None
+    gr, gc = gr[keep], gc[keep]
+    _, comp = np.unique(comp[keep], return_inverse=True)
+    n = int(comp.max()) + 1
+    ga, gb, gmx, gmy, gmz, _ = _fit_planes(comp, n, gc * res, -gr * res, z[gr, gc])
+    fit = np.abs(gmz[comp] + ga[comp] * (gc * res - gmx[comp]) + gb[comp] * (-gr * res - gmy[comp]) - z[gr, gc])
+    rms = np.sqrt(np.bincount(comp, fit * fit, n) / np.bincount(comp, minlength=n))
+    planar = rms[comp] <= tol_m / 2.0
+    if not planar.any():
+        return None
+    _, comp = np.unique(comp[planar], return_inverse=True)
+    return gr[planar], gc[planar], comp
 
 
 #: Sub-cell offsets [cells] of the 4 × 4 split of an edge cell.

@@ -46,7 +46,7 @@ def march_distances(search_distance_m: float, res: float, step_growth: float = 0
 
 def halo_cells(search_distance_m: float, res: float) -> int:
     """Cells of surface a window needs on every side so that rays of ``search_distance_m`` stay inside."""
-    return int(math.ceil(search_distance_m / res)) + 2
+    return math.ceil(search_distance_m / res) + 2
 
 
 def horizon_angles(surface: np.ndarray, rows: np.ndarray, cols: np.ndarray, res: float, *, n_sectors: int = 16,

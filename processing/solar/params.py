@@ -41,6 +41,8 @@ class SolarParams(BaseModel):
     min_seed_cells: int = Field(4, ge=1, le=1000, description="Smallest face seed [cells].")
     merge_angle_deg: float = Field(5.0, ge=0.0, le=30.0, description="Coplanar faces merge below this angle [deg].")
     merge_offset_m: float = Field(0.3, ge=0.0, le=5.0, description="... and below this plane offset [m].")
+    min_roof_height_m: float = Field(1.5, ge=0.0, le=20.0,
+                                     description="DSM cells less than this above the DEM seed no roof face [m].")
     min_dsm_coverage: float = Field(0.5, ge=0.0, le=1.0,
                                     description="Share of a footprint's cells the DSM must cover; otherwise the "
                                                 "building's faces come from its attributes [-].")

@@ -55,14 +55,12 @@ def read_block(data: Raster | RasterFile, grid: WorkGrid, row0: int, col0: int, 
         c_off = (dst.c - src_transform.c) / src_transform.a
         r_off = (dst.f - src_transform.f) / src_transform.e
         if abs(c_off - round(c_off)) < 1e-6 and abs(r_off - round(r_off)) < 1e-6:
-            return _read_window(data, int(round(r_off)), int(round(c_off)), rows, cols)
+            return _read_window(data, round(r_off), round(c_off), rows, cols)
     # bilinear resampling at block cell centres
-    inv = ~src_transform
     xs = dst.c + (np.arange(cols) + 0.5) * dst.a
     ys = dst.f + (np.arange(rows) + 0.5) * dst.e
     cc = (xs - src_transform.c) / src_transform.a - 0.5
     rr = (ys - src_transform.f) / src_transform.e - 0.5
-    del inv
     r_lo, r_hi = int(np.floor(rr.min())) - 1, int(np.ceil(rr.max())) + 2
     c_lo, c_hi = int(np.floor(cc.min())) - 1, int(np.ceil(cc.max())) + 2
     src = _read_window(data, r_lo, c_lo, r_hi - r_lo, c_hi - c_lo)

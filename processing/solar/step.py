@@ -19,15 +19,17 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 from rasterio import features
+from scipy import ndimage
 
 from layers.catalog import get_layer
 from layers.errors import InputDataError
 from layers.raster import Raster, RasterFile
 from processing.pipeline import LayerData, StepContext
-from processing.solar import classes, faces as roof_faces, horizon, pv, shading
+from processing.solar import classes, horizon, pv, shading
+from processing.solar import faces as roof_faces
 from processing.solar.params import SolarParams
 from processing.solar.rasters import IrradiationWriter, WorkGrid, read_block, sample_points
-from processing.solar.sky import Sky, plane_components, representative_sky
+from processing.solar.sky import WH_PER_KWH, Sky, plane_components, representative_sky
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ FACES_PER_CHUNK = 512
 #: Default ridge height of a building without height_m [m] (two storeys).
 DEFAULT_HEIGHT_M = 6.0
 REQUIRED_BUILDING_FIELDS = ("building_id", "roof_shape")
+#: Kilograms per tonne.
+KG_PER_T = 1000.0
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,11 @@ def _window_groups(buildings: gpd.GeoDataFrame, grid: WorkGrid, size: int) -> li
 # ---------------------------------------------------------------------------------------------- one window
 
 def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWriter) -> pd.DataFrame | None:
+    """Faces, horizons, irradiation and yield of the buildings ``members``; writes their raster cells.
+
+    The box is the union of the members' footprints; the surface is read over the box grown by the halo
+    (search distance) so that every ray of every roof cell stays inside what was read.
+    """
     p, grid, res = work.params, work.grid, work.grid.res
     geoms = work.buildings.geometry.to_numpy()
     t = grid.transform
@@ -200,7 +209,8 @@ def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWrite
     surface, dsm_valid = _surface(work, pr0, pc0, prows, pcols)
     core = (slice(halo, halo + rows), slice(halo, halo + cols))
     z_box = surface[core]
-    found = _faces(work, members, label, z_box, dsm_valid[core] if dsm_valid is not None else None, box_transform)
+    found = _faces(work, members, label, z_box, dsm_valid[core] if dsm_valid is not None else None, box_transform,
+                   row0, col0)
     if found.count == 0:
         return None
     rr, cc = np.nonzero(found.labels)
@@ -222,15 +232,15 @@ def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWrite
         local = face[cells] - start
         comp = plane_components(work.sky, found.tilt[start:stop], found.azimuth[start:stop])
         table = shading.direct_tables(comp.direct, work.bins, work.sky.hours)
-        sky_total = comp.sky.sum(axis=1) * work.sky.hours / 1000.0
-        ground_total = comp.ground.sum(axis=1) * work.sky.hours / 1000.0
+        sky_total = comp.sky.sum(axis=1) * work.sky.hours / WH_PER_KWH
+        ground_total = comp.ground.sum(axis=1) * work.sky.hours / WH_PER_KWH
         cell_irr[cells] = (shading.cell_direct(table, local, hz[cells], p.elevation_bin_deg)
                            + sky_total[local] * dvf[cells] + ground_total[local])
         lit = shading.sunlit_share(local, hz[cells], stop - start, work.bins)
         spec[start:stop] = pv.specific_yield(work.sky, found.tilt[start:stop], comp.direct * lit,
                                              comp.sky * dvf_mean[start:stop, None], comp.ground, comp.cos_aoi,
                                              work.system)
-        unshaded[start:stop] = comp.total.sum(axis=1) * work.sky.hours / 1000.0
+        unshaded[start:stop] = comp.total.sum(axis=1) * work.sky.hours / WH_PER_KWH
     block = np.full((rows, cols), np.nan, np.float32)
     block[rr, cc] = cell_irr
     writer.write(row0, col0, block)
@@ -280,7 +290,7 @@ def _pseudo_surface(work: _Context, row0: int, col0: int, rows: int, cols: int) 
 
 
 def _faces(work: _Context, members: np.ndarray, label: np.ndarray, z_box: np.ndarray,
-           dsm_valid: np.ndarray | None, transform) -> roof_faces.Faces:
+           dsm_valid: np.ndarray | None, transform, row0: int, col0: int) -> roof_faces.Faces:
     """Faces of the box's buildings: segmented from the DSM where it covers them, else from attributes."""
     p = work.params
     n_local = members.size
@@ -291,9 +301,11 @@ def _faces(work: _Context, members: np.ndarray, label: np.ndarray, z_box: np.nda
         covered = np.bincount(label[dsm_valid], minlength=n_local + 1)[1:]
         use_dsm = covered >= p.min_dsm_coverage * np.maximum(counts, 1)
         seg_label = np.where(use_dsm[np.maximum(label - 1, 0)] & (label > 0), label, 0)
+        ground = read_block(work.dem, work.grid, row0, col0, *label.shape)
         seg = roof_faces.segment_roofs(z_box, seg_label, work.grid.res, max_normal_angle_deg=p.max_normal_angle_deg,
                                        max_roughness_m=p.max_roughness_m, min_seed_cells=p.min_seed_cells,
-                                       merge_angle_deg=p.merge_angle_deg, merge_offset_m=p.merge_offset_m)
+                                       merge_angle_deg=p.merge_angle_deg, merge_offset_m=p.merge_offset_m,
+                                       ground=ground, min_roof_height_m=p.min_roof_height_m)
         has_face = np.zeros(n_local, bool)
         has_face[seg.building] = True
         use_dsm &= has_face
@@ -329,11 +341,9 @@ def _faces(work: _Context, members: np.ndarray, label: np.ndarray, z_box: np.nda
 
 def _face_polygons(found: roof_faces.Faces, transform, footprints: np.ndarray) -> np.ndarray:
     """Face polygons: the face cells, grown by two cells and clipped to their building's footprint."""
-    from scipy import ndimage
 
     labels = found.labels
-    _, (ir, ic) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
-    dist = ndimage.distance_transform_edt(labels == 0)
+    dist, (ir, ic) = ndimage.distance_transform_edt(labels == 0, return_distances=True, return_indices=True)
     grown = np.where(dist <= 2.0, labels[ir, ic], 0).astype(np.int32)
     parts: dict[int, list] = {}
     for geom, value in features.shapes(grown, mask=grown > 0, transform=transform):
@@ -397,9 +407,10 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
         "specific_yield_kwh_kwp": frame["specific_yield_kwh_kwp"].to_numpy(),
         "class": classes.suitability_class(share, usable, very_good=p.very_good_share, good=p.good_share,
                                            conditional=p.conditional_share),
-        "co2_avoided_t_yr": yield_kwh * p.grid_emission_kg_per_kwh / 1000.0,
+        "co2_avoided_t_yr": yield_kwh * p.grid_emission_kg_per_kwh / KG_PER_T,
         "share_of_optimum": share,
-        "shading_loss_pct": 100.0 * (1.0 - irr / np.maximum(frame["unshaded_kwh_m2_yr"].to_numpy(), 1e-9)),
+        "shading_loss_pct": np.maximum(100.0 * (1.0 - irr / np.maximum(frame["unshaded_kwh_m2_yr"].to_numpy(), 1e-9)),
+                                       0.0),
         "sky_view_factor": frame["sky_view_factor"].to_numpy(),
         "source": np.where(from_dsm, "dsm", "attributes").astype(object),
         "confidence": np.where(from_dsm, "high", "low").astype(object),

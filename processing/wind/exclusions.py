@@ -16,6 +16,11 @@ stages so that the result is exact, not "exact to a cell":
 The padded window grows the core by ``ceil((b + h) / res) + 1`` cells on every side (the halo), also beyond
 the grid, so that features just outside the region still exclude the land inside it.
 
+When a window holds few features (an airport, a few power lines) the distance transform of a padded window
+(5,100 m of halo for an airport) costs more than rasterising the features' polygon buffers: then two GEOS
+buffers that bracket the true one (inscribed at ``b - δ``, circumscribed at ``b + δ``) decide every cell
+but a thin ring, which again gets exact distances. Both methods give the same cells.
+
 Rules on the DEM (``slope_deg``, ``elevation_m``) are raster rules: the condition is evaluated per cell and
 the buffer is a distance transform between cell centres (exact on the raster).
 """
@@ -47,6 +52,11 @@ log = logging.getLogger(__name__)
 MAX_RULES = 63
 #: Tolerance on the setback distance [m] (floating point of coordinates in metres).
 DISTANCE_EPS_M = 1e-6
+#: Segments per quarter circle of the polygon buffers, and the cosine that scales them to enclose the circle.
+BUFFER_QUAD_SEGS = 16
+_COS_HALF_SEGMENT = math.cos(math.pi / (4 * BUFFER_QUAD_SEGS))
+#: Cost of a distance-transform cell relative to a cell burnt by rasterisation (measured, order of magnitude).
+EDT_COST_PER_CELL = 20.0
 
 
 def _within_exact(xs: np.ndarray, ys: np.ndarray, geoms: np.ndarray, tree: shapely.STRtree, buffer_m: float,
@@ -102,16 +112,80 @@ def _vector_rule_window(tree: shapely.STRtree, geoms: np.ndarray, buffer_m: floa
             inner = inside & ~edges
             out |= inner
             band &= ~inner
-    if band.any():
-        r, c = np.nonzero(band)
-        xs = t.c + (col0 + c + 0.5) * res
-        ys = t.f - (row0 + r + 0.5) * res
-        if buffer_m >= 2 * h:  # band cells lie outside every polygon
-            out[r, c] = _within_exact(xs, ys, geoms[hits], tree, buffer_m, res / 2.0)
-        else:
-            _, exact = tree.query_nearest(shapely.points(xs, ys), return_distance=True, all_matches=False)
-            out[r, c] = exact <= buffer_m + DISTANCE_EPS_M
+    _decide_band(out, band, geoms[hits], tree, buffer_m, grid, row0, col0, outside=buffer_m >= 2 * h)
     return out
+
+
+def _decide_band(out: np.ndarray, band: np.ndarray, geoms: np.ndarray, tree: shapely.STRtree, buffer_m: float,
+                 grid: Grid, row0: int, col0: int, outside: bool) -> None:
+    """Set ``out`` on the undecided ``band`` cells from exact distances (``outside``: the band cells are known
+    to lie outside every polygon, so the vertex k-d tree may decide them)."""
+    if not band.any():
+        return
+    res, t = grid.res, grid.transform
+    r, c = np.nonzero(band)
+    xs = t.c + (col0 + c + 0.5) * res
+    ys = t.f - (row0 + r + 0.5) * res
+    if buffer_m == 0:  # distance 0: the centre lies in or on a feature (GEOS prepared predicate)
+        hit = np.zeros(len(xs), dtype=bool)
+        hit[tree.query(shapely.points(xs, ys), predicate="intersects")[0]] = True
+        out[r, c] = hit
+    elif outside:
+        out[r, c] = _within_exact(xs, ys, geoms, tree, buffer_m, res / 2.0)
+    else:
+        _, exact = tree.query_nearest(shapely.points(xs, ys), return_distance=True, all_matches=False)
+        out[r, c] = exact <= buffer_m + DISTANCE_EPS_M
+
+
+def _buffer_rule_window(tree: shapely.STRtree, geoms: np.ndarray, buffer_m: float, grid: Grid, row0: int,
+                        col0: int, rows: int, cols: int, cache: dict | None = None) -> np.ndarray:
+    """Same as :func:`_vector_rule_window` from two rasterised polygon buffers that bracket the true one.
+
+    GEOS buffers with ``quad_segs`` segments per quarter circle are inscribed in the true buffer; scaled by
+    ``1 / cos(π / (4 quad_segs))`` they enclose it. Cells whose centre lies in the inner buffer (of
+    ``b - δ``) are in, cells outside the outer buffer (of ``b + δ``) are out, and the thin ring between
+    them is decided exactly. Cheaper than the distance transform when the features are few.
+    """
+    res = grid.res
+    delta = 1e-3 * res
+    t = grid.transform
+    x0, y1 = t.c + col0 * res, t.f - row0 * res
+    reach = (buffer_m + delta) / _COS_HALF_SEGMENT + res
+    hits = tree.query(shapely.box(x0 - reach, y1 - rows * res - reach, x0 + cols * res + reach, y1 + reach))
+    out = np.zeros((rows, cols), dtype=bool)
+    if len(hits) == 0:
+        return out
+    core_t = Affine(res, 0.0, x0, 0.0, -res, y1)
+    near = geoms[hits]
+    inner_all, outer_all = _bracketing_buffers(geoms, buffer_m, delta, {} if cache is None else cache)
+    inner_geoms, outer_geoms = inner_all[hits], outer_all[hits]
+    inner_shapes = geojson_shapes(inner_geoms)
+    if inner_shapes:
+        out = features.rasterize(inner_shapes, out_shape=(rows, cols), transform=core_t, dtype="uint8").astype(bool)
+    outer = features.rasterize(geojson_shapes(outer_geoms), out_shape=(rows, cols), transform=core_t,
+                               dtype="uint8").astype(bool)
+    _decide_band(out, outer & ~out, near, tree, buffer_m, grid, row0, col0, outside=buffer_m > delta)
+    return out
+
+
+def _bracketing_buffers(geoms: np.ndarray, buffer_m: float, delta: float, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Inscribed (``b - δ``) and enclosing (``b + δ``) GEOS buffers of every feature of a rule, computed once
+    and kept in the rule's ``cache`` (its windows share them)."""
+    if "inner" not in cache:
+        cache["inner"] = shapely.buffer(geoms, buffer_m - delta, quad_segs=BUFFER_QUAD_SEGS)
+        cache["outer"] = shapely.buffer(geoms, (buffer_m + delta) / _COS_HALF_SEGMENT, quad_segs=BUFFER_QUAD_SEGS)
+    return cache["inner"], cache["outer"]
+
+
+def _prefer_buffers(geoms: np.ndarray, buffer_m: float, res: float, rows: int, cols: int) -> bool:
+    """Whether rasterising polygon buffers costs less than a distance transform for this window: cells
+    burnt by the buffers (their bounding boxes) against the padded window's cells times the distance
+    transform's relative cost per cell."""
+    bounds = shapely.bounds(geoms)
+    burnt = np.sum((bounds[:, 2] - bounds[:, 0] + 2 * buffer_m) * (bounds[:, 3] - bounds[:, 1] + 2 * buffer_m))
+    halo = buffer_m / res + 2
+    edt_cells = (rows + 2 * halo) * (cols + 2 * halo)
+    return burnt / res ** 2 < EDT_COST_PER_CELL * edt_cells
 
 
 def slope_deg(dem: np.ndarray, res: float) -> np.ndarray:
@@ -134,7 +208,8 @@ def _raster_rule_window(rule: ExclusionRule, dem: RasterFile, grid: Grid, core, 
 
 def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.GeoDataFrame | RasterFile | None],
                     grid: Grid, window: int = 1024,
-                    progress: Callable[[float, str], None] = lambda f, m: None) -> tuple[np.ndarray, list[ExclusionRule]]:
+                    progress: Callable[[float, str], None] = lambda f, m: None,
+                    method: str = "auto") -> tuple[np.ndarray, list[ExclusionRule]]:
     """Rasterise ``rules`` on ``grid``: a bit per rule in an integer code per cell.
 
     Parameters
@@ -143,10 +218,13 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
     layers : input layer id → GeoDataFrame (vector rules) or RasterFile (``dem``); ``None`` when missing.
     grid : the analysis grid.
     window : core window size [cells].
+    method : ``auto`` (per window, the cheaper of the two), ``edt`` (distance transform) or ``buffer``
+        (bracketing polygon buffers); all give the same cells.
 
     Returns
     -------
-    codes : uint64 array of the grid's shape; bit ``i`` set where ``rules_used[i]`` excludes the cell.
+    codes : unsigned integers (the narrowest of uint8 … uint64 holding one bit per rule) of the grid's shape;
+        bit ``i`` set where ``rules_used[i]`` excludes the cell.
     rules_used : the rules that were applied (a rule whose optional layer is missing is skipped, with a warning;
         a missing layer of a required rule raises :class:`InputDataError`).
     """
@@ -162,10 +240,11 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
         used.append(rule)
     if len(used) > MAX_RULES:
         raise InputDataError(f"{len(used)} exclusion rules; at most {MAX_RULES} can be combined")
-    codes = np.zeros(grid.shape, dtype=np.uint64)
+    dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= max(len(used), 1))
+    codes = np.zeros(grid.shape, dtype=dtype)
     cores = list(grid.windows(window))
     for i, rule in enumerate(used):
-        bit = np.uint64(1) << np.uint64(i)
+        bit = dtype(1 << i)
         data = layers[rule.layer]
         if rule.is_raster:
             halo = int(math.ceil(rule.buffer_m / grid.res)) + 1
@@ -178,9 +257,18 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
             geoms = geoms[~(shapely.is_empty(geoms) | shapely.is_missing(geoms))]
             if len(geoms):
                 tree = shapely.STRtree(geoms)
+                cache: dict = {}
                 for core, _ in cores:
-                    mask = _vector_rule_window(tree, geoms, rule.buffer_m, grid, core.row_off, core.col_off,
-                                               core.height, core.width)
+                    reach = rule.buffer_m + 2 * grid.res
+                    x0, y1 = grid.transform @ (core.col_off, core.row_off)
+                    near = tree.query(shapely.box(x0 - reach, y1 - core.height * grid.res - reach,
+                                                  x0 + core.width * grid.res + reach, y1 + reach))
+                    if len(near) == 0:
+                        continue
+                    buffers = (method == "buffer" or method == "auto" and _prefer_buffers(
+                        geoms[near], rule.buffer_m, grid.res, core.height, core.width))
+                    args = (tree, geoms, rule.buffer_m, grid, core.row_off, core.col_off, core.height, core.width)
+                    mask = _buffer_rule_window(*args, cache=cache) if buffers else _vector_rule_window(*args)
                     codes[core.row_off:core.row_off + core.height, core.col_off:core.col_off + core.width][mask] |= bit
             else:
                 log.info("wind: rule %r selects no feature of %r", rule.id, rule.layer)
@@ -242,3 +330,27 @@ def exclusions_vector(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.G
             geoms = np.array([g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")], dtype=object)
         out[rule.id] = shapely.intersection(shapely.union_all(geoms), region) if len(geoms) else shapely.Polygon()
     return out
+
+
+def exclusion_overlay_vector(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.GeoDataFrame | None],
+                             region: shapely.Geometry, quad_segs: int = 64
+                             ) -> tuple[dict[tuple[str, ...], shapely.Geometry], shapely.Geometry]:
+    """Reference overlay with reasons: the region cut into parts by every vector rule's buffer union.
+
+    Returns ``{rule ids: excluded part}`` (ids in rule order; the same grouping as
+    :func:`exclusion_polygons`) and the eligible remainder (the region minus every buffer). The vector
+    equivalent of :func:`exclusion_codes` + :func:`exclusion_polygons`, for checks and benchmarks.
+    """
+    pieces: dict[tuple[str, ...], shapely.Geometry] = {(): region}
+    for rule_id, geom in exclusions_vector(rules, layers, region, quad_segs).items():
+        if geom.is_empty:
+            continue
+        shapely.prepare(geom)
+        cut: dict[tuple[str, ...], shapely.Geometry] = {}
+        for ids, part in pieces.items():
+            for key, piece in (((*ids, rule_id), shapely.intersection(part, geom)), (ids, shapely.difference(part, geom))):
+                if not piece.is_empty and piece.area > 0:
+                    cut[key] = piece
+        pieces = cut
+    eligible = pieces.pop((), shapely.Polygon())
+    return pieces, eligible

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -22,15 +22,34 @@ from pyproj import CRS
 
 from geoservice.api import crs as crsmod
 from geoservice.api import html
-from geoservice.api.common import (COG, GEOJSON, HTML, JSON, MAX_OFFSET, MVT, PNG, base_url, check_datetime,
-                                   collection, etag_matches, json_response, link, parse_bbox, parse_int,
-                                   settings_of, store_of, url_with, wants_html, _json_default)
+from geoservice.api.common import (
+    COG,
+    GEOJSON,
+    HTML,
+    JSON,
+    MAX_OFFSET,
+    MVT,
+    PNG,
+    _json_default,
+    base_url,
+    check_datetime,
+    collection,
+    etag_matches,
+    json_response,
+    link,
+    parse_bbox,
+    parse_int,
+    settings_of,
+    store_of,
+    url_with,
+    wants_html,
+)
 from geoservice.api.cql2 import check_text, coerce_query_value, parse_cql2_text
 from geoservice.api.tables import table_page
 from geoservice.query import And, Comparison, Filter, Intersects, SortKey
 from geoservice.store.base import LayerVersion
 from layers.catalog import CATALOG, LayerSpec
-from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound
+from layers.errors import FeatureNotFound, InvalidRequest
 
 router = APIRouter(tags=["Features"])
 
@@ -384,7 +403,7 @@ def get_items(
         prev = max(0, offset_value - limit_value)
         links.append(link(url_with(request, path, offset=prev or None), "prev", GEOJSON, "Previous page"))
     head = {"type": "FeatureCollection", "numberMatched": int(matched), "numberReturned": returned,
-            "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "links": links}
     if html_out:
         doc = dict(head, features=[json.loads(t) for t in feats])
@@ -440,4 +459,4 @@ def get_item(
     return Response(body, media_type=GEOJSON, headers=headers)
 
 
-__all__ = ["router", "collection_doc", "MVT", "PNG"]
+__all__ = ["MVT", "PNG", "collection_doc", "router"]

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from geoservice.api.common import json_response, store_of
 from geoservice.api.problems import problem_for
+from layers.errors import StoreUnavailable
 
 router = APIRouter(tags=["Health"])
 
@@ -22,10 +23,8 @@ def readyz(request: Request):
     try:
         store_of(request).ping()
     except Exception as exc:  # noqa: BLE001 - any failure to reach the store means "not ready"
-        response = problem_for(exc if not type(exc).__name__ == "Exception" else exc, request.url.path)
+        response = problem_for(exc, request.url.path)
         if response.status_code != 503:
-            from layers.errors import StoreUnavailable
-
             response = problem_for(StoreUnavailable("the store cannot be reached"), request.url.path)
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -88,4 +88,4 @@ def api_html(request: Request):
                                title=f"{request.app.title} – API")
 
 
-__all__ = ["router", "CONFORMANCE", "GEOJSON"]
+__all__ = ["CONFORMANCE", "GEOJSON", "router"]

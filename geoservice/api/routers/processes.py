@@ -19,7 +19,7 @@ from geoservice.api.common import JSON, base_url, json_response, link, settings_
 from geoservice.api.openapi import _schema_30
 from geoservice.api.problems import Conflict
 from geoservice.store.base import Job
-from layers.errors import ConfigError, InvalidRequest, LayerNotFound
+from layers.errors import InvalidRequest, LayerNotFound
 from layers.region import bundled_regions
 from processing.pipeline import Step
 from processing.steps import all_steps
@@ -169,7 +169,7 @@ def status_info(request: Request, job: Job, with_log: bool = True) -> dict[str, 
     doc: dict[str, Any] = {"jobID": job.job_id, "processID": job.process_id, "type": "process",
                            "status": job.status, "message": job.message,
                            "created": job.created_at.isoformat(), "updated": job.updated_at.isoformat(),
-                           "progress": max(0, min(100, int(round((job.progress or 0.0) * 100)))),
+                           "progress": max(0, min(100, round((job.progress or 0.0) * 100))),
                            "inputs": dict(job.inputs), "links": links}
     if job.status in ("successful", "failed", "dismissed"):
         doc["finished"] = job.updated_at.isoformat()
@@ -182,10 +182,7 @@ def status_info(request: Request, job: Job, with_log: bool = True) -> dict[str, 
              response_class=Response, status_code=201, dependencies=[Depends(require_execute)],
              responses={201: {"description": "Job created; Location names it."}})
 def execute(request: Request, processId: str = Path(..., max_length=100), body: Execute = Body(...)):
-    try:
-        job_inputs = normalise_inputs(request, processId, body.inputs)
-    except ConfigError:
-        raise
+    job_inputs = normalise_inputs(request, processId, body.inputs)
     job = store_of(request).create_job(processId, job_inputs)
     location = f"{base_url(request)}/jobs/{job.job_id}"
     return json_response(status_info(request, job), status_code=201, headers={"Location": location})

@@ -19,10 +19,23 @@ from typing import Any
 import morecantile
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from geoservice.api import crs as crsmod
-from geoservice.api.common import (GEOJSON, JSON, MVT, PNG, base_url, collection, etag_matches, json_response,
-                                   link, settings_of, store_of, url_with)
+from geoservice.api.common import (
+    GEOJSON,
+    JSON,
+    MVT,
+    PNG,
+    base_url,
+    collection,
+    etag_matches,
+    json_response,
+    link,
+    settings_of,
+    store_of,
+    url_with,
+)
 from geoservice.api.rasters import render_png
 from layers.catalog import LayerSpec
 from layers.errors import InvalidRequest, LayerNotFound
@@ -173,6 +186,34 @@ def _format_from(request: Request, f: str | None, spec: LayerSpec) -> str:
     return offered[0]
 
 
+def _cached_tile(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
+                 v: int | None) -> Response | None:
+    """A version-stamped tile straight from the cache (it never changes), without asking the store."""
+    _check_tile(z, x, y)
+    fmt_key = _EXT.get(fmt) if fmt else None
+    if v is None or fmt_key is None:
+        return None
+    cached = request.app.state.tile_cache.get((collection_id, v, z, x, y, fmt_key))
+    if cached is None:
+        return None
+    etag = f'"{collection_id}-v{v}-{fmt_key}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "Access-Control-Expose-Headers": "ETag"}
+    if etag_matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    if not cached:
+        return Response(status_code=204, headers=headers)
+    return Response(cached, media_type=_MEDIA[fmt_key], headers=headers)
+
+
+async def _tile(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
+                v: int | None) -> Response:
+    """Cache hits answer on the event loop; misses render in the thread pool (store queries, GDAL)."""
+    hit = _cached_tile(request, collection_id, z, x, y, fmt, v)
+    if hit is not None:
+        return hit
+    return await run_in_threadpool(_tile_response, request, collection_id, z, x, y, fmt, v)
+
+
 def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
                    v: int | None) -> Response:
     _check_tile(z, x, y)
@@ -207,26 +248,26 @@ def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int,
             response_class=Response,
             responses={200: {"content": {MVT: {}, GEOJSON: {}, PNG: {}}}, 204: {"description": "Empty tile"},
                        304: {"description": "Not modified"}})
-def xyz_tile(request: Request, collectionId: str = CollectionId, z: int = Path(..., description="Zoom level."),
+async def xyz_tile(request: Request, collectionId: str = CollectionId, z: int = Path(..., description="Zoom level."),
              x: int = Path(..., description="Column."), y: int = Path(..., description="Row."),
              ext: str = Path(..., description="mvt, pbf, geojson, json or png", max_length=10),
              v: int | None = Query(None, description="Layer version; makes the response immutable.")):
     if ext not in _EXT:
         raise InvalidRequest(f"tile extension {ext!r} is not offered; use mvt, pbf, geojson or png")
-    return _tile_response(request, collectionId, z, x, y, ext, v)
+    return await _tile(request, collectionId, z, x, y, ext, v)
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
             summary="A tile (OGC template: zoom / row / column)", response_class=Response,
             responses={200: {"content": {MVT: {}, GEOJSON: {}, PNG: {}}}, 204: {"description": "Empty tile"},
                        304: {"description": "Not modified"}})
-def tile(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100),
+async def tile(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100),
          tileMatrix: int = Path(..., description="Zoom level."), tileRow: int = Path(..., description="Row (y)."),
          tileCol: int = Path(..., description="Column (x)."),
          f: str | None = Query(None, description="mvt, geojson (vector layers) or png (raster layers)"),
          v: int | None = Query(None, description="Layer version; makes the response immutable.")):
     _check_tms(tileMatrixSetId)
-    return _tile_response(request, collectionId, tileMatrix, tileCol, tileRow, f, v)
+    return await _tile(request, collectionId, tileMatrix, tileCol, tileRow, f, v)
 
 
 __all__ = ["router", "settings_of"]
