@@ -23,8 +23,6 @@ from layers.catalog.spec import LayerSpec
 from maps import assets
 from maps.style import format_value, ramp_rgb, style_function
 
-#: Most attributes shown in a tooltip (the first declared ones).
-TOOLTIP_FIELDS = 6
 #: Embedded GeoJSON above this size is replaced by vector tiles from the API [bytes].
 EMBED_BUDGET_BYTES = 3_000_000
 #: Longest side of a raster overlay image [px].
@@ -44,8 +42,8 @@ def _simplify_tolerance_m(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> float:
 
 
 def display_properties(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
-    """The fields shown to a person: the style field first, then the first declared ones."""
-    shown = [f.name for f in spec.fields][:TOOLTIP_FIELDS]
+    """The fields shown to a person: the style field first, then the catalog's key fields."""
+    shown = list(spec.display_fields)
     if spec.style.field and spec.style.field not in shown:
         shown.insert(0, spec.style.field)
     return [f for f in shown if f in gdf.columns]

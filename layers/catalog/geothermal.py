@@ -73,6 +73,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         style=Style(field="restriction_class", fill_opacity=0.35, categories=(
             Category("conditions", "conditions", "#fee08b"), Category("depth_limited", "depth limited", "#fdae61"),
             Category("forbidden", "forbidden", "#d7191c"))),
+        key_fields=("restriction_class", "source", "max_depth_m", "detail"),
         produced_by="geothermal",
     ),
     LayerSpec(
@@ -92,6 +93,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         ),
         style=Style(field="demand_mwh_ha_yr", fill_opacity=0.6, stops=(50.0, 150.0, 333.0, 800.0),
                     colors=("#ffffcc", "#fed976", "#fd8d3c", "#bd0026"), unit="MWh ha-1 yr-1"),
+        key_fields=("demand_mwh_ha_yr", "band", "demand_tj_km2_yr", "buildings"),
         produced_by="geothermal",
     ),
     LayerSpec(
@@ -119,6 +121,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("heat_sources_mwh_yr", "float", "MWh yr-1", "Known recoverable heat of those sources."),
         ),
         style=Style(field="band", fill_opacity=0.4, categories=_BAND_CATEGORIES),
+        key_fields=("demand_gwh_yr", "area_ha", "band", "linear_heat_density_mwh_m_yr", "heat_sources"),
         produced_by="geothermal",
     ),
     LayerSpec(
@@ -158,6 +161,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Category("depth_limit_too_shallow", "depth limit too shallow", "#fdae61"),
             Category("drilling_forbidden", "drilling forbidden", "#d7191c"),
             Category("no_ground_data", "no geology data", "#ffffff"))),
+        key_fields=("recommendation", "use", "demand_mwh_yr", "probes", "probe_depth_m", "supply_mwh_yr", "coverage_ratio", "restriction_class"),
         produced_by="geothermal",
     ),
 )

@@ -101,6 +101,7 @@ class LayerSpec:
     style : drawing and legend.
     produced_by : the pipeline step that publishes an output layer.
     optional : an input the analyses can do without (they degrade, with a warning).
+    key_fields : the fields that matter most to a person (map tooltips and popups); default: the first six.
     """
 
     id: str
@@ -115,6 +116,7 @@ class LayerSpec:
     style: Style = field(default_factory=Style)
     produced_by: str | None = None
     optional: bool = False
+    key_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind == "vector" and self.geometry is None:
@@ -128,10 +130,18 @@ class LayerSpec:
         names = [f.name for f in self.fields]
         if len(names) != len(set(names)):
             raise ValueError(f"layer {self.id!r} declares a field twice")
+        unknown = [k for k in self.key_fields if k not in names]
+        if unknown:
+            raise ValueError(f"layer {self.id!r}: key fields {unknown} are not declared fields")
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def display_fields(self) -> tuple[str, ...]:
+        """The fields shown in tooltips and popups."""
+        return self.key_fields or self.field_names[:6]
 
     def get_field(self, name: str) -> Field:
         for f in self.fields:
