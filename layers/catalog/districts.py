@@ -124,7 +124,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         fields=CANDIDATE_FIELDS,
         style=Style(field="score", fill_opacity=0.6, stops=(0.0, 0.5, 1.0),
                     colors=("#f7fcf5", "#74c476", "#00441b")),
-        key_fields=("rank", "name", "commune", "score", "explanation", "area_ha", "solar_mwh_yr", "heat_demand_mwh_yr", "exclusion_reason"),
+        key_fields=("rank", "name", "commune", "score", "explanation", "area_ha", "solar_mwh_yr",
+                    "heat_demand_mwh_yr", "exclusion_reason"),
         produced_by="districts",
     ),
     LayerSpec(
@@ -137,7 +138,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         geometry="Polygon",
         fields=COMMUNE_INDICATOR_FIELDS,
         style=Style(color="#525252", fill_opacity=0.2),
-        key_fields=("commune", "pv_mwp", "pv_gwh_yr", "wind_sites", "wind_gwh_yr", "geothermal_gwh_yr", "heat_demand_gwh_yr", "heat_demand_in_dh_share", "co2_avoidable_t_yr"),
+        key_fields=("commune", "pv_mwp", "pv_gwh_yr", "wind_sites", "wind_gwh_yr", "geothermal_gwh_yr",
+                    "heat_demand_gwh_yr", "heat_demand_in_dh_share", "co2_avoidable_t_yr"),
         produced_by="districts",
     ),
 )

@@ -161,7 +161,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             Category("depth_limit_too_shallow", "depth limit too shallow", "#fdae61"),
             Category("drilling_forbidden", "drilling forbidden", "#d7191c"),
             Category("no_ground_data", "no geology data", "#ffffff"))),
-        key_fields=("recommendation", "use", "demand_mwh_yr", "probes", "probe_depth_m", "supply_mwh_yr", "coverage_ratio", "restriction_class"),
+        key_fields=("recommendation", "use", "demand_mwh_yr", "probes", "probe_depth_m", "supply_mwh_yr",
+                    "coverage_ratio", "restriction_class"),
         produced_by="geothermal",
     ),
 )
