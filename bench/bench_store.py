@@ -198,6 +198,8 @@ def main() -> None:
         print(json.dumps(run_backend(args.child, args.features, args.url)))
         return
     print("command: python bench/bench_store.py " + " ".join(sys.argv[1:]))
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
+          "(figures are wall-clock times; compare runs made under similar load)")
     backends = ["gpkg", "postgis"] if args.backend == "both" else [args.backend]
     for backend in backends:
         url = None
@@ -222,6 +224,7 @@ def main() -> None:
             if url:
                 with psycopg.connect(**connect) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     if args.raster_size:
         out = subprocess.run([sys.executable, __file__, "--child", "raster", "--raster-size", str(args.raster_size)],
                              check=True, capture_output=True, text=True)

@@ -112,7 +112,6 @@ def pg_database() -> Iterator[str]:
         pytest.skip(f"no PostgreSQL server at {ADMIN_URL}: {exc}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = psycopg.conninfo.make_conninfo(ADMIN_URL, dbname=name)
     url = _url_with_db(ADMIN_URL, name)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")

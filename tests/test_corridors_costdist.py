@@ -62,7 +62,7 @@ def test_least_cost_path_goes_through_the_gap():
     assert len(wall_cells) == 1 and 2 <= wall_cells[0, 0] < 4
     assert labels[tuple(link.path[0])] == 1 and labels[tuple(link.path[-1])] == 2
     # the path's cost is the cost distance from A at its end, and the minimum of CWD_A + CWD_B (Linkage Mapper)
-    assert link.lcd == pytest.approx(float((link.cwd_a + link.cwd_b).min()), rel=1e-9)
+    assert link.lcd == pytest.approx(float((link.cwd_a + link.cwd_b).min()), rel=1e-6)  # runs kept in float32
     assert link.lcd < 10000.0 * RES_M  # never through the wall
 
 
@@ -73,7 +73,7 @@ def test_window_grows_until_certified():
     grown = LinkSolver(resistance, labels, RES_M, pairs, margin_m=20.0, max_margin_m=1000.0).link(1, 2)
     full = cost_distance(resistance, labels == 1, RES_M)[labels == 2].min()
     assert not small.certified and small.lcd > full  # a 2-cell margin cannot see the gap
-    assert grown.certified and grown.lcd == pytest.approx(full, rel=1e-12)
+    assert grown.certified and grown.lcd == pytest.approx(full, rel=1e-6)  # runs kept in float32
 
 
 def test_traced_path_costs_the_cost_distance():

@@ -90,6 +90,7 @@ def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
     assert manifest["spec"]["width_m"] == 2000.0 and manifest["crs"] == "EPSG:2169"
     for name in manifest["files"]:
         assert (small_demo_dir / name).is_file()
+    assert pyogrio.read_info(small_demo_dir / "inputs.gpkg")["dataset_metadata"]["SYNTHETIC"] == SYNTHETIC_LABEL
     for layer, _ in pyogrio.list_layers(small_demo_dir / "inputs.gpkg"):
         meta = pyogrio.read_info(small_demo_dir / "inputs.gpkg", layer=layer)["layer_metadata"]
         assert meta["SYNTHETIC"] == SYNTHETIC_LABEL and meta["DESCRIPTION"].startswith("SYNTHETIC")

@@ -132,6 +132,7 @@ def test_unreadable_file_names_the_file_and_gdal_message(tmp_path):
         RegionSource(config, tmp_path)("roads")
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 def test_source_without_crs_needs_one_configured(tmp_path):
     frame = gpd.GeoDataFrame({"road_class": ["primary"]},
                              geometry=[LineString([(65100, 60100), (65200, 60150)])], crs=None)

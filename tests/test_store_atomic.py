@@ -93,8 +93,9 @@ def test_killed_publish_leaves_previous_version(backend, make_store, tmp_path):
             if time.monotonic() > deadline:
                 pytest.fail("the publisher did not reach the middle of its publish within 120 s")
             time.sleep(0.1)
-        # mid-publish: readers see the previous version, job updates go through
+        # mid-publish: readers see the previous version, job updates go through, a new process can open it
         _assert_v1_served(store, v1_paths, v1_dem)
+        _assert_v1_served(make_store(backend), v1_paths, v1_dem)
         job = store.create_job("run", {})
         assert store.update_job(job.job_id, progress=0.5).progress == 0.5
         assert len(_raster_files(store, backend) - registered) >= 1  # the new raster is already on disk

@@ -175,11 +175,11 @@ def link(href: str, rel: str, type_: str, title: str | None = None, **extra: Any
 
 def json_response(body: Any, media_type: str = JSON, status_code: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
-    content = json.dumps(body, separators=(",", ":"), allow_nan=False, default=_json_default)
+    content = json.dumps(body, separators=(",", ":"), allow_nan=False, default=json_default)
     return Response(content, status_code=status_code, media_type=media_type, headers=headers)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars

@@ -131,8 +131,11 @@ class GeoPackageStore(Store):
         self._local = threading.local()
         conn = self._connect()
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(load_sql("gpkg_init.sql"))
+            # initialise only a new file: a publish in progress holds the write lock, and opening the store
+            # (an API process starting) must not wait for it
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gs_layer_versions'").fetchone():
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(load_sql("gpkg_init.sql"))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot initialise the GeoPackage {self.gpkg_path}: {exc}; check the directory's "
                              "permissions and free space, or set GEOSERVICE_DATA_DIR") from exc
@@ -278,6 +281,8 @@ class GeoPackageStore(Store):
                 raise
             finally:
                 conn.close()
+        order = {layer_id: i for i, layer_id in enumerate(layers)}
+        registry.sort(key=lambda r: order[r["layer_id"]])
         log.info("published %s", ", ".join(f"{r['layer_id']} v{r['version']}" for r in registry))
         with contextlib.suppress(sqlite3.Error):
             self._reader().execute("PRAGMA wal_checkpoint(PASSIVE)")

@@ -74,7 +74,11 @@ class SqliteJobs:
         self.path = path
         conn = self._connect()
         try:
-            conn.executescript(load_sql("sqlite_jobs.sql"))
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
+                conn.executescript(load_sql("sqlite_jobs.sql"))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot initialise the job database {self.path}: {exc}; check the directory's "
+                             "permissions or set GEOSERVICE_DATA_DIR") from exc
         finally:
             conn.close()
 
@@ -82,7 +86,8 @@ class SqliteJobs:
         try:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             return conn
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the job database {self.path}: {exc}; check the directory's "

@@ -59,9 +59,11 @@ def fast_sqlite() -> Iterator[None]:
 
 def write_vector(frame: gpd.GeoDataFrame, path: Path, layer: str, description: str, label: str) -> None:
     """Append ``layer`` to a GeoPackage, its description and metadata saying it is synthetic."""
-    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=path.exists(),
+    first = not path.exists()
+    pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", append=not first,
                             layer_options={"DESCRIPTION": f"{label} {description}"},
-                            layer_metadata={"SYNTHETIC": label, "LAYER_ID": layer})
+                            layer_metadata={"SYNTHETIC": label, "LAYER_ID": layer},
+                            dataset_metadata={"SYNTHETIC": label} if first else None)
 
 
 def write_raster_array(path: Path, grid: Grid, array: np.ndarray, tags: dict[str, str]) -> None:

@@ -15,8 +15,6 @@ import pandas as pd
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-#: Barrier kinds, in the ``kind`` field of ``corridor_barriers``.
-BARRIER_KINDS = ("road", "railway", "light", "river_obstacle")
 BARRIER_COLUMNS = ["network", "barrier_id", "kind", "detail", "link_id", "resistance", "dpc_link_pct",
                    "importance_rank", "geometry"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import rasterio.features
 from shapely import unary_union
 from shapely.geometry.base import BaseGeometry
@@ -82,8 +81,3 @@ def core_labels(grid: Grid, cores: gpd.GeoDataFrame) -> np.ndarray:
         labels[min(int(row), grid.height - 1), min(int(col), grid.width - 1)] = i + 1
     return labels
 
-
-def empty_like(columns: list[str], crs, dtypes: dict[str, str] | None = None) -> gpd.GeoDataFrame:
-    """An empty GeoDataFrame with ``columns`` (the last one the geometry)."""
-    data = {c: pd.Series([], dtype=(dtypes or {}).get(c, "object")) for c in columns[:-1]}
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)

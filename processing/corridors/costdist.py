@@ -144,7 +144,8 @@ class LinkSolver:
 
     A core's run covers the bounding box of the core and all its neighbours grown by the margin, so one run
     serves every link of the core; runs are kept until :meth:`release` (callers release a core after its
-    last link so memory follows the sweep, not the region). See the module docstring for the certificate;
+    last link so memory follows the sweep, not the region; they are kept in float32, 7 significant digits).
+    See the module docstring for the certificate;
     a link whose certificate fails is recomputed with both cores' margins doubled, up to ``max_margin_m``.
 
     Parameters
@@ -175,7 +176,7 @@ class LinkSolver:
             box = _grow(group, self.margins[level], self.labels.shape)
             r0, c0, r1, c1 = box
             costs, _ = _mcp(self.resistance[r0:r1, c0:c1], self.labels[r0:r1, c0:c1] == core)
-            self._runs[key] = (box, costs * self.res)
+            self._runs[key] = (box, (costs * self.res).astype(np.float32))  # kept: 4 bytes per cell
             self.runs += 1
         return self._runs[key]
 
@@ -199,7 +200,7 @@ class LinkSolver:
             ca, cb = _crop(cwd_a, box_a, box), _crop(cwd_b, box_b, box)
             lab = self.labels[box[0]:box[2], box[1]:box[3]]
             in_a, in_b = lab == a, lab == b
-            lcd_ab, lcd_ba = float(ca[in_b].min()), float(cb[in_a].min())
+            lcd_ab, lcd_ba = float(ca[in_b].min()), float(cb[in_a].min())  # float32 -> float
             lcd = min(lcd_ab, lcd_ba)
             certified = lcd <= _border_min(ca, box, shape) + _border_min(cb, box, shape)
             if certified or level == len(self.margins) - 1:

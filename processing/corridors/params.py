@@ -6,8 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from layers.errors import ConfigError
 from processing.corridors.light import EPTESICUS_AVOIDANCE_M, MYOTIS_AVOIDANCE_M, REFERENCE_LAMP_FLUX_LM
-from processing.corridors.resistance import MAX_RESISTANCE
+from processing.corridors.resistance import MAX_RESISTANCE, tables_for
 
 Network = Literal["green", "blue", "black"]
 
@@ -84,4 +85,8 @@ class CorridorsParams(BaseModel):
             raise ValueError("max_window_margin_m must be at least window_margin_m")
         if len(set(self.networks)) != len(self.networks):
             raise ValueError("networks lists a network twice")
+        try:
+            tables_for(self.networks, self.resistance, self.max_resistance)
+        except ConfigError as exc:  # reported with the other parameter errors, before any work
+            raise ValueError(str(exc)) from exc
         return self

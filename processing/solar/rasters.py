@@ -15,6 +15,10 @@ from scipy import ndimage
 from layers.raster import Raster, RasterFile
 
 
+#: Largest block [cells] read at once to sample points; beyond it points are sampled one by one by GDAL.
+SAMPLE_BLOCK_CELLS = 16_000_000
+
+
 @dataclass(frozen=True)
 class WorkGrid:
     """A north-up grid of square cells: origin (upper-left corner) [m], cell size [m], shape, CRS."""
@@ -102,18 +106,22 @@ def _place(out: np.ndarray, block: np.ndarray, nodata, r: int, c: int) -> None:
 def sample_points(data: Raster | RasterFile, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Values at points [data unit] (nearest cell), NaN outside or at nodata."""
     t = data.transform
-    cols = np.floor((np.asarray(xs) - t.c) / t.a).astype(np.int64)
-    rows = np.floor((np.asarray(ys) - t.f) / t.e).astype(np.int64)
-    out = np.full(cols.size, np.nan)
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    cols = np.floor((xs - t.c) / t.a).astype(np.int64)
+    rows = np.floor((ys - t.f) / t.e).astype(np.int64)
     if cols.size == 0:
-        return out
+        return np.full(0, np.nan)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    if (r1 - r0) * (c1 - c0) <= 4_000_000:
+    if isinstance(data, Raster) or (r1 - r0) * (c1 - c0) <= SAMPLE_BLOCK_CELLS:
         block = _read_window(data, int(r0), int(c0), int(r1 - r0), int(c1 - c0))
         return block[rows - r0, cols - c0].astype(float)
-    for i in range(cols.size):  # widely scattered points: one small read each
-        out[i] = _read_window(data, int(rows[i]), int(cols[i]), 1, 1)[0, 0]
-    return out
+    with rasterio.open(data.path) as src:  # widely scattered points: GDAL samples them in one pass
+        values = np.fromiter((v[0] for v in src.sample(zip(xs, ys), indexes=1, masked=False)), float, xs.size)
+        nodata = src.nodata
+        inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
+    if nodata is not None and not np.isnan(nodata):
+        values[values == nodata] = np.nan
+    return np.where(inside, values, np.nan)
 
 
 class IrradiationWriter:

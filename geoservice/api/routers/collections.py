@@ -28,13 +28,11 @@ from geoservice.api.common import (
     HTML,
     JSON,
     MAX_OFFSET,
-    MVT,
-    PNG,
-    _json_default,
     base_url,
     check_datetime,
     collection,
     etag_matches,
+    json_default,
     json_response,
     link,
     parse_bbox,
@@ -327,7 +325,7 @@ def features_json(frame: pd.DataFrame, spec: LayerSpec, columns: list[str], stor
     records = _records(frame, columns)
     dumps = json.dumps
     return [f'{{"type":"Feature","id":{fid},"geometry":{g or "null"},"properties":'
-            f'{dumps(p, separators=(",", ":"), allow_nan=False, default=_json_default)}}}'
+            f'{dumps(p, separators=(",", ":"), allow_nan=False, default=json_default)}}}'
             for fid, g, p in zip(ids, texts, records)]
 
 
@@ -459,4 +457,4 @@ def get_item(
     return Response(body, media_type=GEOJSON, headers=headers)
 
 
-__all__ = ["MVT", "PNG", "collection_doc", "router"]
+__all__ = ["collection_doc", "router"]

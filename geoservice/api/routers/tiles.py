@@ -32,7 +32,6 @@ from geoservice.api.common import (
     etag_matches,
     json_response,
     link,
-    settings_of,
     store_of,
     url_with,
 )
@@ -270,4 +269,4 @@ async def tile(request: Request, collectionId: str = CollectionId, tileMatrixSet
     return await _tile(request, collectionId, tileMatrix, tileCol, tileRow, f, v)
 
 
-__all__ = ["router", "settings_of"]
+__all__ = ["router"]
