@@ -30,6 +30,8 @@ Relative paths are resolved against the TOML file's folder. Every error names th
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +44,17 @@ from layers.errors import ConfigError
 
 #: Analyses that run on a grid, and their default cell size [m].
 DEFAULT_RESOLUTION_M = {"solar": 1.0, "wind": 10.0, "geothermal": 10.0, "corridors": 10.0}
+
+
+@dataclass(frozen=True)
+class RegionContext:
+    """What an analysis step knows about the region: id, CRS, extent [m], grid resolutions [m], synthetic flag."""
+
+    id: str
+    crs: CRS
+    extent: tuple[float, float, float, float]
+    resolution_m: Mapping[str, float]
+    synthetic: bool = False
 
 
 class _Strict(BaseModel):

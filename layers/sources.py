@@ -33,10 +33,10 @@ from layers.catalog import get_layer
 from layers.catalog.spec import COMPATIBLE_GEOMETRIES, Field, LayerSpec
 from layers.errors import InputDataError
 from layers.raster import RasterFile
-from layers.region import DEFAULT_RESOLUTION_M, InputSource, RegionConfig
+from layers.region import DEFAULT_RESOLUTION_M, InputSource, RegionConfig, RegionContext
 
-if TYPE_CHECKING:  # the pipeline's types; layers/ does not import processing/ at run time except RegionContext
-    from processing.pipeline import LayerData, RegionContext
+if TYPE_CHECKING:  # the pipeline's type alias only; layers/ does not import processing/ at run time
+    from processing.pipeline import LayerData
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,6 @@ class RegionSource:
 
     def region_context(self) -> RegionContext:
         """Id, CRS, extent [m], per-analysis resolution [m] and synthetic flag of the region."""
-        from processing.pipeline import RegionContext  # the pipeline's contract type
-
         return RegionContext(id=self.config.region.id, crs=self.config.crs, extent=self.extent,
                              resolution_m={a: self.config.resolution_m(a) for a in DEFAULT_RESOLUTION_M},
                              synthetic=self.config.synthetic)

@@ -26,6 +26,7 @@ from pyproj import CRS
 from layers.catalog import get_layer
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed
 from layers.raster import Raster, RasterFile
+from layers.region import RegionContext
 from layers.validate import check_layer, data_checksum
 from processing.windows import SERIAL, WindowExecutor
 
@@ -35,17 +36,6 @@ log = logging.getLogger(__name__)
 LayerData = gpd.GeoDataFrame | Raster | RasterFile | pd.DataFrame
 #: ``progress(fraction, message)``: fraction of the step done in [0, 1].
 ProgressFn = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class RegionContext:
-    """What a step knows about the region: id, CRS, extent [m], grid resolutions [m], synthetic flag."""
-
-    id: str
-    crs: CRS
-    extent: tuple[float, float, float, float]
-    resolution_m: Mapping[str, float]
-    synthetic: bool = False
 
 
 @dataclass(frozen=True)
