@@ -29,6 +29,7 @@ Relative paths are resolved against the TOML file's folder. Every error names th
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,13 +104,28 @@ class DemoSpec(_Strict):
     height_m: float = Field(default=6000.0, ge=1000.0, le=200000.0)
 
 
+#: Resampling methods a region file may name for a raster input (GDAL's names; ``nearest`` or ``mode`` for
+#: class rasters, the others for continuous values).
+RasterResampling = Literal["nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode", "min",
+                           "max", "med"]
+
+
 class InputSource(_Strict):
     """``[inputs.<id>]``: where one canonical input comes from.
 
     ``path`` is any GDAL-readable file or URL; ``layer`` picks a layer of a multi-layer source; ``crs``
     states the CRS of a source that lacks one; ``fields`` maps canonical field → source field; ``values``
     maps canonical field → {source value → canonical value}; ``where`` is an attribute filter (OGR SQL);
-    ``height_m`` states the height of a wind-atlas raster.
+    ``height_m`` states the height of a wind-atlas raster; ``open_options`` are GDAL open options of the
+    source's driver (e.g. a CSV's WKT column, a Shapefile's encoding); ``resampling`` overrides how a raster
+    is resampled when it is warped to the region CRS.
+
+    Example (a CSV whose geometry is WKT in column ``geom_wkt``, coordinates in EPSG:2169)::
+
+        [inputs.landcover]
+        path = "landcover.csv"
+        crs = "EPSG:2169"
+        open_options = { GEOM_POSSIBLE_NAMES = "geom_wkt", KEEP_GEOM_COLUMNS = "NO" }
     """
 
     path: str
@@ -120,6 +136,15 @@ class InputSource(_Strict):
     defaults: dict[str, str | int | float] = Field(default_factory=dict)
     where: str | None = None
     height_m: float | None = Field(default=None, gt=0.0, le=500.0)
+    open_options: dict[str, str] = Field(
+        default_factory=dict,
+        description="GDAL open options of the source's driver, name → value (names upper-cased), e.g. "
+                    "{ GEOM_POSSIBLE_NAMES = \"wkt\" } for a CSV with WKT geometries or { ENCODING = \"CP1252\" } "
+                    "for a Shapefile without a .cpg file; booleans become YES/NO.")
+    resampling: RasterResampling | None = Field(
+        default=None,
+        description="Resampling of a raster input warped to the region CRS: default nearest for class rasters, "
+                    "bilinear for continuous values.")
 
     @field_validator("crs")
     @classmethod
@@ -130,6 +155,27 @@ class InputSource(_Strict):
             except CRSError as exc:
                 raise ValueError(f"{value!r} is not a CRS pyproj knows") from exc
         return value
+
+    @field_validator("open_options", mode="before")
+    @classmethod
+    def _gdal_options(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        options: dict[str, str] = {}
+        for name, option in value.items():
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+                raise ValueError(f"open option name {name!r} is not a GDAL option name (letters, digits, _)")
+            if isinstance(option, bool):
+                option = "YES" if option else "NO"
+            elif isinstance(option, int | float):
+                option = str(option)
+            elif not isinstance(option, str):  # a ValueError (not TypeError) so that pydantic reports it
+                message = f"open option {name!r} must be a string, number or boolean, got {option!r}"
+                raise ValueError(message)  # noqa: TRY004
+            if name.upper() in options:
+                raise ValueError(f"open option {name.upper()!r} is given twice")
+            options[name.upper()] = option
+        return options
 
 
 class OsmRule(_Strict):

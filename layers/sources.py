@@ -17,6 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +37,7 @@ from layers.catalog.spec import COMPATIBLE_GEOMETRIES, Field, LayerSpec
 from layers.errors import InputDataError
 from layers.raster import RasterFile
 from layers.region import DEFAULT_RESOLUTION_M, InputSource, RegionConfig, RegionContext
+from layers.resample import WARP_ERROR_THRESHOLD_PX, is_categorical
 
 if TYPE_CHECKING:  # the pipeline's type alias only; layers/ does not import processing/ at run time
     from processing.pipeline import LayerData
@@ -199,20 +203,62 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+#: Characters U+0080-U+009F: C1 control codes that never occur in real text, but that Windows-1252 letters and
+#: punctuation (’ – € Œ) become when a CP1252 file is read as Latin-1 (GDAL's assumption without a .cpg file).
+_C1_CONTROLS = re.compile("[\u0080-\u009f]")
+
+
+def _check_open_options(input_id: str, path: str, caught: list[warnings.WarningMessage]) -> None:
+    """Turn GDAL's "driver X does not support open option Y" warnings into an error; re-emit the others."""
+    for w in caught:
+        message = str(w.message)
+        if "does not support open option" in message:
+            raise InputDataError(f"input {input_id!r}: {path}: {message}; fix inputs.{input_id}.open_options (the "
+                                 "driver's page on gdal.org lists its open options)")
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _warn_if_mis_decoded(frame: pd.DataFrame, input_id: str, path: str) -> None:
+    """Log a warning naming the fix when text fields hold C1 control characters (CP1252 read as Latin-1)."""
+    geometry_name = getattr(frame, "_geometry_column_name", None)
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if column == geometry_name or not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+            continue
+        text = frame[column].dropna()
+        text = text[text.map(lambda v: isinstance(v, str) and _C1_CONTROLS.search(v) is not None)]
+        if not text.empty:
+            log.warning("input %r: %s: field %r holds control characters (e.g. %r): the text is probably "
+                        "Windows-1252 read as Latin-1; add a .cpg file holding 1252 next to the file or set "
+                        "open_options = { ENCODING = \"CP1252\" } in [inputs.%s]", input_id, path, column,
+                        text.iloc[0], input_id)
+            return
+
+
 def read_vector(config: RegionConfig, input_id: str, source: InputSource,
                 extent: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
     """Read a vector source into the region CRS, clipped to ``extent``, repaired, with the catalog's fields."""
     spec = get_layer(input_id)
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
+    options = dict(source.open_options)
     try:
-        info = pyogrio.read_info(path, layer=source.layer)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            info = pyogrio.read_info(path, layer=source.layer, **options)
     except Exception as exc:  # pyogrio raises DataSourceError / DataLayerError with GDAL's message
         raise InputDataError(f"input {input_id!r}: cannot read {path}"
                              f"{f' layer {source.layer!r}' if source.layer else ''}: {exc}") from exc
+    _check_open_options(input_id, path, caught)
     if info.get("features", -1) == 0:
         raise InputDataError(f"input {input_id!r}: layer {info.get('layer_name')!r} of {path} is empty; point "
                              f"inputs.{input_id} at a layer with features")
+    if info.get("geometry_type") is None:
+        raise InputDataError(
+            f"input {input_id!r}: layer {info.get('layer_name')!r} of {path} ({info.get('driver')}) has no geometry; "
+            f"for a CSV name its geometry columns in [inputs.{input_id}]: open_options = {{ GEOM_POSSIBLE_NAMES = "
+            f"\"<WKT column>\" }} or {{ X_POSSIBLE_NAMES = \"<x column>\", Y_POSSIBLE_NAMES = \"<y column>\" }}, "
+            f"and crs = \"EPSG:....\"; otherwise pick a layer with geometries (inputs.{input_id}.layer)")
     src_crs = _source_crs(input_id, path, info.get("crs"), source)
     region_crs = config.crs
     bbox = None
@@ -227,7 +273,7 @@ def read_vector(config: RegionConfig, input_id: str, source: InputSource,
                     f"(inputs.{input_id}.crs) or region.extent")
         bbox = _transform_bounds(extent, region_crs, src_crs)
     try:
-        frame = pyogrio.read_dataframe(path, layer=source.layer, bbox=bbox, where=source.where)
+        frame = pyogrio.read_dataframe(path, layer=source.layer, bbox=bbox, where=source.where, **options)
     except Exception as exc:
         raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}"
                              f"{' (check inputs.' + input_id + '.where)' if source.where else ''}") from exc
@@ -235,6 +281,8 @@ def read_vector(config: RegionConfig, input_id: str, source: InputSource,
         why = f"no feature matches where = {source.where!r}" if source.where else "no feature lies in the region"
         raise InputDataError(f"input {input_id!r}: {path}: {why}; region extent {_fmt(extent or (0, 0, 0, 0))} "
                              f"in {region_crs.to_string()}")
+    if "ENCODING" not in options:
+        _warn_if_mis_decoded(frame, input_id, path)
     frame = frame.set_crs(src_crs, allow_override=True)
     if not src_crs.equals(region_crs):
         frame = frame.to_crs(region_crs)
@@ -373,62 +421,217 @@ def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.D
 
 # -- rasters --------------------------------------------------------------------------------------------
 
+#: Cells [of the raster] kept around the region extent when a raster is clipped or warped to it, so that
+#: neighbourhood operations (slope, horizon) and bilinear reads at the region edge have data.
+RASTER_MARGIN_CELLS = 2
+#: Version of the cached-raster layout; part of every cache key.
+RASTER_CACHE_VERSION = 2
+#: GDAL data type names of the numpy dtypes a raster band may have.
+_GDAL_TYPES = {"uint8": "Byte", "int8": "Int8", "uint16": "UInt16", "int16": "Int16", "uint32": "UInt32",
+               "int32": "Int32", "uint64": "UInt64", "int64": "Int64", "float32": "Float32", "float64": "Float64"}
+
+
 def read_raster(config: RegionConfig, input_id: str, source: InputSource, extent: tuple[float, float, float, float],
                 cache_dir: Path) -> RasterFile:
-    """A raster source as a :class:`RasterFile` in the region CRS (warped into ``cache_dir`` when needed)."""
+    """A raster source as a :class:`RasterFile` in the region CRS, covering the region.
+
+    - In the region CRS, north-up, within the region (one cell of slack) and without open options: the file
+      itself.
+    - In the region CRS (declared or configured) but larger than the region, or with open options: a VRT in
+      ``cache_dir`` that windows the source to the region extent plus :data:`RASTER_MARGIN_CELLS` (no pixel is
+      copied; it carries the configured CRS and the open options).
+    - In another CRS: warped window by window into a cached GeoTIFF over the region extent (see
+      :func:`warp_to_crs`), nodata preserved.
+
+    Nothing is read whole: only the source's header here, and the region's windows when warping.
+    """
     import rasterio
     from rasterio.errors import RasterioIOError
 
     spec = get_layer(input_id)
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
+    options = dict(source.open_options)
     try:
-        with rasterio.open(path) as src:
-            file_crs, bounds = src.crs, tuple(src.bounds)
+        with rasterio.open(path, **options) as src:
+            file_crs, bounds, transform, dtype = src.crs, tuple(src.bounds), src.transform, src.dtypes[0]
     except RasterioIOError as exc:
         raise InputDataError(f"input {input_id!r}: cannot read {path} as a raster: {exc}") from exc
+    if dtype not in _GDAL_TYPES:
+        raise InputDataError(f"input {input_id!r}: {path} holds {dtype} values; analyses read real numbers "
+                             "(integer or float bands): convert the file first")
     src_crs = _source_crs(input_id, path, file_crs.to_wkt() if file_crs else None, source)
     region_crs = config.crs
     data_bounds = _transform_bounds(bounds, src_crs, region_crs)
     if not _overlaps(data_bounds, extent):
         raise InputDataError(f"input {input_id!r}: {path} does not overlap the region: data extent "
-                             f"{_fmt(data_bounds)}, region extent {_fmt(extent)} (both in {region_crs.to_string()})")
-    if file_crs is not None and CRS.from_user_input(file_crs.to_wkt()).equals(region_crs) and \
-            (source.crs is None or CRS.from_user_input(source.crs).equals(region_crs)):
-        return RasterFile(path, unit=spec.unit)
-    return RasterFile(str(warp_to_crs(path, src_crs, region_crs, cache_dir / config.region.id, input_id)),
-                      unit=spec.unit)
+                             f"{_fmt(data_bounds)}, region extent {_fmt(extent)} (both in {region_crs.to_string()}); "
+                             f"check the file, its CRS (inputs.{input_id}.crs) or region.extent")
+    out_dir = cache_dir / config.region.id
+    north_up = transform.b == 0 and transform.d == 0 and transform.a > 0 and transform.e < 0
+    if src_crs.equals(region_crs) and north_up:
+        declared = file_crs is not None and CRS.from_user_input(file_crs.to_wkt()).equals(region_crs)
+        cell = max(transform.a, -transform.e)
+        within = (bounds[0] >= extent[0] - cell and bounds[1] >= extent[1] - cell and bounds[2] <= extent[2] + cell
+                  and bounds[3] <= extent[3] + cell)
+        if declared and within and not options:
+            return RasterFile(path, unit=spec.unit)
+        return RasterFile(str(clip_to_extent(path, extent, out_dir, input_id, crs=src_crs, open_options=options)),
+                          unit=spec.unit)
+    resampling = source.resampling or ("nearest" if is_categorical(spec) else "bilinear")
+    return RasterFile(str(warp_to_crs(path, src_crs, region_crs, out_dir, input_id, extent=extent,
+                                      resampling=resampling, open_options=options)), unit=spec.unit)
 
 
-def warp_to_crs(path: str, src_crs: CRS, dst_crs: CRS, cache_dir: Path, name: str) -> Path:
-    """Warp a raster to ``dst_crs`` (bilinear) window by window into a cached GeoTIFF; reuse it while the source
-    file and target CRS are unchanged."""
+def _cache_key(path: str, *parts: Any) -> str:
+    """Hash of a source file (path, modification time, size) and the parameters of what is derived from it."""
+    local = Path(path)
+    stat = local.stat() if "://" not in path and not path.startswith("/vsi") and local.exists() else None
+    identity = [str(local.resolve()) if stat else path, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0]
+    payload = json.dumps([RASTER_CACHE_VERSION, *identity, *parts], default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _source_reference(path: str) -> str:
+    """How a cached VRT names its source: an absolute path, or the URL / GDAL virtual path as given."""
+    if "://" in path or path.startswith("/vsi"):
+        return path
+    return str(Path(path).resolve())
+
+
+def _nodata_text(value: float) -> str:
+    return "nan" if isinstance(value, float) and np.isnan(value) else repr(value)
+
+
+def clip_to_extent(path: str, extent: tuple[float, float, float, float], cache_dir: Path, name: str, *,
+                   crs: CRS | None = None, open_options: dict[str, str] | None = None) -> Path:
+    """A cached VRT windowing a north-up raster to ``extent`` (its own CRS) plus :data:`RASTER_MARGIN_CELLS`.
+
+    No pixel is copied: the VRT references the source (with ``open_options``), snapped to its cells, and
+    declares ``crs`` when given (for a source without one), the source's nodata and data type.
+    """
+    import xml.etree.ElementTree as ET
+
     import rasterio
+    from rasterio.windows import from_bounds
+
+    options = dict(open_options or {})
+    key = _cache_key(path, list(extent), crs.to_wkt() if crs else None, sorted(options.items()))
+    out = cache_dir / f"{name}-{key}.vrt"
+    if out.is_file():
+        return out
+    with rasterio.open(path, **options) as src:
+        window = from_bounds(*extent, transform=src.transform)
+        col0 = max(0, math.floor(window.col_off) - RASTER_MARGIN_CELLS)
+        row0 = max(0, math.floor(window.row_off) - RASTER_MARGIN_CELLS)
+        col1 = min(src.width, math.ceil(window.col_off + window.width) + RASTER_MARGIN_CELLS)
+        row1 = min(src.height, math.ceil(window.row_off + window.height) + RASTER_MARGIN_CELLS)
+        width, height = col1 - col0, row1 - row0
+        if width <= 0 or height <= 0:
+            raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)}")
+        t = src.transform
+        x0, y0 = t * (col0, row0)
+        srs = crs.to_wkt() if crs is not None else src.crs.to_wkt()
+        dtype, nodata = src.dtypes[0], src.nodata
+
+    root = ET.Element("VRTDataset", rasterXSize=str(width), rasterYSize=str(height))
+    ET.SubElement(root, "SRS", dataAxisToSRSAxisMapping="1,2").text = srs
+    ET.SubElement(root, "GeoTransform").text = ", ".join(repr(float(v)) for v in (x0, t.a, 0.0, y0, 0.0, t.e))
+    band = ET.SubElement(root, "VRTRasterBand", dataType=_GDAL_TYPES[dtype], band="1")
+    if nodata is not None:
+        ET.SubElement(band, "NoDataValue").text = _nodata_text(nodata)
+    simple = ET.SubElement(band, "SimpleSource")
+    ET.SubElement(simple, "SourceFilename", relativeToVRT="0").text = _source_reference(path)
+    if options:
+        open_element = ET.SubElement(simple, "OpenOptions")
+        for option, value in options.items():
+            ET.SubElement(open_element, "OOI", key=option).text = value
+    ET.SubElement(simple, "SourceBand").text = "1"
+    ET.SubElement(simple, "SrcRect", xOff=str(col0), yOff=str(row0), xSize=str(width), ySize=str(height))
+    ET.SubElement(simple, "DstRect", xOff="0", yOff="0", xSize=str(width), ySize=str(height))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.vrt")
+    ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=False)
+    tmp.replace(out)
+    log.info("windowed %s to the region extent in %s (%d × %d cells)", path, out, width, height)
+    return out
+
+
+def _warp_nodata(dtype: str, nodata: float | None) -> float:
+    """Nodata of a warped raster: the source's; else NaN for floats, else the integer type's extreme value
+    (minimum when signed, maximum when unsigned) — cells outside the source must be told apart from data."""
+    if nodata is not None:
+        return nodata
+    kind = np.dtype(dtype).kind
+    if kind == "f":
+        return float("nan")
+    info = np.iinfo(np.dtype(dtype))
+    return int(info.min if kind == "i" else info.max)
+
+
+def warp_to_crs(path: str, src_crs: CRS, dst_crs: CRS, cache_dir: Path, name: str, *,
+                extent: tuple[float, float, float, float] | None = None, resampling: str = "bilinear",
+                open_options: dict[str, str] | None = None) -> Path:
+    """Warp a raster to ``dst_crs`` window by window into a cached GeoTIFF; reuse it while the source file and
+    the parameters are unchanged.
+
+    Parameters
+    ----------
+    path : source raster (any GDAL-readable file, URL or ``/vsi`` path).
+    src_crs : CRS of the source (the configured one when the file has none).
+    dst_crs : target CRS.
+    cache_dir, name : where the GeoTIFF goes, and the prefix of its name.
+    extent : (xmin, ymin, xmax, ymax) in ``dst_crs`` [m]; when given, only this extent plus
+        :data:`RASTER_MARGIN_CELLS` is warped (and only the source pixels under it read).
+    resampling : GDAL resampling name (``bilinear`` for continuous values, ``nearest`` for classes).
+    open_options : GDAL open options of the source.
+
+    The cell size is GDAL's default for the reprojection (about the source's). The source nodata is kept;
+    a source without one gets NaN (floats) or the integer type's extreme value for the cells it does not cover.
+    """
+    import rasterio
+    from affine import Affine
     from rasterio.enums import Resampling
     from rasterio.vrt import WarpedVRT
+    from rasterio.warp import calculate_default_transform
     from rasterio.windows import Window
 
-    stat = Path(path).stat() if Path(path).exists() else None
-    key = hashlib.sha256(json.dumps([str(Path(path).resolve()) if stat else path, stat.st_mtime_ns if stat else 0,
-                                     stat.st_size if stat else 0, src_crs.to_wkt(), dst_crs.to_wkt()]).encode())
-    out = cache_dir / f"{name}-{key.hexdigest()[:16]}.tif"
+    options = dict(open_options or {})
+    key = _cache_key(path, src_crs.to_wkt(), dst_crs.to_wkt(), list(extent) if extent else None, resampling,
+                     sorted(options.items()))
+    out = cache_dir / f"{name}-{key}.tif"
     if out.is_file():
         return out
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.tif")
+    src_rio = rasterio.crs.CRS.from_wkt(src_crs.to_wkt())
+    dst_rio = rasterio.crs.CRS.from_wkt(dst_crs.to_wkt())
     log.info("warping %s from %s to %s into %s", path, src_crs.to_string(), dst_crs.to_string(), out)
-    with rasterio.open(path) as src, WarpedVRT(src, src_crs=rasterio.crs.CRS.from_wkt(src_crs.to_wkt()),
-                                               crs=rasterio.crs.CRS.from_wkt(dst_crs.to_wkt()),
-                                               resampling=Resampling.bilinear) as vrt:
-        nodata = vrt.nodata if vrt.nodata is not None else (np.nan if np.dtype(vrt.dtypes[0]).kind == "f" else None)
-        profile = {"driver": "GTiff", "width": vrt.width, "height": vrt.height, "count": 1, "dtype": vrt.dtypes[0],
-                   "crs": vrt.crs, "transform": vrt.transform, "nodata": nodata, "tiled": True, "blockxsize": 512,
-                   "blockysize": 512, "compress": "deflate"}
-        with rasterio.open(tmp, "w", **profile) as dst:
-            for row in range(0, vrt.height, WARP_WINDOW_CELLS):
-                for col in range(0, vrt.width, WARP_WINDOW_CELLS):
-                    window = Window(col, row, min(WARP_WINDOW_CELLS, vrt.width - col),
-                                    min(WARP_WINDOW_CELLS, vrt.height - row))
-                    dst.write(vrt.read(1, window=window), 1, window=window)
+    with rasterio.open(path, **options) as src:
+        transform, width, height = calculate_default_transform(src_rio, dst_rio, src.width, src.height, *src.bounds)
+        if extent is not None:
+            res_x, res_y = transform.a, -transform.e
+            col0 = max(0, math.floor((extent[0] - transform.c) / res_x) - RASTER_MARGIN_CELLS)
+            col1 = min(width, math.ceil((extent[2] - transform.c) / res_x) + RASTER_MARGIN_CELLS)
+            row0 = max(0, math.floor((transform.f - extent[3]) / res_y) - RASTER_MARGIN_CELLS)
+            row1 = min(height, math.ceil((transform.f - extent[1]) / res_y) + RASTER_MARGIN_CELLS)
+            if col1 <= col0 or row1 <= row0:
+                raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)} ({dst_crs.to_string()})")
+            transform = transform * Affine.translation(col0, row0)
+            width, height = col1 - col0, row1 - row0
+        nodata = _warp_nodata(src.dtypes[0], src.nodata)
+        if src.nodata is None and np.dtype(src.dtypes[0]).kind != "f":
+            log.info("%s declares no nodata; cells it does not cover get %s in the warped raster", path, nodata)
+        with WarpedVRT(src, src_crs=src_rio, crs=dst_rio, transform=transform, width=width, height=height,
+                       nodata=nodata, resampling=Resampling[resampling], tolerance=WARP_ERROR_THRESHOLD_PX) as vrt:
+            profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": vrt.dtypes[0],
+                       "crs": dst_rio, "transform": transform, "nodata": nodata, "tiled": True,
+                       "blockxsize": 512, "blockysize": 512, "compress": "deflate"}
+            with rasterio.open(tmp, "w", **profile) as dst:
+                for row in range(0, height, WARP_WINDOW_CELLS):
+                    for col in range(0, width, WARP_WINDOW_CELLS):
+                        window = Window(col, row, min(WARP_WINDOW_CELLS, width - col),
+                                        min(WARP_WINDOW_CELLS, height - row))
+                        dst.write(vrt.read(1, window=window), 1, window=window)
     tmp.replace(out)
     return out

@@ -180,3 +180,39 @@ def test_cog_download_with_range(api_client, api_store):
     assert "immutable" in api_client.get(f"/collections/dem/coverage?v={v}").headers["cache-control"]
     assert api_client.get("/collections/communes/coverage").status_code == 404
     assert api_client.get(f"/collections/dem/coverage?v={v + 1}").status_code == 404
+
+
+def test_new_version_is_served_and_old_stamps_redirect(tmp_path, api_data):
+    """After a publish, the new version is served (within the version TTL), tiles stamped with the old
+    version redirect to the new one, and the tile cache never mixes versions."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from geoservice.api import create_app
+    from geoservice.settings import Settings
+    from geoservice.store.gpkg import GeoPackageStore
+    from tests.test_api_fixtures import publish_demo
+
+    store = GeoPackageStore(tmp_path / "store")
+    publish_demo(store, api_data)
+    t = _tile_of(66000, 63000, 12)
+    with TestClient(create_app(Settings(data_dir=tmp_path), store=store)) as client:
+        first = client.get(f"/collections/roads/tiles/xyz/{t.z}/{t.x}/{t.y}.mvt?v=1")
+        assert first.status_code == 200
+        roads = api_data.layers["roads"].iloc[:3]
+        from processing.pipeline import Provenance
+
+        store.publish_layers({"roads": roads}, Provenance("j2", "inputs", {}, {}, "test", "k2"))
+        time.sleep(client.app.state.versions.ttl_s + 0.1)
+        assert client.get("/collections/roads").json()["version"] == 2
+        # a stamped URL of version 1 is immutable: still the version-1 tile from the cache ...
+        assert client.get(f"/collections/roads/tiles/xyz/{t.z}/{t.x}/{t.y}.mvt?v=1").content == first.content
+        # ... while an uncached old stamp redirects to the current version
+        other = _tile_of(68000, 65000, 12)
+        r = client.get(f"/collections/roads/tiles/xyz/{other.z}/{other.x}/{other.y}.mvt?v=1", follow_redirects=False)
+        assert r.status_code == 302 and r.headers["location"].endswith("v=2")
+        new = client.get(f"/collections/roads/tiles/xyz/{t.z}/{t.x}/{t.y}.mvt?v=2")
+        decoded = mapbox_vector_tile.decode(new.content) if new.status_code == 200 else {}
+        assert len(decoded.get("roads", {}).get("features", [])) <= 3
+    store.close()

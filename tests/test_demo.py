@@ -1,8 +1,8 @@
 """The synthetic demo generator: determinism, catalog conformity, content, roof geometry in the DSM.
 
 Oracles: the catalog (layers/catalog/inputs.py), REFERENCES.md (elevation 270–430 m, the 11 PRO-SUD communes,
-all-sky GHI ≈1,080–1,150 kWh m-2 yr-1), and the roof formulas of layers/demo/buildings.py checked on the
-written DSM cell by cell.
+all-sky GHI ≈1,080–1,150 kWh m-2 yr-1, the Hotmaps district-heating critical mass 333 MWh ha-1 yr-1 and
+30 GWh yr-1), and the roof formulas of layers/demo/buildings.py checked on the written DSM cell by cell.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ from tests.demo_fixtures import small_demo_dir, small_demo_source  # noqa: F401 
 
 #: Elevation range of the Minett [m] (REFERENCES.md, SRTM).
 ELEVATION_RANGE_M = (270.0, 430.0)
+#: Hotmaps critical mass (REFERENCES.md "Geothermal"): a 1-ha cell counts from 333 MWh ha-1 yr-1, a connected
+#: area from 30 GWh yr-1.
+DH_CELL_MWH_HA_YR, DH_AREA_GWH_YR = 333.0, 30.0
+#: Heat demand per m² of GROSS floor area (footprint × storeys) of a building built before 1979, taken at its
+#: lowest over the uses of a town centre [kWh m-2 yr-1]: 160 kWh per m² heated (commercial/public, 1949–1978;
+#: residential is 185–200) × 0.8 m² heated per m² gross. Both are the ESTIMATES of
+#: processing/geothermal/demand.py, restated here so that the demo is checked without running that code.
+MIN_OLD_DEMAND_KWH_M2_GROSS = 160.0 * 0.8
 
 
 def _tiny(seed: int) -> DemoSpec:
@@ -257,3 +265,36 @@ def test_default_region_content(default_demo):
     assert len(lights) > 1000
     dem = default_demo("dem").load().array
     assert ELEVATION_RANGE_M[0] <= dem.min() and dem.max() <= ELEVATION_RANGE_M[1]
+
+
+@pytest.mark.slow
+def test_default_region_town_centres_have_district_heating_mass(default_demo):
+    """Dense historic centres (terraced and apartment blocks, 3–6 storeys, built before 1971, mostly homes) give
+    the default region at least two blocks of hectares that each reach the Hotmaps critical mass.
+
+    Sufficient condition, independent of the geothermal code: counting only pre-1979 non-industrial buildings at
+    the lowest specific demand of their period (128 kWh per m² of gross floor area), a hectare reaches
+    333 MWh ha-1 yr-1 from 333,000 / 128 = 2,602 m² of gross floor area (a floor-area ratio of 0.26) and a
+    connected block of such hectares reaches 30 GWh yr-1 from 30e6 / 128 = 234,375 m². Hectares on 100 m
+    multiples of the CRS, buildings counted at a point inside them, 8-connectivity: as Hotmaps does.
+    """
+    buildings = default_demo("buildings")
+    old = buildings[(buildings.year_built <= 1978)
+                    & buildings.use.isin(["residential", "mixed", "commercial", "public"])]
+    gross_m2 = (old.geometry.area * old.levels).to_numpy()
+    points = old.geometry.representative_point()
+    xmin, ymin, _, _ = default_demo.extent
+    col = np.floor((points.x.to_numpy() - xmin) / 100.0).astype(int)
+    row = np.floor((points.y.to_numpy() - ymin) / 100.0).astype(int)
+    grid = np.zeros((row.max() + 1, col.max() + 1))
+    np.add.at(grid, (row, col), gross_m2)
+    cell_min_m2 = DH_CELL_MWH_HA_YR * 1000.0 / MIN_OLD_DEMAND_KWH_M2_GROSS
+    area_min_m2 = DH_AREA_GWH_YR * 1e6 / MIN_OLD_DEMAND_KWH_M2_GROSS
+    assert cell_min_m2 == pytest.approx(2601.6, abs=0.1) and area_min_m2 == pytest.approx(234375.0)
+    labels, n = ndimage.label(grid >= cell_min_m2, structure=np.ones((3, 3), int))
+    totals = ndimage.sum(grid, labels, np.arange(1, n + 1))
+    assert (totals >= area_min_m2).sum() >= 2
+    # the centres themselves: 3–6 storeys, built 1860–1970, mostly residential and mixed use
+    blocks = buildings[(buildings.levels >= 3) & (buildings.use != "industrial")]
+    assert blocks.levels.max() == 6 and blocks.year_built.min() < 1919
+    assert blocks.use.isin(["residential", "mixed"]).mean() > 0.8

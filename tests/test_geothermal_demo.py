@@ -57,7 +57,8 @@ def test_demo_region_end_to_end(small_demo_source):  # noqa: F811
                                  "flood_zones"}
     limited = b[b.restriction_class == "depth_limited"]
     assert (limited.probe_depth_m.dropna() <= restr.max_depth_m.max()).all()
-    # summary figures pinned on the demo generator's output (layers.demo GENERATOR_VERSION 1.0, seed 20261123):
+    # summary figures pinned on the demo generator's output (layers.demo GENERATOR_VERSION 1.0, seed 20261123;
+    # unchanged by 1.1, whose historic town centres only touch towns of radius ≥ 450 m, not this region):
     # a change in the step or in the generator shows here
     assert (len(b), int(b.probes.sum())) == (232, 3040)
     assert b.demand_mwh_yr.sum() == pytest.approx(8404.65, rel=1e-4)

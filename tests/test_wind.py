@@ -218,7 +218,7 @@ def test_site_energy_fields_consistent(outputs):
 
 
 def test_outputs_match_catalog(outputs):
-    inputs, out = outputs
+    _inputs, out = outputs
     for layer_id, data in out.items():
         check_layer(get_layer(layer_id), data, CRS.from_user_input(CRS_LU))
     with rasterio.open(out["wind_speed_hub"].path) as src:
@@ -353,3 +353,13 @@ def test_nothing_eligible_gives_empty_valid_layers(tmp_path):
     assert out["wind_exclusions"]["rules"].str.contains("everything").all()
     for layer_id, data in out.items():
         check_layer(get_layer(layer_id), data, CRS.from_user_input(CRS_LU))
+
+
+def test_wind_series_replaces_weibull(outputs, tmp_path):
+    """A series of Weibull(k = 2) quantiles in [params.wind] gives the Weibull energy per site (0.5 %)."""
+    from scipy.stats import weibull_min
+
+    inputs, out = outputs
+    series = weibull_min.ppf((np.arange(2000) + 0.5) / 2000, 2.0).round(4).tolist()
+    sites = STEP.run(context(inputs, {"wind_speed_series_ms": series}, tmp_path))["wind_turbine_sites"]
+    np.testing.assert_allclose(sites["aep_gross_mwh_yr"], out["wind_turbine_sites"]["aep_gross_mwh_yr"], rtol=0.005)

@@ -8,7 +8,14 @@ from scipy.special import gamma
 
 from layers.errors import ConfigError
 from processing.wind import STEP, WindParams, sudwand_calibration_factor
-from processing.wind.energy import annual_energy_weibull, load_turbine, net_factor, power_at, weibull_pdf
+from processing.wind.energy import (
+    annual_energy_series,
+    annual_energy_weibull,
+    load_turbine,
+    net_factor,
+    power_at,
+    weibull_pdf,
+)
 from processing.wind.field import air_density, extrapolate
 from processing.wind.siting import ellipse_offsets, ellipse_violations, place_on_lattice, to_wind_frame
 
@@ -20,6 +27,23 @@ def test_gross_aep_weibull_matches_references(turbine, mean_ms, gwh):
     """REFERENCES.md: gross AEP at Weibull k = 2, rho = 1.225 (windpowerlib curves); tolerance 3 %."""
     aep = annual_energy_weibull(load_turbine(turbine), mean_ms, k=2.0, density=1.225)[0]
     assert aep / 1e3 == pytest.approx(gwh, rel=0.03)
+
+
+def test_time_series_matches_weibull_with_weibull_quantiles():
+    """A series of 20,000 Weibull(k = 2) quantiles gives the Weibull AEP (0.5 %), whatever its own level
+    (it is rescaled to the site mean)."""
+    from scipy.stats import weibull_min
+
+    t = load_turbine("E-141/4200")
+    q = (np.arange(20000) + 0.5) / 20000
+    series = weibull_min.ppf(q, 2.0, scale=1.0)
+    aep = annual_energy_series(t, series, [6.0, 5.5], 1.225)
+    np.testing.assert_allclose(aep, annual_energy_weibull(t, [6.0, 5.5], 2.0), rtol=0.005)
+
+
+def test_series_parameter_validated():
+    with pytest.raises(ConfigError, match="non-negative"):
+        STEP.parse_params({"wind_speed_series_ms": [-1.0] + [5.0] * 30})
 
 
 def test_e141_full_load_hours_about_2700():

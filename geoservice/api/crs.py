@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
 from layers.errors import InvalidRequest
@@ -80,19 +81,53 @@ def lat_first(crs: CRS) -> bool:
 
 
 _local = threading.local()
+_pipelines: dict[tuple[str, str], str | None] = {}
+_pipelines_lock = threading.Lock()
+
+
+def _pipeline(src: CRS, dst: CRS, key: tuple[str, str]) -> str | None:
+    """The PROJ pipeline of the most accurate operation from ``src`` to ``dst`` (GIS axis order), found once
+    per process: searching the operations costs ~100 ms, instantiating a known pipeline under 1 ms."""
+    with _pipelines_lock:
+        if key not in _pipelines:
+            try:
+                group = TransformerGroup(src, dst, always_xy=True)
+                _pipelines[key] = group.transformers[0].definition if group.transformers else None
+            except Exception:  # noqa: BLE001 - fall back to a per-thread Transformer.from_crs
+                _pipelines[key] = None
+        return _pipelines[key]
 
 
 def transformer(src: CRS, dst: CRS) -> Transformer:
-    """A GIS-order (east, north) transformer; cached per thread (building one costs milliseconds, and a
-    Transformer is not to be shared between threads)."""
+    """A GIS-order (east, north) transformer, cached per thread (pyproj gives each thread its own PROJ
+    object) and built from the pipeline found once per process, so a new worker thread pays < 1 ms."""
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
     key = (src.to_wkt(), dst.to_wkt())
     t = cache.get(key)
     if t is None:
-        t = cache[key] = Transformer.from_crs(src, dst, always_xy=True)
+        definition = _pipeline(src, dst, key)
+        t = Transformer.from_pipeline(definition) if definition else Transformer.from_crs(src, dst, always_xy=True)
+        cache[key] = t
     return t
+
+
+def transform_box(t: Transformer, xmin: float, ymin: float, xmax: float, ymax: float,
+                  densify: int = 21) -> tuple[float, float, float, float]:
+    """Bounds of a box after transformation, its edges densified with ``densify`` points each (a straight
+    edge becomes a curve in the other CRS)."""
+    steps = np.linspace(0.0, 1.0, densify)
+    xs = np.concatenate([xmin + (xmax - xmin) * steps, np.full(densify, xmax), xmax - (xmax - xmin) * steps,
+                         np.full(densify, xmin)])
+    ys = np.concatenate([np.full(densify, ymin), ymin + (ymax - ymin) * steps, np.full(densify, ymax),
+                         ymax - (ymax - ymin) * steps])
+    tx, ty = t.transform(xs, ys, errcheck=False)
+    tx, ty = np.asarray(tx), np.asarray(ty)
+    ok = np.isfinite(tx) & np.isfinite(ty)
+    if not ok.any():
+        return (float("inf"),) * 4  # type: ignore[return-value]
+    return float(tx[ok].min()), float(ty[ok].min()), float(tx[ok].max()), float(ty[ok].max())
 
 
 def _swap(coords: np.ndarray) -> np.ndarray:
@@ -141,7 +176,7 @@ def bbox_to_storage(bbox: tuple[float, ...], bbox_crs: CRS, storage: CRS) -> Bas
         return shapely.box(xmin, ymin, xmax, ymax)
     t = transformer(bbox_crs, storage)
     try:
-        bounds = t.transform_bounds(xmin, ymin, xmax, ymax, densify_pts=21)
+        bounds = transform_box(t, xmin, ymin, xmax, ymax)
     except Exception as exc:
         raise InvalidRequest("bbox cannot be transformed into the layer's CRS") from exc
     if not np.isfinite(bounds).all():
@@ -153,4 +188,4 @@ def bbox_to_storage(bbox: tuple[float, ...], bbox_crs: CRS, storage: CRS) -> Bas
 def bounds_to_crs84(extent: tuple[float, float, float, float], src: str) -> list[float]:
     """An extent in ``src`` as a CRS84 bbox [lon_min, lat_min, lon_max, lat_max]."""
     t = transformer(CRS.from_user_input(src), CRS.from_user_input("OGC:CRS84"))
-    return [round(v, 7) for v in t.transform_bounds(*extent, densify_pts=21)]
+    return [round(v, 7) for v in transform_box(t, *extent)]

@@ -129,6 +129,8 @@ class GeoPackageStore(Store):
         self.raster_root = self.store_dir / "rasters"
         self.publish_hook = publish_hook
         self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []  # every thread's reading connection, closed by close()
+        self._readers_lock = threading.Lock()
         conn = self._connect()
         try:
             # initialise only a new file: a publish in progress holds the write lock, and opening the store
@@ -165,6 +167,8 @@ class GeoPackageStore(Store):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            with self._readers_lock:
+                self._readers.append(conn)
         return conn
 
     @contextlib.contextmanager
@@ -520,7 +524,9 @@ class GeoPackageStore(Store):
                              "permissions") from exc
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()

@@ -29,10 +29,40 @@ from layers.demo.terrain import Terrain
 #: Storey height [m] and ground-floor extra [m].
 STOREY_M, PLINTH_M = 3.0, 0.5
 #: Roof-shape shares (flat, gable, hip, shed) by building kind.
-ROOF_SHARES = {"house": (0.12, 0.5, 0.28, 0.10), "block": (0.45, 0.25, 0.30, 0.0), "farm": (0.0, 0.85, 0.1, 0.05)}
+ROOF_SHARES = {"house": (0.12, 0.5, 0.28, 0.10), "block": (0.45, 0.25, 0.30, 0.0), "farm": (0.0, 0.85, 0.1, 0.05),
+               "terrace": (0.2, 0.7, 0.1, 0.0)}
 #: Roof tilt ranges by shape [deg].
 TILT_RANGE_DEG = {"gable": (25.0, 50.0), "hip": (20.0, 40.0), "shed": (6.0, 20.0)}
 SHAPES = ("flat", "gable", "hip", "shed")
+
+#: Historic centres: towns of at least this radius [m] (the default region's towns, 520-760 m; not the
+#: shrunken towns of small test regions) have one, of this share of the town's radius (≈ 13-29 ha), where
+#: continuous terraced and apartment blocks line every street. Around it, up to ``BLOCK_RING_SHARE`` of the
+#: radius, stand detached apartment blocks (the whole old core of smaller towns: ``CORE_SHARE``).
+HISTORIC_CENTRE_MIN_RADIUS_M = 450.0
+HISTORIC_CENTRE_SHARE = 0.4
+BLOCK_RING_SHARE = 0.5
+CORE_SHARE = 0.35
+#: Terraced rows: street-side building line [m from the street centre line; street lights stand at 6 m],
+#: depth range [m] (the cross streets' rows stop ``max depth + gap`` short of the corner), frontage range
+#: [m], gap between neighbours [m] (footprints never touch) and the share of plots left empty (passages,
+#: yards, demolished houses).
+TERRACE_LINE_M = 6.5
+TERRACE_DEPTH_M = (10.0, 14.0)
+TERRACE_FRONTAGE_M = (7.0, 15.0)
+TERRACE_GAP_M = 0.4
+TERRACE_EMPTY_SHARE = 0.08
+#: Storeys (3-6) and their shares in the historic centres.
+TERRACE_LEVELS, TERRACE_LEVEL_SHARES = (3, 4, 5, 6), (0.3, 0.35, 0.25, 0.1)
+#: Uses and their shares in the historic centres.
+TERRACE_USES, TERRACE_USE_SHARES = ("residential", "mixed", "commercial", "public"), (0.55, 0.33, 0.08, 0.04)
+#: Construction periods [first year, last year] and their shares in the historic centres.
+TERRACE_PERIODS, TERRACE_PERIOD_SHARES = ((1860, 1918), (1919, 1948), (1949, 1970)), (0.45, 0.35, 0.2)
+
+
+def has_historic_centre(settlement: Settlement) -> bool:
+    """Whether a settlement is a town large enough for a historic centre of terraced blocks."""
+    return settlement.kind == "town" and settlement.radius >= HISTORIC_CENTRE_MIN_RADIUS_M
 
 
 @dataclass(frozen=True)
@@ -76,7 +106,7 @@ def _candidates_along_streets(settlement: Settlement, rng: np.random.Generator) 
     g = STREET_SPACING_M[settlement.kind]
     phi = settlement.angle
     n = int(settlement.radius // g) + 1
-    out = []
+    out = _terraces(settlement, rng) if has_historic_centre(settlement) else []
     for direction in (phi, phi + 90.0):
         d = math.radians(direction)
         a = np.array([math.sin(d), math.cos(d)])
@@ -94,21 +124,26 @@ def _candidates_along_streets(settlement: Settlement, rng: np.random.Generator) 
 
 def _house(settlement: Settlement, rng, a, b, offset, pos, side, street_deg) -> dict | None:
     g = STREET_SPACING_M[settlement.kind]
-    cross = (pos + settlement.radius * 4) % g  # distance past the previous cross street
+    centred = has_historic_centre(settlement)
+    # distance past the previous cross street (cross streets lie at multiples of g from the centre); the
+    # towns without a historic centre keep the former offset so that small regions stay as they were
+    cross = pos % g if centred else (pos + settlement.radius * 4) % g
     if cross < 14.0 or cross > g - 14.0:
         return None
     centre = np.array([settlement.x, settlement.y]) + offset * b + pos * a
     r = math.hypot(*(centre - [settlement.x, settlement.y])) / settlement.radius
     if r > 0.97 or rng.random() > 0.97 - 0.4 * r * r:
         return None
-    core = settlement.kind == "town" and r < 0.35
+    if centred and r < HISTORIC_CENTRE_SHARE:  # the terraces fill the historic centre
+        return None
+    core = settlement.kind == "town" and r < (BLOCK_RING_SHARE if centred else CORE_SHARE)
     farm = settlement.kind == "village" and rng.random() < 0.15
     if core:
         kind, frontage, depth = "block", rng.uniform(13.0, 17.0), rng.uniform(11.0, 16.0)
         levels = int(rng.integers(3, 6))
         use = rng.choice(["residential", "mixed", "commercial", "public"], p=[0.35, 0.35, 0.2, 0.1])
         year = int(rng.integers(1880, 1975))
-        setback = 4.0
+        setback = TERRACE_LINE_M if centred else 4.0  # behind the street lights (6 m) in the larger towns
     elif farm:
         kind, frontage, depth = "farm", rng.uniform(14.0, 18.0), rng.uniform(11.0, 15.0)
         levels, use, year, setback = 1, "agricultural", int(rng.integers(1850, 1990)), 8.0
@@ -127,6 +162,57 @@ def _house(settlement: Settlement, rng, a, b, offset, pos, side, street_deg) -> 
     shape = SHAPES[int(rng.choice(4, p=ROOF_SHARES[kind]))]
     return {"x": centre[0], "y": centre[1], "length_m": length, "width_m": width, "axis_deg": axis % 360.0,
             "levels": levels, "use": str(use), "year_built": year, "roof_shape": shape, "rng": rng.random()}
+
+
+def _terraces(settlement: Settlement, rng: np.random.Generator) -> list[dict]:
+    """Continuous rows of terraced and apartment blocks along both sides of every street of a town's historic
+    centre (``HISTORIC_CENTRE_SHARE`` of its radius).
+
+    Rows along the first street direction run from corner to corner; rows along the cross streets stop
+    ``TERRACE_LINE_M + max depth + gap`` short of each corner, so the rows of a block meet without
+    overlapping and leave a courtyard in its middle. Each plot's facade stands on the building line; its depth
+    varies behind it.
+    """
+    g = STREET_SPACING_M[settlement.kind]
+    phi = settlement.angle
+    reach = HISTORIC_CENTRE_SHARE * settlement.radius
+    n = int(reach // g) + 1
+    line, gap = TERRACE_LINE_M, TERRACE_GAP_M
+    corner = line + TERRACE_DEPTH_M[1] + gap
+    origin = np.array([settlement.x, settlement.y])
+    out: list[dict] = []
+    for direction, (lo, hi) in ((phi, (line, g - line)), (phi + 90.0, (corner, g - corner))):
+        d = math.radians(direction)
+        a = np.array([math.sin(d), math.cos(d)])
+        b = np.array([math.cos(d), -math.sin(d)])
+        for k in range(-n, n + 1):
+            for side in (-1, 1):
+                for m in range(-n - 1, n + 1):  # the segment between cross streets m·g and (m + 1)·g
+                    pos = m * g + lo
+                    while True:
+                        frontage = rng.uniform(*TERRACE_FRONTAGE_M)
+                        if pos + frontage > m * g + hi:
+                            break
+                        depth = rng.uniform(*TERRACE_DEPTH_M)
+                        mid = pos + frontage / 2
+                        pos += frontage + gap
+                        centre = origin + k * g * b + mid * a + side * (line + depth / 2) * b
+                        if math.hypot(*(centre - origin)) > reach or rng.random() < TERRACE_EMPTY_SHARE:
+                            continue
+                        period = TERRACE_PERIODS[int(rng.choice(len(TERRACE_PERIODS), p=TERRACE_PERIOD_SHARES))]
+                        year = int(rng.integers(period[0], period[1] + 1))
+                        levels = int(rng.choice(TERRACE_LEVELS, p=TERRACE_LEVEL_SHARES))
+                        use = str(rng.choice(TERRACE_USES, p=TERRACE_USE_SHARES))
+                        length, width, axis = frontage, depth, direction
+                        if length < width:
+                            length, width, axis = width, length, axis + 90.0
+                        shape = SHAPES[int(rng.choice(4, p=ROOF_SHARES["terrace"]))]
+                        if year > 1948 and rng.random() < 0.5:  # post-war blocks: many flat roofs
+                            shape = "flat"
+                        out.append({"x": centre[0], "y": centre[1], "length_m": length, "width_m": width,
+                                    "axis_deg": axis % 360.0, "levels": levels, "use": use, "year_built": year,
+                                    "roof_shape": shape, "rng": rng.random()})
+    return out
 
 
 def _halls(site_polygon, rng, use: str, years: tuple[int, int], fill: float) -> list[dict]:

@@ -246,10 +246,10 @@ def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWrite
     writer.write(row0, col0, block)
     irr = np.bincount(face, cell_irr, n) / np.maximum(np.bincount(face, minlength=n), 1)
     polygons = _face_polygons(found, box_transform, geoms[members])
-    # planimetric area: the face's share of its building's cells times the footprint's area
-    per_building = np.bincount(found.building, found.cells, members.size)
-    footprint = shapely.area(geoms[members])
-    planar = found.cells / np.maximum(per_building[found.building], 1e-9) * footprint[found.building]
+    # planimetric area: the face polygon clipped to the footprint (exact at the eaves), corrected for the
+    # cells split between faces (sub-cell shares at ridges and hips instead of whole cells)
+    whole_cells = np.bincount(face, minlength=n)
+    planar = np.nan_to_num(shapely.area(polygons.astype(object))) + (found.cells - whole_cells) * res * res
     return pd.DataFrame({
         "building": members[found.building], "geometry": polygons, "planar_m2": planar, "tilt_deg": found.tilt,
         "azimuth_deg": found.azimuth, "irradiation_kwh_m2_yr": irr, "unshaded_kwh_m2_yr": unshaded,

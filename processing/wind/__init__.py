@@ -3,8 +3,8 @@
 Modules: ``rules`` (declarative exclusion rules), ``profiles`` (Luxembourg and Höltinger 2016 sets),
 ``exclusions`` (rasterisation with exact setbacks, polygons per rule combination, the vector reference),
 ``eligible`` (remaining patches above a minimum area), ``field`` (hub-height wind, roughness, air density),
-``siting`` (elliptical separation, greedy packing), ``energy`` (windpowerlib power curves, Weibull, losses,
-calibration), ``step`` (the pipeline entry point).
+``siting`` (elliptical separation, greedy packing), ``energy`` (windpowerlib power curves, Weibull or a
+wind time series, density correction, losses, calibration), ``step`` (the pipeline entry point).
 
 Outputs: ``wind_exclusions`` (excluded land grouped by the combination of rules excluding it),
 ``wind_eligible_areas``, ``wind_speed_hub`` (GeoTIFF tagged ``HUB_HEIGHT_M``) and ``wind_turbine_sites``.

@@ -123,6 +123,27 @@ def annual_energy_weibull(turbine: Turbine, mean_speed_ms, k: float = 2.0, densi
     return out
 
 
+def annual_energy_series(turbine: Turbine, series_ms, mean_speed_ms, density=RHO_STANDARD) -> np.ndarray:
+    """Gross annual energy [MWh yr-1] from a wind-speed time series ``series_ms`` [m s-1] (equal time steps
+    covering a whole number of years, e.g. 8,760 hourly values) rescaled to each site's hub-height mean
+    ``mean_speed_ms`` [m s-1], at air densities ``density`` [kg m-3].
+
+    Notes
+    -----
+    :math:`E = 8760 \\cdot \\overline{P_\\rho(v_t \\bar v_{site} / \\bar v_{series})}`: the series gives the
+    distribution's shape (and its seasonal and diurnal pattern), the wind field its level.
+    """
+    series = np.asarray(series_ms, dtype="float64")
+    means = np.atleast_1d(np.asarray(mean_speed_ms, dtype="float64"))
+    rho = np.broadcast_to(np.asarray(density, dtype="float64"), means.shape)
+    level = series.mean()
+    out = np.full(means.shape, np.nan)
+    for i, (m, r) in enumerate(zip(means, rho)):
+        if np.isfinite(m) and m > 0:
+            out[i] = float(np.mean(power_at(turbine, series * (m / level), float(r)))) * HOURS_PER_YEAR / 1e6
+    return out
+
+
 def net_factor(availability: float, wake_loss: float, electrical_loss: float, curtailment_loss: float) -> float:
     """Net / gross energy ratio from availability and loss fractions (each in [0, 1])."""
     return availability * (1.0 - wake_loss) * (1.0 - electrical_loss) * (1.0 - curtailment_loss)

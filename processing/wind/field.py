@@ -97,10 +97,10 @@ def wind_speed_hub(grid: Grid, out_path: Path, hub_height_m: float, *, landcover
     of half-side ``roughness_radius_m`` (windows read a halo of that many metres). The file's tag
     ``HUB_HEIGHT_M`` states the hub height.
     """
-    halo = int(math.ceil(roughness_radius_m / grid.res))
-    profile = dict(driver="GTiff", width=grid.width, height=grid.height, count=1, dtype="float32",
-                   crs=grid.crs.to_wkt(), transform=grid.transform, nodata=float("nan"), tiled=True,
-                   blockxsize=256, blockysize=256, compress="deflate")
+    halo = math.ceil(roughness_radius_m / grid.res)
+    profile = {"driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": "float32",
+               "crs": grid.crs.to_wkt(), "transform": grid.transform, "nodata": float("nan"), "tiled": True,
+               "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
     with rasterio.open(out_path, "w", **profile) as dst:
         dst.update_tags(HUB_HEIGHT_M=f"{hub_height_m:g}", UNIT="m s-1")
         for core, padded in grid.windows(window, halo):

@@ -55,6 +55,10 @@ class WindParams(BaseModel):
     # energy
     weibull_k: float = Field(default=2.0, ge=1.0, le=4.0, description="Weibull shape of the wind-speed "
                              "distribution (2: Rayleigh, typical inland).")
+    wind_speed_series_ms: list[float] | None = Field(default=None, min_length=24, description="A measured or "
+                                                     "reanalysis wind-speed time series [m s-1], equal steps over "
+                                                     "whole years; when given it replaces the Weibull "
+                                                     "distribution, rescaled to each site's mean speed.")
     availability: float = Field(default=0.97, ge=0.5, le=1.0, description="Technical availability [-].")
     wake_loss: float = Field(default=0.06, ge=0.0, le=0.5, description="Wake loss fraction [-].")
     electrical_loss: float = Field(default=0.02, ge=0.0, le=0.2, description="Electrical loss fraction [-].")
@@ -81,6 +85,9 @@ class WindParams(BaseModel):
         if dup:
             raise ValueError(f"rules: rule id(s) {dup} appear twice")
         profile_rules(self.profile, self.rules, self.disabled_rules)  # unknown disabled ids
+        series = self.wind_speed_series_ms
+        if series is not None and (min(series) < 0 or not sum(series) > 0):
+            raise ValueError("wind_speed_series_ms must hold non-negative speeds [m s-1], not all zero")
         rotor = load_turbine(self.turbine_type).rotor_diameter_m
         if self.hub_height_m <= rotor / 2:
             raise ValueError(f"hub_height_m {self.hub_height_m:g} m is below the rotor radius of "

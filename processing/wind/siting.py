@@ -43,7 +43,7 @@ def ellipse_violations(x, y, direction_deg: float, along_m: float, across_m: flo
 def ellipse_offsets(spacing_m: float, direction_deg: float, along_m: float, across_m: float) -> np.ndarray:
     """(row, col) offsets of the lattice points strictly inside the separation ellipse of the origin
     (rows grow southwards, columns eastwards; lattice spacing ``spacing_m`` [m])."""
-    n = int(math.ceil(max(along_m, across_m) / spacing_m))
+    n = math.ceil(max(along_m, across_m) / spacing_m)
     dr, dc = np.mgrid[-n:n + 1, -n:n + 1]
     u, w = to_wind_frame(dc * spacing_m, -dr * spacing_m, direction_deg)
     inside = (u / along_m) ** 2 + (w / across_m) ** 2 < 1.0 - 1e-9

@@ -16,7 +16,7 @@ from layers.grid import Grid
 from layers.raster import RasterFile
 from processing.pipeline import LayerData, StepContext
 from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
-from processing.wind.energy import HOURS_PER_YEAR, annual_energy_weibull, load_turbine, net_factor
+from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
 from processing.wind.exclusions import exclusion_codes, exclusion_polygons
 from processing.wind.field import air_density, wind_speed_hub
 from processing.wind.gridio import rasterize_mask
@@ -40,18 +40,19 @@ def analysis_grid(ctx: StepContext) -> Grid:
 
 
 def _sample(raster: RasterFile, grid: Grid, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Values of ``raster`` at points ``(xs, ys)`` of the region CRS (bilinear on the grid)."""
+    """Values of ``raster`` at points ``(xs, ys)`` of the region CRS: the cell holding each point (the raster
+    is warped to the region CRS on the fly when it is in another)."""
     if len(xs) == 0:
         return np.zeros(0)
-    with rasterio.open(raster.path) as src, WarpedVRT(src, crs=grid.crs, resampling=rasterio.enums.Resampling.bilinear,
-                                                      src_nodata=src.nodata, nodata=np.nan, dtype="float64") as vrt:
+    with rasterio.open(raster.path) as src, WarpedVRT(src, crs=grid.crs, src_nodata=src.nodata, nodata=np.nan,
+                                                      dtype="float64") as vrt:
         return np.array([v[0] for v in vrt.sample(zip(xs.tolist(), ys.tolist()))], dtype="float64")
 
 
 def site_positions(labels: np.ndarray, grid: Grid, params: WindParams, rotor_m: float
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Turbine positions in the kept eligible patches: x, y [m] (cell centres) and the patch label."""
-    stride = max(1, int(round(params.siting_step_m / grid.res)))
+    stride = max(1, round(params.siting_step_m / grid.res))
     start = stride // 2
     lattice = labels[start::stride, start::stride]
     kept = place_on_lattice(lattice > 0, stride * grid.res, params.prevailing_direction_deg,
@@ -69,7 +70,12 @@ def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid
     ground = _sample(dem, grid, xs, ys) if dem is not None else np.zeros(len(xs))
     ground = np.where(np.isfinite(ground), ground, 0.0)
     rho = air_density(ground + params.hub_height_m, params.sea_level_temperature_c + ZERO_C_K)
-    gross = annual_energy_weibull(turbine, v, params.weibull_k, rho) if len(xs) else np.zeros(0)
+    if not len(xs):
+        gross = np.zeros(0)
+    elif params.wind_speed_series_ms is not None:
+        gross = annual_energy_series(turbine, params.wind_speed_series_ms, v, rho)
+    else:
+        gross = annual_energy_weibull(turbine, v, params.weibull_k, rho)
     factor = net_factor(params.availability, params.wake_loss, params.electrical_loss, params.curtailment_loss)
     net = gross * factor * params.calibration_factor
     capacity_mw = turbine.nominal_power_w / 1e6

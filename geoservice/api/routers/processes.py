@@ -58,13 +58,16 @@ def _region_input(request: Request) -> dict[str, Any]:
 
 
 def _step_inputs(step: Step) -> dict[str, Any]:
+    """One process input per parameter: title, description with unit and bounds from the parameter model."""
     schema = step.params.model_json_schema()
     defs = schema.get("$defs", {})
     inputs = {}
     for name, prop in schema.get("properties", {}).items():
         if "$ref" in prop:
-            prop = defs.get(prop["$ref"].rsplit("/", 1)[-1], prop)
-        inputs[name] = {"title": prop.get("title", name), "description": prop.get("description", ""),
+            prop = {**defs.get(prop["$ref"].rsplit("/", 1)[-1], {}), **{k: v for k, v in prop.items() if k != "$ref"}}
+        field = step.params.model_fields.get(name)
+        description = (field.description if field is not None else None) or prop.get("description", "")
+        inputs[name] = {"title": prop.get("title", name), "description": description,
                         "schema": _schema_30({k: v for k, v in prop.items() if k not in ("title", "description")}),
                         "minOccurs": 0, "maxOccurs": 1}
     return inputs
