@@ -110,8 +110,8 @@ def _source_info(config: RegionConfig, input_id: str) -> tuple[str | None, int |
     """(source CRS, invalid geometries in the raw source) of a file-based vector input."""
     source = config.inputs[input_id]
     path = config.resolve_path(source.path)
-    info = pyogrio.read_info(path, layer=source.layer)
-    raw = pyogrio.read_dataframe(path, layer=source.layer, columns=[], read_geometry=True)
+    info = pyogrio.read_info(path, layer=source.layer, **source.open_options)
+    raw = pyogrio.read_dataframe(path, layer=source.layer, columns=[], read_geometry=True, **source.open_options)
     invalid = int((~shapely.is_valid(raw.geometry.values) & ~raw.geometry.isna().values).sum())
     return info.get("crs") or source.crs, invalid
 

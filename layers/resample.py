@@ -33,6 +33,7 @@ import numpy as np
 import rasterio
 from rasterio.crs import CRS as RioCRS
 from rasterio.enums import Resampling
+from rasterio.errors import RasterioIOError
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
@@ -126,12 +127,17 @@ def read_on_grid(raster: RasterFile, grid: Grid, window: Window | None = None,
         The file cannot be opened or has no CRS.
     ValueError
         ``window`` does not lie inside ``grid``.
+
+    Notes
+    -----
+    Source cells holding nodata take no part in ``bilinear`` or ``average``: GDAL renormalises the weights of
+    the valid ones, so a cell is NaN only where no valid source cell contributes.
     """
     window = Window(0, 0, grid.width, grid.height) if window is None else _check_window(window, grid)
     grid_crs = RioCRS.from_wkt(grid.crs.to_wkt())
     try:
         src = rasterio.open(raster.path)
-    except rasterio.errors.RasterioIOError as exc:
+    except RasterioIOError as exc:
         raise InputDataError(f"cannot read raster {raster.path}: {exc}") from exc
     with src:
         if src.crs is None:

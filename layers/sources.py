@@ -2,14 +2,19 @@
 
 :class:`RegionSource` is what the pipeline calls (``source(layer_id)``). A region's inputs come from
 
-- its files (``[inputs.<id>]``): any GDAL-readable vector (reprojected, clipped to the region, repaired,
-  fields and values mapped onto the catalog's), raster (warped to the region CRS into a cached file when it
-  is in another CRS) or CSV table;
+- its files (``[inputs.<id>]``): any GDAL-readable vector — GeoPackage, Shapefile (encoding from its ``.cpg``
+  or the ``ENCODING`` open option), GeoJSON, FlatGeobuf, GML, CSV with WKT or X/Y columns (``open_options``) —
+  read by the region's bounding box, reprojected, clipped to the region, repaired, fields and values mapped onto
+  the catalog's; any GDAL-readable raster — GeoTIFF/COG, VRT, ASCII grid — windowed to the region by a cached
+  VRT when it is in the region CRS, else warped window by window to the region CRS over the region extent into
+  a cached GeoTIFF (nodata kept); or a CSV table;
 - the generated demo (``[demo]``): produced on first use into ``<inputs_dir>/<region id>/`` and regenerated
   when the manifest's spec or generator version differs.
 
-A file source wins over the demo for the same input id. Every problem with a source is an
-:class:`~layers.errors.InputDataError` that names the input, the file and the fix.
+A source without a CRS (GML, CSV, ASCII grid, a Shapefile without ``.prj``) needs ``crs`` in its
+``[inputs.<id>]``. A file source wins over the demo for the same input id. Every problem with a source is an
+:class:`~layers.errors.InputDataError` that names the input, the file and the fix. Analyses read raster inputs
+onto their grid with :func:`layers.resample.read_on_grid`.
 """
 
 from __future__ import annotations
@@ -225,8 +230,8 @@ def _warn_if_mis_decoded(frame: pd.DataFrame, input_id: str, path: str) -> None:
         dtype = frame[column].dtype
         if column == geometry_name or not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
             continue
-        text = frame[column].dropna()
-        text = text[text.map(lambda v: isinstance(v, str) and _C1_CONTROLS.search(v) is not None)]
+        text = frame[column].dropna().astype(str)
+        text = text[text.str.contains(_C1_CONTROLS, regex=True)]
         if not text.empty:
             log.warning("input %r: %s: field %r holds control characters (e.g. %r): the text is probably "
                         "Windows-1252 read as Latin-1; add a .cpg file holding 1252 next to the file or set "
@@ -530,12 +535,12 @@ def clip_to_extent(path: str, extent: tuple[float, float, float, float], cache_d
         if width <= 0 or height <= 0:
             raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)}")
         t = src.transform
-        x0, y0 = t * (col0, row0)
+        x0, y0 = t @ (col0, row0)
         srs = crs.to_wkt() if crs is not None else src.crs.to_wkt()
         dtype, nodata = src.dtypes[0], src.nodata
 
     root = ET.Element("VRTDataset", rasterXSize=str(width), rasterYSize=str(height))
-    ET.SubElement(root, "SRS", dataAxisToSRSAxisMapping="1,2").text = srs
+    ET.SubElement(root, "SRS").text = srs  # without an axis mapping GDAL reads it in GIS order (x = east)
     ET.SubElement(root, "GeoTransform").text = ", ".join(repr(float(v)) for v in (x0, t.a, 0.0, y0, 0.0, t.e))
     band = ET.SubElement(root, "VRTRasterBand", dataType=_GDAL_TYPES[dtype], band="1")
     if nodata is not None:
@@ -617,7 +622,7 @@ def warp_to_crs(path: str, src_crs: CRS, dst_crs: CRS, cache_dir: Path, name: st
             row1 = min(height, math.ceil((transform.f - extent[1]) / res_y) + RASTER_MARGIN_CELLS)
             if col1 <= col0 or row1 <= row0:
                 raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)} ({dst_crs.to_string()})")
-            transform = transform * Affine.translation(col0, row0)
+            transform = transform @ Affine.translation(col0, row0)
             width, height = col1 - col0, row1 - row0
         nodata = _warp_nodata(src.dtypes[0], src.nodata)
         if src.nodata is None and np.dtype(src.dtypes[0]).kind != "f":

@@ -304,3 +304,11 @@ def test_unknown_parameters_everywhere(api_client, path):
 def test_unknown_path_is_problem_json(api_client):
     _problem(api_client.get("/no/such/thing"), 404)
     _problem(api_client.post("/collections"), 405)
+    _problem(api_client.get("/maps/no-such-map.html"), 404)
+
+
+def test_maps_are_served(api_client, api_settings):
+    api_settings.maps_dir.mkdir(parents=True, exist_ok=True)
+    (api_settings.maps_dir / "index.html").write_text("<html>maps index</html>", encoding="utf-8")
+    r = api_client.get("/maps/")
+    assert r.status_code == 200 and "maps index" in r.text

@@ -27,11 +27,9 @@ from geoservice.store.base import Store
 from layers.raster import Raster
 from processing.pipeline import Provenance
 
-__all__ = ["ADMIN_URL", "API_TOKEN", "DemoData", "api_backend", "api_client", "api_data", "api_settings",
+__all__ = ["API_TOKEN", "DemoData", "api_backend", "api_client", "api_data", "api_settings",
            "api_store", "build_layers", "pg_database", "publish_demo"]
 
-#: Admin URL of the PostgreSQL server the PostGIS tests create their database in.
-ADMIN_URL = os.environ.get("GEOSERVICE_TEST_DATABASE_URL", "postgresql:///postgres")
 API_TOKEN = "execute-secret-token"
 LUX = CRS.from_epsg(2169)
 #: South-west corner of the test data in EPSG:2169 [m] (Esch-sur-Alzette area).
@@ -98,27 +96,33 @@ def api_data() -> DemoData:
     return build_layers()
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A throw-away PostGIS database; its URL. Skips (fails under CI) when no server answers."""
+def _connect(url: str):
     import psycopg
 
-    name = f"gs_api_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"no PostgreSQL server at {ADMIN_URL}: {exc}")
-    with admin:
+    from geoservice.store.postgis import sqlalchemy_url
+
+    params = sqlalchemy_url(url)
+    return psycopg.connect(host=params.host or params.query.get("host"), port=params.port,
+                           user=params.username, password=params.password, dbname=params.database,
+                           connect_timeout=5, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def pg_database(postgis_admin_url) -> Iterator[str]:
+    """A throw-away PostGIS database of the API tests (the server comes from tests/conftest.py, which skips —
+    or fails under CI — when none is reachable); its URL."""
+    name = f"gs_api_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with _connect(postgis_admin_url) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = _url_with_db(ADMIN_URL, name)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        assert conn.execute("SELECT postgis_version()").fetchone()[0]
-    yield url
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    url = _url_with_db(postgis_admin_url, name)
+    try:
+        with _connect(url) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            assert conn.execute("SELECT postgis_version()").fetchone()[0]
+        yield url
+    finally:
+        with _connect(postgis_admin_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _url_with_db(url: str, db: str) -> str:

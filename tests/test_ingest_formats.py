@@ -27,8 +27,10 @@ from shapely.geometry import LineString, Polygon, box
 import layers.sources
 from layers.catalog import get_layer
 from layers.errors import ConfigError, InputDataError
+from layers.grid import Grid
 from layers.raster import RasterFile
 from layers.region import parse_region
+from layers.resample import read_on_grid
 from layers.sources import RASTER_MARGIN_CELLS, RegionSource
 from layers.validate import check_layer
 
@@ -57,7 +59,8 @@ def _wgs84(polygon: Polygon) -> Polygon:
 
 #: Land cover in a local code list: one parcel inside the region, one across its east edge, one far away.
 PARCELS = {"CODE": ["31", "21", "31"],
-           "geometry": [box(65200, 60200, 65800, 60800), box(66500, 61000, 67500, 61500), box(80000, 80000, 80500, 80500)]}
+           "geometry": [box(65200, 60200, 65800, 60800), box(66500, 61000, 67500, 61500),
+                        box(80000, 80000, 80500, 80500)]}
 LOCAL_CODES = {"class": {"31": "forest", "21": "cropland"}}
 
 
@@ -289,6 +292,12 @@ def test_ascii_grid_without_crs_needs_one_configured(tmp_path):
     as_float64 = _read(tmp_path, "dem", path="dem.asc", crs=LUREF, open_options={"DATATYPE": "Float64"})
     assert as_float64.profile["dtype"] == "float64"
     np.testing.assert_array_equal(as_float64.read(), values)
+    # onto a 10 m analysis grid over the whole region: 2 × 2 block means (average: the grid is coarser), NaN
+    # where the grid lies beyond the grid file (east half) and where a block is all nodata
+    on_grid = read_on_grid(as_float64, Grid(EXTENT, 10.0, LUREF))
+    blocks = np.where(values == -9999.0, np.nan, values).reshape(200, 2, 100, 2).mean(axis=(1, 3))
+    np.testing.assert_allclose(on_grid[:, :100], blocks, rtol=1e-12)
+    assert np.isnan(on_grid[5:10, 15:20]).all() and np.isnan(on_grid[:, 100:]).all()
 
 
 @pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:2169"])
@@ -359,3 +368,22 @@ def test_complex_raster_is_refused(tmp_path):
         dst.write(np.ones((4, 4), dtype="complex64"), 1)
     with pytest.raises(InputDataError, match=r"input 'dem': .*dem\.tif holds complex64 values"):
         _read(tmp_path, "dem", path="dem.tif")
+
+
+def test_warping_window_by_window_equals_one_window(tmp_path, monkeypatch):
+    _field_raster(tmp_path / "dem.tif", "EPSG:3857")
+    whole = _read(tmp_path, "dem", path="dem.tif").read()
+    monkeypatch.setattr(layers.sources, "WARP_WINDOW_CELLS", 37)  # ragged windows, none aligned with the blocks
+    config = _region(tmp_path, {"dem": {"path": "dem.tif"}})
+    pieces = RegionSource(config, tmp_path / "other-cache")("dem")
+    np.testing.assert_array_equal(pieces.read(), whole)
+
+
+def test_cached_raster_follows_its_source(tmp_path):
+    _field_raster(tmp_path / "dem.tif", LUREF)
+    first = _read(tmp_path, "dem", path="dem.tif")
+    assert _read(tmp_path, "dem", path="dem.tif").path == first.path  # reused
+    with rasterio.open(tmp_path / "dem.tif", "r+") as dst:
+        dst.write(np.full(dst.shape, 1.0, dtype="float32"), 1)
+    again = _read(tmp_path, "dem", path="dem.tif")
+    assert again.path != first.path and (again.read() == 1.0).all()

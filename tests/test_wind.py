@@ -363,3 +363,17 @@ def test_wind_series_replaces_weibull(outputs, tmp_path):
     series = weibull_min.ppf((np.arange(2000) + 0.5) / 2000, 2.0).round(4).tolist()
     sites = STEP.run(context(inputs, {"wind_speed_series_ms": series}, tmp_path))["wind_turbine_sites"]
     np.testing.assert_allclose(sites["aep_gross_mwh_yr"], out["wind_turbine_sites"]["aep_gross_mwh_yr"], rtol=0.005)
+
+
+def test_geojson_shapes_round_trip():
+    """The fast GeoJSON mappings given to the rasteriser describe the same geometries (GEOS equality);
+    empty and missing geometries are dropped."""
+    from processing.wind.gridio import geojson_shapes
+
+    geoms = np.array([box(0, 0, 2, 1), None, Point(3, 3), LineString([(0, 0), (3, 4), (5, 1)]),
+                      Point(5, 5).buffer(3).difference(Point(5, 5).buffer(1)), shapely.Polygon(),
+                      shapely.MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3)]), box(10, 10, 11, 12)], dtype=object)
+    shapes = geojson_shapes(geoms, np.arange(len(geoms), dtype=float))
+    kept = [g for g in geoms if g is not None and not g.is_empty]
+    assert [v for _, v in shapes] == [0.0, 2.0, 3.0, 4.0, 6.0, 7.0]
+    assert all(shapely.geometry.shape(m).equals(g) for (m, _), g in zip(shapes, kept))

@@ -8,11 +8,13 @@ the service in QGIS.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from geoservice import __version__
@@ -28,6 +30,20 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION = ("Spatial-potential layers (solar roofs, wind, geothermal, ecological corridors, test districts) as "
                "OGC API – Features, vector and raster tiles, and processes to rerun the analyses.")
+
+
+class MapFiles(StaticFiles):
+    """The generated web maps; a 404 problem (not a 500) while none has been generated yet."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and not Path(self.directory).is_dir():
+            return  # checked again on the next request: the maps may have been generated meanwhile
+        await super().check_config()
+
+    async def get_response(self, path: str, scope):
+        if self.directory is not None and not Path(self.directory).is_dir():
+            raise HTTPException(404, "no web maps have been generated yet; run `geoservice run` first")
+        return await super().get_response(path, scope)
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -67,7 +83,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (landing, collections, tiles, coverage, processes):
         app.include_router(module.router, dependencies=read)
-    app.mount("/maps", StaticFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
+    app.mount("/maps", MapFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
     return app
 
 

@@ -175,8 +175,22 @@ def link(href: str, rel: str, type_: str, title: str | None = None, **extra: Any
 
 def json_response(body: Any, media_type: str = JSON, status_code: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
-    content = json.dumps(body, separators=(",", ":"), allow_nan=False, default=json_default)
+    try:
+        content = json.dumps(body, separators=(",", ":"), allow_nan=False, default=json_default)
+    except ValueError:  # a NaN or infinity somewhere (e.g. in provenance): JSON has no such number
+        content = json.dumps(_finite(body), separators=(",", ":"), allow_nan=False, default=json_default)
     return Response(content, status_code=status_code, media_type=media_type, headers=headers)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def json_default(value: Any) -> Any:

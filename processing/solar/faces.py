@@ -27,8 +27,8 @@ class Faces:
 
     ``labels``: (rows, cols) int32, 0 = no face, k ≥ 1 = row k − 1 of the arrays. ``building``: building index
     per face. ``tilt``/``azimuth`` [deg]. ``from_dsm``: True for faces segmented from the surface model.
-    ``cells``: planimetric size of each face in cells, where a cell on the line between two faces counts half
-    to each (so areas are unbiased although each cell carries one label).
+    ``cells``: planimetric size of each face in cells, a cell on the edge between two faces being shared by
+    sub-cells (so areas do not depend on how the edge crosses the grid, although each cell carries one label).
     """
 
     labels: np.ndarray

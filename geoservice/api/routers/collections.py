@@ -308,6 +308,7 @@ def _has_spatial(tree: Filter) -> bool:
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     sub = frame[columns] if columns else pd.DataFrame(index=frame.index)
+    sub = sub.replace([np.inf, -np.inf], np.nan)  # JSON has no infinity: such values read as null
     sub = sub.astype(object).where(sub.notna(), None)
     return sub.to_dict("records")
 
