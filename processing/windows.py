@@ -59,15 +59,19 @@ class DaskExecutor:
             completed.add(future)
             return True
 
-        for _ in range(self.limit):
-            if not submit_next():
-                break
-        for future in completed:
-            task = pending.pop(future)
-            result = future.result()
-            future.release()
-            yield task, result
-            submit_next()
+        try:
+            for _ in range(self.limit):
+                if not submit_next():
+                    break
+            for future in completed:
+                task = pending.pop(future)
+                result = future.result()  # re-raises the task's exception here, in the caller
+                future.release()
+                yield task, result
+                submit_next()
+        finally:  # a failed task or a caller that stops early: drop the work still queued
+            if pending:
+                self.client.cancel(list(pending))
 
 
 SERIAL = SerialExecutor()

@@ -86,7 +86,8 @@ def test_collections_list(api_client, api_data):
     # extent in CRS84 contains the fixture's communes (transformed by PROJ)
     west, south, east, north = communes["extent"]["spatial"]["bbox"][0]
     lon, lat = LUX_TO_84.transform(64000.0, 62000.0)
-    assert west <= lon + 1e-6 and south <= lat + 1e-6
+    lon1, lat1 = LUX_TO_84.transform(70000.0, 66500.0)
+    assert west <= lon + 1e-6 and south <= lat + 1e-6 and east >= lon1 - 1e-6 and north >= lat1 - 1e-6
     area = next(f for f in communes["fields"] if f["name"] == "area_km2")
     assert area["unit"] == "km2"
     assert communes["version"] >= 1 and communes["provenance"]["job_id"] == "api-test"

@@ -5,7 +5,8 @@ Outputs (all in the region CRS):
 - ``geothermal_potential`` [MWh yr-1 per probe of ``probe_length_m``, 100 m by default],
   ``geothermal_conductivity`` [W m-1 K-1] and ``geothermal_extraction_vdi`` [W m-1, indicative]: rasters
   on the region's geothermal grid (10 m by default), lithology of the cell centre; restrictions are not
-  applied to them.
+  applied to them. They are computed window by window on ``ctx.executor`` (in-process or Dask workers)
+  with no halo, since a cell reads only its own lithology (:mod:`.ground`).
 - ``geothermal_restrictions``: one polygon per restricting feature, with class and source.
 - ``heat_demand_density``: 1-ha cells (edges on 100 m multiples) with demand > 0; a building counts in the
   cell holding its representative point.
@@ -106,7 +107,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     grid = Grid(ctx.region.extent, res, crs)
     rasters = ground_rasters(geology, grid, ctx.workdir, table, operating_hours=p.vdi_operating_hours,
                              gpot_kwargs={**p.gpot_kwargs(), "probe_length_m": p.probe_length_m},
-                             progress=lambda f, m: ctx.progress(0.3 * f, m))
+                             progress=lambda f, m: ctx.progress(0.3 * f, m), executor=ctx.executor)
 
     # 2. restrictions
     natura = _vector(ctx, "protected_areas")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ from geoservice.store.base import LayerVersion
 from layers.catalog import CATALOG, LayerSpec
 from layers.errors import FeatureNotFound, InvalidRequest
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["Features"])
 
 SCHEMA_JSON = "application/schema+json"
@@ -76,7 +78,7 @@ def collection_doc(request: Request, spec: LayerSpec, version: LayerVersion) -> 
             doc["extent"] = {"spatial": {"bbox": [crsmod.bounds_to_crs84(version.extent, version.crs)],
                                          "crs": crsmod.CRS84}}
         except Exception:  # noqa: BLE001 - an extent that does not transform is left out, not fatal
-            pass
+            log.warning("extent of %s v%s cannot be expressed in CRS84", spec.id, version.version)
     doc["itemType"] = "feature"  # a raster's single item is its footprint, linking to the COG
     links += [
         link(f"{here}/items", "items", GEOJSON, "Features as GeoJSON"),
@@ -271,7 +273,7 @@ def build_filter(request: Request, spec: LayerSpec, version: LayerVersion) -> Fi
         parts.append(Intersects(crsmod.bbox_to_storage(bbox, bbox_crs, storage)))
     elif "bbox-crs" in q:
         crsmod.parse_crs(q["bbox-crs"], offered, "bbox-crs")
-    for name in q.keys():
+    for name in q:
         if name in ITEMS_PARAMS:
             if len(q.getlist(name)) > 1:
                 raise InvalidRequest(f"query parameter {name!r} is given more than once")

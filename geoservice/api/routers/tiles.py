@@ -14,6 +14,7 @@ hands out) makes a URL immutable for a year; an older ``v`` redirects to the cur
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import morecantile
@@ -39,6 +40,7 @@ from geoservice.api.rasters import render_png
 from layers.catalog import LayerSpec
 from layers.errors import InvalidRequest, LayerNotFound
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["Tiles"])
 
 TMS_ID = "WebMercatorQuad"
@@ -154,7 +156,7 @@ def tilejson(request: Request, collectionId: str = CollectionId, tileMatrixSetId
             doc["bounds"] = [west, south, east, north]
             doc["center"] = [round((west + east) / 2, 6), round((south + north) / 2, 6), 12]
         except Exception:  # noqa: BLE001 - leave bounds out rather than fail
-            pass
+            log.warning("extent of %s v%s cannot be expressed in CRS84", spec.id, version.version)
     if spec.kind == "vector":
         doc["vector_layers"] = [{"id": spec.id, "description": spec.title, "minzoom": 0, "maxzoom": MAX_ZOOM,
                                  "fields": {fld.name: (fld.description + (f" [{fld.unit}]" if fld.unit else ""))
