@@ -37,13 +37,15 @@ import pandas as pd
 import shapely
 from affine import Affine
 from rasterio import features
+from rasterio.enums import Resampling
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from layers.errors import InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
-from processing.wind.gridio import geojson_shapes, read_on_grid
+from layers.resample import read_on_grid
+from processing.wind.gridio import geojson_shapes
 from processing.wind.rules import ExclusionRule
 
 log = logging.getLogger(__name__)
@@ -225,7 +227,7 @@ def slope_deg(dem: np.ndarray, res: float) -> np.ndarray:
 
 
 def _raster_rule_window(rule: ExclusionRule, dem: RasterFile, grid: Grid, core, padded) -> np.ndarray:
-    z = read_on_grid(dem, grid, padded)
+    z = read_on_grid(dem, grid, padded, Resampling.bilinear)
     seeds = np.ones(z.shape, dtype=bool)
     for name, cond in rule.where.items():
         values = z if name == "elevation_m" else slope_deg(z, grid.res)

@@ -14,13 +14,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import rasterio
+from rasterio.enums import Resampling
 from rasterio.windows import Window
 from scipy import ndimage
 from windpowerlib.wind_speed import hellman, logarithmic_profile
 
 from layers.grid import Grid
 from layers.raster import RasterFile
-from processing.wind.gridio import rasterize_classes, read_on_grid
+from layers.resample import read_on_grid
+from processing.wind.gridio import rasterize_classes
 
 #: Roughness length [m] per canonical land-cover class, from the CORINE mapping of RESKit
 #: (../shared/REFERENCES.md, "Wind"): urban 1.2, forest 0.75, industrial 0.5, arable 0.05, pasture 0.03,
@@ -110,7 +112,7 @@ def wind_speed_hub(grid: Grid, out_path: Path, hub_height_m: float, *, landcover
             r0, c0 = core.row_off - padded.row_off, core.col_off - padded.col_off
             z0 = z0[r0:r0 + core.height, c0:c0 + core.width]
             if atlas is not None:
-                v_ref, h_ref = read_on_grid(atlas, grid, core), float(atlas_height_m)
+                v_ref, h_ref = read_on_grid(atlas, grid, core, Resampling.bilinear), float(atlas_height_m)
             else:
                 v_ref, h_ref = np.full(z0.shape, reference_speed_ms), reference_height_m
             v = extrapolate(v_ref, h_ref, hub_height_m, z0, law, hellman_exponent)

@@ -9,12 +9,9 @@ import numpy as np
 import shapely
 from affine import Affine
 from rasterio import features
-from rasterio.enums import Resampling
-from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from layers.grid import Grid
-from layers.raster import RasterFile
 
 
 def geojson_shapes(geoms, values=None) -> list[tuple[dict, float]]:
@@ -42,18 +39,6 @@ def geojson_shapes(geoms, values=None) -> list[tuple[dict, float]]:
     for i, text in zip(rest.tolist(), shapely.to_geojson(geoms[rest]) if len(rest) else []):
         out[i] = (json.loads(text), float(vals[i]))
     return out  # type: ignore[return-value]
-
-
-def read_on_grid(raster: RasterFile, grid: Grid, window: Window,
-                 resampling: Resampling = Resampling.bilinear) -> np.ndarray:
-    """Values of ``raster`` resampled onto ``window`` of ``grid`` (float64, NaN where it has no data)."""
-    import rasterio
-
-    with rasterio.open(raster.path) as src:
-        nodata = src.nodata
-        with WarpedVRT(src, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
-                       resampling=resampling, src_nodata=nodata, nodata=np.nan, dtype="float64") as vrt:
-            return vrt.read(1, window=window).astype("float64")
 
 
 def rasterize_classes(frame: gpd.GeoDataFrame, field: str, lookup: dict[str, float], grid: Grid,
