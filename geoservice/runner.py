@@ -18,7 +18,7 @@ from geoservice.settings import Settings
 from geoservice.store import open_store
 from geoservice.store.base import Store
 from layers.errors import StoreError
-from layers.region import load_region
+from layers.region import RegionConfig, load_region
 from layers.sources import RegionSource
 from processing.pipeline import ProgressFn, RunSummary, Step, run_pipeline
 from processing.steps import all_steps
@@ -36,6 +36,16 @@ def merge_params(base: Mapping[str, Mapping[str, Any]], override: Mapping[str, M
     for step, values in (override or {}).items():
         merged.setdefault(step, {}).update(values)
     return merged
+
+
+def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """Parameters of a run: the region's ``[params.*]``, facts stated with its inputs (the wind atlas's
+    height), then per-run overrides."""
+    params = merge_params(config.params, override)
+    atlas = config.inputs.get("wind_speed")
+    if atlas is not None and atlas.height_m is not None:
+        params.setdefault("wind", {}).setdefault("atlas_height_m", atlas.height_m)
+    return params
 
 
 def new_job_id() -> str:
@@ -70,7 +80,7 @@ def run_region(
         with window_executor(settings) as executor:
             summary = run_pipeline(
                 all_steps(), source.region_context(), source, store,
-                params=merge_params(config.params, params), targets=list(steps or []) or None, job_id=job_id,
+                params=region_params(config, params), targets=list(steps or []) or None, job_id=job_id,
                 code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
                 scratch_dir=str(_scratch_dir(settings)), executor=executor,
             )
