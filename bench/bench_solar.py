@@ -11,8 +11,15 @@ Each case runs in a fresh subprocess so its peak memory is its own; the peak res
 the inputs are loaded (Linux ``/proc/self/clear_refs``), so "step peak" is the step's own. Inputs come from
 the demo generator through ``layers.sources.RegionSource`` and are kept under ``--cache`` (shared with the
 other benchmarks: same region ids and demo specs, so a generation is reused). Built-up area is the sum of
-the building footprints. GRASS (r.horizon + r.sun) is compared only when ``grass`` is on the PATH; it is not
-in this environment, and the comparison is left out.
+the building footprints.
+
+``--grass`` (needs Debian's grass-core) compares with GRASS on a 400 × 400 m tile of the demo DSM, like
+with like: clear sky on both sides (r.sun without cloud coefficients, Linke turbidity from pvlib's monthly
+table; here a climate table equal to the clear-sky monthly GHI, spread uniformly). GRASS: r.horizon (16
+directions, 200 m) + r.sun for the 15th of every month, scaled by the days of the month (an annual run
+would take 365 r.sun calls: its time is extrapolated ×365/12). Printed: both times and the ratio, and the
+ratio of annual clear-sky irradiation on roof cells (median and interquartile range). r.sun works on each
+cell's own slope and aspect, the step on its roof face's plane, so single cells differ at ridges and edges.
 """
 
 from __future__ import annotations
@@ -95,12 +102,110 @@ def run_case(name: str, cache: Path, sectors: int) -> dict:
             "peak_reset": reset, "yield_gwh_yr": round(float(roofs["yield_kwh_yr"].sum()) / 1e6, 2)}
 
 
+GRASS_TILE_M = 400.0
+#: Days of year of the 15th of each month (non-leap year) and the days of each month.
+MID_MONTH_DAYS = (15, 46, 74, 105, 135, 166, 196, 227, 258, 288, 319, 349)
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def grass_compare(cache: Path, sectors: int) -> None:
+    """Clear-sky irradiation and time of the step vs GRASS r.horizon + r.sun on a tile of the demo DSM."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import pvlib
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.windows import from_bounds
+
+    from layers.raster import RasterFile
+    from layers.region import parse_region
+    from layers.sources import RegionSource
+    from processing.pipeline import RegionContext, StepContext
+    from processing.solar import STEP
+    from processing.solar.sky import year_times
+
+    width, height = CASES["demo"]
+    config = parse_region({"region": {"id": "bench-demo", "title": "bench demo (synthetic)", "crs": "EPSG:2169"},
+                           "demo": {"origin": list(ORIGIN), "width_m": width, "height_m": height}}, cache)
+    source = RegionSource(config, cache)
+    source.ensure_demo()
+    buildings, dsm = source("buildings"), source("dsm")
+    cx, cy = (float(v) for v in np.median(np.stack([buildings.centroid.x, buildings.centroid.y]), axis=1))
+    half = GRASS_TILE_M / 2
+    bounds = (round(cx - half), round(cy - half), round(cx + half), round(cy + half))
+    work = Path(tempfile.mkdtemp(prefix="bench-solar-grass-"))
+    tile = work / "tile.tif"
+    with rasterio.open(dsm.path) as src:
+        window = from_bounds(*bounds, transform=src.transform)
+        data = src.read(1, window=window)
+        profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1,
+                   "dtype": data.dtype, "crs": src.crs, "transform": src.window_transform(window),
+                   "nodata": src.nodata}
+    with rasterio.open(tile, "w", **profile) as dst:
+        dst.write(data, 1)
+    lon, lat = Transformer.from_crs("EPSG:2169", "EPSG:4326", always_xy=True).transform(cx, cy)
+    mid = pd.DatetimeIndex([pd.Timestamp("2023-01-01") + pd.Timedelta(days=d - 1) for d in MID_MONTH_DAYS])
+    linke = pvlib.clearsky.lookup_linke_turbidity(mid, lat, lon).to_numpy()
+    step = 360.0 / sectors
+    script = ["set -e", f"r.in.gdal input={tile} output=dsm --quiet", "g.region raster=dsm",
+              "r.slope.aspect elevation=dsm slope=slope aspect=aspect --quiet",
+              "t0=$(date +%s.%N)", f"r.horizon elevation=dsm step={step} maxdistance=200 output=hor --quiet",
+              "t1=$(date +%s.%N)"]
+    for day, tl in zip(MID_MONTH_DAYS, linke, strict=True):
+        script.append(f"r.sun elevation=dsm aspect=aspect slope=slope horizon_basename=hor horizon_step={step} "
+                      f"linke_value={tl:.2f} albedo_value=0.2 day={day} glob_rad=g{day} --quiet")
+    script += ["t2=$(date +%s.%N)",
+               "r.mapcalc expression=\"annual = (" + " + ".join(f"g{d} * {n}" for d, n in
+                                                      zip(MID_MONTH_DAYS, MONTH_DAYS, strict=True)) + ") / 1000.0\"",
+               f"r.out.gdal input=annual output={work / 'rsun.tif'} format=GTiff type=Float32 --quiet",
+               "echo GRASS_TIMES $t0 $t1 $t2"]
+    (work / "run.sh").write_text("\n".join(script) + "\n")
+    proc = subprocess.run(["grass", "--tmp-location", "EPSG:2169", "--exec", "bash", str(work / "run.sh")],
+                          capture_output=True, text=True, check=False)
+    times = [line for line in proc.stdout.splitlines() if line.startswith("GRASS_TIMES")]
+    if proc.returncode != 0 or not times:
+        print(f"GRASS run failed: {proc.stderr[-1500:]}")
+        return
+    t0, t1, t2 = (float(v) for v in times[-1].split()[1:])
+    horizon_s, sun_s = t1 - t0, t2 - t1
+    # the step on the same tile, clear sky (k = 1 every month, uniform)
+    times_y = year_times(2023)
+    clear = pvlib.location.Location(lat, lon, altitude=300.0).get_clearsky(times_y, model="ineichen")
+    monthly = clear["ghi"].groupby(times_y.month).sum() / 1000.0
+    climate = pd.DataFrame({"month": range(1, 13), "ghi_kwh_m2": monthly.to_numpy(), "temp_air_c": 10.0})
+    inside = buildings[buildings.centroid.within(gpd.GeoSeries.from_xy([cx], [cy]).buffer(half, cap_style=3)[0])]
+    region = RegionContext("grass-tile", config.crs, tuple(float(v) for v in bounds), {"solar": 1.0})
+    inputs = {"buildings": inside, "dem": source("dem"), "communes": source("communes"),
+              "dsm": RasterFile(str(tile), "m"), "climate": climate}
+    params = STEP.parse_params({"n_sectors": sectors, "day_model": "uniform", "search_distance_m": 200.0})
+    with tempfile.TemporaryDirectory(prefix="bench-solar-tile-") as tmp:
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        out = STEP.run(StepContext(region, inputs, params, lambda f, m: None, Path(tmp)))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        ours_file = out["solar_irradiation"]
+        with rasterio.open(ours_file.path) as src_ours, rasterio.open(work / "rsun.tif") as src_g:
+            g = src_g.read(1)
+            ours = src_ours.read(1, window=from_bounds(*bounds, transform=src_ours.transform),
+                                 boundless=True, fill_value=np.nan)[:g.shape[0], :g.shape[1]]
+    both = np.isfinite(ours) & np.isfinite(g) & (g > 0)
+    ratio = ours[both] / g[both]
+    q1, med, q3 = np.percentile(ratio, [25, 50, 75])
+    grass_year = horizon_s + sun_s * 365.0 / 12.0
+    print(f"GRASS tile {GRASS_TILE_M:.0f} m ({len(inside)} buildings, {int(both.sum())} roof cells compared): "
+          f"r.horizon {horizon_s:.1f} s + r.sun {sun_s:.1f} s for 12 days (≈{grass_year:.0f} s for 365 days); "
+          f"step {wall:.1f} s wall ({cpu:.1f} s CPU, whole year hourly) → GRASS/step time ×{grass_year / wall:.1f}")
+    print(f"clear-sky irradiation on roof cells, step / r.sun: median {med:.3f} (IQR {q1:.3f}-{q3:.3f}); "
+          f"means {np.mean(ours[both]):.0f} vs {np.mean(g[both]):.0f} kWh m-2 yr-1")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "geoservice-bench",
                         help="folder of generated demo inputs (default: %(default)s)")
     parser.add_argument("--sectors", type=int, default=16, help="horizon sectors (default: %(default)s)")
+    parser.add_argument("--grass", action="store_true", help="only compare with GRASS r.horizon + r.sun on a tile")
     parser.add_argument("--child", choices=list(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -108,6 +213,12 @@ def main() -> None:
         return
     command = "python bench/bench_solar.py " + " ".join(sys.argv[1:])
     print(f"# {command.strip()}  (cpus: {os.cpu_count()})")
+    if args.grass:
+        if shutil.which("grass") is None:
+            print("GRASS (r.horizon + r.sun): not installed (Debian grass-core), comparison skipped")
+        else:
+            grass_compare(args.cache, args.sectors)
+        return
     results = []
     for name in args.cases:
         proc = subprocess.run([sys.executable, __file__, "--child", name, "--cache", str(args.cache),
@@ -127,10 +238,7 @@ def main() -> None:
         a, b = results
         print(f"10x region: built-up area ×{b['built_up_km2'] / a['built_up_km2']:.1f}, time "
               f"×{b['step_wall_s'] / a['step_wall_s']:.1f}, step peak memory ×{b['step_peak_rss_mb'] / a['step_peak_rss_mb']:.2f}")
-    if shutil.which("grass") is None:
-        print("GRASS (r.horizon + r.sun): not installed, comparison skipped")
-    else:
-        print("GRASS found, but the r.horizon + r.sun comparison is not implemented yet")
+    print("GRASS comparison: python bench/bench_solar.py --grass")
 
 
 if __name__ == "__main__":

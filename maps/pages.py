@@ -103,7 +103,7 @@ def build_page(store, page: PageSpec, out_dir: Path, region_crs, region_bounds, 
         if gdf.empty:
             notes.append(f"{spec.title}: no feature here.")
             continue
-        tile_url = f"{tile_base}/collections/{layer_id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}?f=mvt"
+        tile_url = f"{tile_base}/collections/{layer_id}/tiles/xyz/{{z}}/{{x}}/{{y}}.mvt"
         how = add_vector_layer(fmap, spec, gdf, show=show, tile_url=tile_url)
         if how == "tiles":
             notes.append(f"{spec.title}: read as vector tiles from the API (open this map through `geoservice serve`).")

@@ -178,3 +178,26 @@ def test_worker_real_run(tmp_path):
             assert client.get("/collections/communes/items?limit=1").json()["numberMatched"] >= 11
     finally:
         store.close()
+
+
+def test_worker_waits_while_the_store_is_unavailable(api_settings):
+    """An unreachable database makes the worker back off and retry, never exit."""
+    import threading
+
+    from layers.errors import StoreUnavailable
+
+    stop = threading.Event()
+
+    class FlakyStore:
+        calls = 0
+
+        def claim_next_job(self):
+            self.calls += 1
+            if self.calls < 3:
+                raise StoreUnavailable("database down")
+            stop.set()
+            return None
+
+    store = FlakyStore()
+    assert run_worker(api_settings, store=store, stop=stop, poll_s=0.01) == 0
+    assert store.calls == 3
