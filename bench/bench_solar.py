@@ -158,7 +158,7 @@ def grass_compare(cache: Path, sectors: int) -> None:
     script += ["t2=$(date +%s.%N)",
                "r.mapcalc expression=\"annual = (" + " + ".join(f"g{d} * {n}" for d, n in
                                                       zip(MID_MONTH_DAYS, MONTH_DAYS, strict=True)) + ") / 1000.0\"",
-               f"r.out.gdal input=annual output={work / 'rsun.tif'} format=GTiff type=Float32 --quiet",
+               f"r.out.gdal input=annual output={work / 'rsun.tif'} format=GTiff type=Float32 -f --quiet",
                "echo GRASS_TIMES $t0 $t1 $t2"]
     (work / "run.sh").write_text("\n".join(script) + "\n")
     proc = subprocess.run(["grass", "--tmp-location", "EPSG:2169", "--exec", "bash", str(work / "run.sh")],
