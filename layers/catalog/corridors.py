@@ -58,6 +58,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("pc", "float", "", "Probability of Connectivity of the whole network, landscape = region."),
         ),
         style=Style(field="network", fill_opacity=0.5, categories=NETWORK_CATEGORIES),
+        key_fields=("network", "core_id", "area_ha", "dpc_pct", "dpc_connector_pct", "link_count", "commune"),
         produced_by="corridors",
     ),
     LayerSpec(
@@ -72,6 +73,7 @@ LAYERS: tuple[LayerSpec, ...] = (
                 Field("cutoff_cost", "float", "m", "Corridor width cut-off on CWD_A + CWD_B - LCD. " + _COST),
                 Field("area_ha", "float", "ha", "Corridor area outside the cores.")),
         style=Style(field="network", fill_opacity=0.35, categories=NETWORK_CATEGORIES),
+        key_fields=("network", "importance_rank", "dpc_link_pct", "core_a", "core_b", "area_ha"),
         produced_by="corridors",
     ),
     LayerSpec(
@@ -89,6 +91,7 @@ LAYERS: tuple[LayerSpec, ...] = (
                 Field("certified", "bool", description="True when the window the path was searched in provably "
                       "holds the global least-cost path.")),
         style=Style(field="network", weight=2.5, categories=NETWORK_CATEGORIES),
+        key_fields=("network", "importance_rank", "cost", "length_m", "cost_ratio", "dpc_link_pct"),
         produced_by="corridors",
     ),
     LayerSpec(
@@ -114,6 +117,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         style=Style(field="kind", radius=5.0, categories=(
             Category("road", "road", "#d7301f"), Category("railway", "railway", "#252525"),
             Category("light", "light", "#fec44f"), Category("river_obstacle", "river obstacle", "#0570b0"))),
+        key_fields=("network", "kind", "detail", "importance_rank", "dpc_link_pct"),
         produced_by="corridors",
     ),
     LayerSpec(

@@ -33,6 +33,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("area_ha", "float", "ha", "Area of the excluded part."),
         ),
         style=Style(color="#bd0026", fill_opacity=0.35),
+        key_fields=("reasons", "rules", "area_ha"),
         produced_by="wind",
     ),
     LayerSpec(
@@ -71,6 +72,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("commune", "str", description="Commune of the site.", required=False),
         ),
         style=Style(color="#08306b", radius=6.0),
+        key_fields=("turbine", "capacity_mw", "hub_height_m", "wind_speed_ms", "aep_net_mwh_yr", "full_load_hours",
+                    "capacity_factor", "commune"),
         produced_by="wind",
     ),
 )
