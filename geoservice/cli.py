@@ -181,6 +181,48 @@ def layers(obj: CliContext, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("layer_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), required=True,
+              help="File to write ('-' for standard output with CSV).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "gpkg", "geojson"]), default=None,
+              help="Output format [default: from the file extension].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.pass_obj
+def export(obj: CliContext, layer_id: str, output: Path, fmt: str | None, overwrite: bool) -> None:
+    """Export the current version of a published vector layer (CSV without geometry, GeoPackage, GeoJSON).
+
+    \b
+    Example:
+      geoservice export commune_indicators -o indicators.csv
+    """
+    from geoservice.store import open_store
+    from processing.districts.indicators import indicators_to_csv
+
+    fmt = fmt or {".csv": "csv", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson"}.get(
+        output.suffix.lower(), "csv")
+    if str(output) != "-" and output.exists() and not overwrite:
+        fail(f"{output} exists; pass --overwrite to replace it")
+    try:
+        store = open_store(obj.settings)
+        try:
+            if store.current(layer_id) is None:
+                fail(f"layer {layer_id!r} is not published; see `geoservice layers`")
+            data = store.read_vector(layer_id)
+        finally:
+            store.close()
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    if fmt == "csv":
+        text = indicators_to_csv(data)
+        click.echo(text, nl=False) if str(output) == "-" else output.write_text(text, encoding="utf-8")
+    else:
+        data.to_file(output, driver="GPKG" if fmt == "gpkg" else "GeoJSON", layer=layer_id)
+    if str(output) != "-":
+        click.echo(f"{layer_id}: {len(data)} features written to {output}")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")

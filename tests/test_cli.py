@@ -118,3 +118,22 @@ def test_demo_generate_refuses_to_overwrite(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     result = invoke("demo", "generate", "--out", tmp_path)
     assert result.exit_code == 1 and "--overwrite" in result.output
+
+
+def test_export_commune_indicators_as_csv(tiny, tmp_path):
+    root, region = tiny
+    data = root / "data-export"
+    assert invoke("run", "--region", region, "--only", "inputs", "--no-maps", data_dir=data).exit_code == 0
+    missing = invoke("export", "commune_indicators", "-o", tmp_path / "x.csv", data_dir=data)
+    assert missing.exit_code == 1 and "not published" in missing.output
+    out = tmp_path / "communes.csv"
+    result = invoke("export", "communes", "-o", out, data_dir=data)
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "name,code,area_km2" and len(lines) >= 12
+    again = invoke("export", "communes", "-o", out, data_dir=data)
+    assert again.exit_code == 1 and "--overwrite" in again.output
+    gpkg = tmp_path / "communes.gpkg"
+    assert invoke("export", "communes", "-o", gpkg, data_dir=data).exit_code == 0
+    import geopandas as gpd
+    assert len(gpd.read_file(gpkg)) == len(lines) - 1
