@@ -25,6 +25,7 @@ Examples:
   geoservice run --only wind --only solar # two analyses and what they need
   geoservice run --region my-region.toml --params overrides.toml
   geoservice layers                       # published layers and versions
+  geoservice maps                         # rebuild the web maps
   geoservice serve --port 8000            # OGC API Features, tiles, processes
   geoservice demo generate --out /tmp/demo --width-m 4000 --height-m 4000
 
@@ -144,12 +145,26 @@ def _build_maps(settings: Settings, region: str) -> None:
 
     store = open_store(settings)
     try:
+        if store.current("communes") is None:
+            fail("nothing is published yet: run `geoservice run` first")
         index = build_all_maps(store, load_region(region), settings.maps_dir, version=__version__)
     except GeoserviceError as exc:
         fail(f"building the web maps failed: {exc}")
     finally:
         store.close()
     click.echo(f"web maps: {index} (also served at /maps/ by `geoservice serve`)")
+
+
+@cli.command("maps")
+@region_option
+@click.pass_obj
+def maps_command(obj: CliContext, region: str | None) -> None:
+    """Build the web maps (index, one per analysis, one per commune) from the published layers.
+
+    \b
+    The maps open offline from <data dir>/maps/index.html and are served under /maps/ by `geoservice serve`.
+    """
+    _build_maps(obj.settings, region or obj.settings.region)
 
 
 @cli.command()

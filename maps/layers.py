@@ -12,19 +12,21 @@ import folium
 import geopandas as gpd
 import numpy as np
 import rasterio
+import rasterio.transform
 import shapely
+from folium.plugins import VectorGridProtobuf
+from folium.template import Template
 from PIL import Image
 from pyproj import Transformer
 from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
-import rasterio.transform
 
 from layers.catalog.spec import LayerSpec
 from maps import assets
 from maps.style import format_value, ramp_rgb, style_function
 
-#: Embedded GeoJSON above this size is replaced by vector tiles from the API [bytes].
-EMBED_BUDGET_BYTES = 3_000_000
+#: Embedded GeoJSON above this size is replaced by vector tiles from the API [bytes] (pages stay < 10 MB).
+EMBED_BUDGET_BYTES = 6_000_000
 #: Longest side of a raster overlay image [px].
 OVERLAY_MAX_PX = 1400
 #: Opacity of raster overlays where they hold data (0-255).
@@ -104,16 +106,25 @@ def add_vector_layer(fmap: folium.Map, spec: LayerSpec, gdf: gpd.GeoDataFrame, *
     return "embedded"
 
 
+class ApiVectorTiles(VectorGridProtobuf):
+    """Vector tiles read from the API, added only when the page is served over HTTP (a page opened from disk
+    cannot fetch tiles; its note says to open it through ``geoservice serve``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) -%}
+        var {{ this.get_name() }} = (window.location.protocol === 'file:') ? L.layerGroup() :
+            L.vectorGrid.protobuf({{ this.url|tojson }}, {{ this.options|tojavascript }});
+        {%- endmacro %}
+        """)
+    default_js = assets.VECTORGRID_JS
+
+
 def add_vector_tiles(fmap: folium.Map, spec: LayerSpec, tile_url: str, *, show: bool = True) -> None:
     """Add ``spec`` as Mapbox Vector Tiles read from the API (for layers too big to embed)."""
-    from folium.plugins import VectorGridProtobuf
-
     layer_style = {"weight": spec.style.weight, "color": spec.style.color, "fill": True,
                    "fillColor": spec.style.color, "fillOpacity": spec.style.fill_opacity}
-    grid = VectorGridProtobuf(tile_url, spec.title, {"vectorTileLayerStyles": {spec.id: layer_style}},
-                              overlay=True, show=show)
-    grid.default_js = assets.VECTORGRID_JS
-    grid.add_to(fmap)
+    ApiVectorTiles(tile_url, spec.title, {"vectorTileLayerStyles": {spec.id: layer_style}},
+                   overlay=True, show=show).add_to(fmap)
 
 
 def raster_overlay(path: Path, style_spec: LayerSpec,

@@ -81,7 +81,7 @@ def legend_html(spec: LayerSpec) -> str:
 
 LEGEND_CSS = """
 .gs-legend{position:absolute;z-index:1000;bottom:24px;right:10px;background:rgba(255,255,255,.92);padding:6px 9px;
- font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:60%;overflow:auto}
+ font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:38%;overflow:auto}
 .gs-legend-section{margin:3px 0 6px}
 .gs-swatch{display:inline-block;width:12px;height:12px;margin-right:5px;border:1px solid #555;vertical-align:middle}
 .gs-ramp{height:10px;width:160px;border:1px solid #555;margin-top:2px}
