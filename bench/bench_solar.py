@@ -19,7 +19,7 @@ table; here a climate table equal to the clear-sky monthly GHI, spread uniformly
 directions, 200 m) + r.sun for the 15th of every month, scaled by the days of the month (an annual run
 would take 365 r.sun calls: its time is extrapolated ×365/12). Printed: both times and the ratio, and the
 ratio of annual clear-sky irradiation on roof cells (median and interquartile range). r.sun works on each
-cell's own slope and aspect, the step on its roof face's plane, so single cells differ at ridges and edges.
+cell's own slope and aspect, the step on its roof face's plane, so only planar interior roof cells are compared.
 """
 
 from __future__ import annotations
@@ -188,11 +188,17 @@ def grass_compare(cache: Path, sectors: int) -> None:
             g = src_g.read(1)
             ours = src_ours.read(1, window=from_bounds(*bounds, transform=src_ours.transform),
                                  boundless=True, fill_value=np.nan)[:g.shape[0], :g.shape[1]]
-    both = np.isfinite(ours) & np.isfinite(g) & (g > 0)
+    # like with like: roof cells whose 3 × 3 neighbourhood is one plane (r.sun's per-cell slope and aspect are
+    # those of the face there; at ridges, hips and eaves they are not)
+    from scipy import ndimage
+
+    planar = np.abs(ndimage.laplace(data.astype(float), mode="nearest")) < 0.05
+    interior = ndimage.minimum_filter(np.isfinite(ours).astype(np.uint8), 3) > 0
+    both = interior & planar & np.isfinite(g) & (g > 0)
     ratio = ours[both] / g[both]
     q1, med, q3 = np.percentile(ratio, [25, 50, 75])
     grass_year = horizon_s + sun_s * 365.0 / 12.0
-    print(f"GRASS tile {GRASS_TILE_M:.0f} m ({len(inside)} buildings, {int(both.sum())} roof cells compared): "
+    print(f"GRASS tile {GRASS_TILE_M:.0f} m ({len(inside)} buildings, {int(both.sum())} planar interior roof cells compared): "
           f"r.horizon {horizon_s:.1f} s + r.sun {sun_s:.1f} s for 12 days (≈{grass_year:.0f} s for 365 days); "
           f"step {wall:.1f} s wall ({cpu:.1f} s CPU, whole year hourly) → GRASS/step time ×{grass_year / wall:.1f}")
     print(f"clear-sky irradiation on roof cells, step / r.sun: median {med:.3f} (IQR {q1:.3f}-{q3:.3f}); "

@@ -1,5 +1,11 @@
 """The executor for windowed raster work, chosen from the settings: in-process, a local Dask cluster of
-``GEOSERVICE_WORKERS`` processes, or the remote scheduler at ``GEOSERVICE_DASK_SCHEDULER``."""
+``GEOSERVICE_WORKERS`` processes, or the remote scheduler at ``GEOSERVICE_DASK_SCHEDULER``.
+
+Tasks carry file paths (input rasters, the step's scratch folder under ``GEOSERVICE_DATA_DIR``), not open
+datasets: workers of a remote scheduler must see ``GEOSERVICE_DATA_DIR`` at the same path (a shared
+file system) and run the same geoservice version. A local cluster's workers are processes of this machine,
+one thread each, so ``--workers N`` uses N cores.
+"""
 
 from __future__ import annotations
 
@@ -31,8 +37,9 @@ def window_executor(settings: Settings) -> Iterator[WindowExecutor]:
     elif settings.workers > 1:
         from distributed import Client, LocalCluster
 
+        # the scheduler's HTTP server always listens; a random local port avoids clashing on 8787
         with LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
             log.info("windows run on a local Dask cluster of %d workers", settings.workers)
             yield DaskExecutor(client)
     else:

@@ -70,7 +70,7 @@ class DaskExecutor:
                 yield task, result
                 submit_next()
         finally:  # a failed task or a caller that stops early: drop the work still queued
-            if pending:
+            if pending and self.client.status == "running":
                 self.client.cancel(list(pending))
 
 

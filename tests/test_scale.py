@@ -26,9 +26,13 @@ import rasterio
 from geoservice.runner import run_region
 from geoservice.settings import Settings
 from geoservice.store import open_store
+from layers.validate import data_checksum
 from processing.windows import SERIAL, DaskExecutor
 from tests.pipeline_fixtures import demo_run  # noqa: F401  (fixture: the in-process reference run)
 
+#: The Dask run also cuts the analyses that take a window size into several windows (the reference run uses
+#: one window for the small demo), so the comparison covers window edges and halos as well as the executor.
+DASK_PARAMS = {"wind": {"window_cells": 128}}
 RASTER_RTOL = 1e-6
 ATTRIBUTE_RTOL = 1e-9
 GEOMETRY_RTOL = 1e-9
@@ -56,7 +60,7 @@ def fail_on_three(task: int) -> int:
 @pytest.fixture(scope="module")
 def dask_executor():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0") \
             as cluster, distributed.Client(cluster) as client:
         yield DaskExecutor(client)
 
@@ -97,13 +101,39 @@ def test_dask_executor_raises_the_task_error(dask_executor):
         list(dask_executor.imap(fail_on_three, range(8)))
 
 
+def test_corridor_links_on_dask_equal_serial(dask_executor):
+    """Core cost runs on the workers, links solved in the sweep: identical links, including the ones whose
+    certificate fails at the first margin and are recomputed with a wider window."""
+    from affine import Affine
+
+    from processing.corridors.linkage import build_links
+
+    rng = np.random.default_rng(7)
+    resistance = rng.choice([1.0, 30.0, 300.0, 1000.0], size=(60, 90)).astype(np.float32)
+    resistance[:, 45] = 10000.0  # a wall with a gap far from the cores: first windows cannot certify
+    resistance[1:3, 45] = 1.0
+    labels = np.zeros(resistance.shape, np.int32)
+    for label, (r, c) in enumerate([(10, 5), (40, 8), (25, 30), (12, 60), (45, 62), (28, 80)], start=1):
+        labels[r:r + 5, c:c + 5] = label
+    pairs = [(1, 2), (1, 3), (2, 3), (3, 4), (3, 5), (4, 5), (4, 6), (5, 6)]
+    kwargs = dict(cutoff=2000.0, margin_m=30.0, max_margin_m=2000.0, drop_through_cores=False)
+    transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 600.0)
+    serial = build_links(resistance, labels, transform, 10.0, pairs, **kwargs)
+    dask = build_links(resistance, labels, transform, 10.0, pairs, **kwargs, executor=dask_executor)
+    assert any(lk.window_margin_m > 30.0 for lk in serial)  # some windows had to grow
+    assert [(lk.a, lk.b, lk.cost, lk.certified, lk.window_margin_m, lk.path.wkb) for lk in dask] == \
+        [(lk.a, lk.b, lk.cost, lk.certified, lk.window_margin_m, lk.path.wkb) for lk in serial]
+    assert [lk.corridor.area if lk.corridor else 0.0 for lk in dask] == \
+        [lk.corridor.area if lk.corridor else 0.0 for lk in serial]
+
+
 # --- the demo pipeline, in-process and on a 2-worker local cluster ---------------------------------------
 
 @pytest.fixture(scope="module")
 def dask_run(demo_run, tmp_path_factory):  # noqa: F811
     root = tmp_path_factory.mktemp("dask-run")
     settings = Settings(data_dir=root / "data", workers=2)
-    summary = run_region(settings, demo_run.region_path)
+    summary = run_region(settings, demo_run.region_path, params=DASK_PARAMS)
     return settings, summary, demo_run.region_path
 
 
@@ -145,18 +175,44 @@ def test_demo_pipeline_on_two_dask_workers_equals_in_process(demo_run, dask_run)
                 _compare_frames(layer_id, serial.read_vector(layer_id), dask.read_vector(layer_id))
 
 
+def test_published_layers_hash_like_the_data_steps_read(demo_run):  # noqa: F811
+    """Skipping rests on this: a step's inputs hash the same whether the step that produced them ran in this
+    run (in-memory outputs) or is cached (outputs read back from the store)."""
+    with closing(open_store(demo_run.settings)) as store:
+        for version in store.published():
+            step = version.provenance["step"]
+            for layer_id, checksum in version.provenance["input_checksums"].items():
+                if store.current(layer_id).provenance["step"] == step:
+                    continue  # the inputs step hashes its sources, not what it published
+                assert data_checksum(store.current_layer(layer_id)) == checksum, \
+                    f"{layer_id} read back from the store hashes unlike the data step {step} read"
+
+
 def test_parameter_change_reruns_only_the_step_and_its_dependants(dask_run, tmp_path):
-    """A rerun with the same inputs and parameters is all cached whatever the executor; changing
-    ``[params.wind]`` reruns wind and districts (which reads the turbine sites) and nothing else."""
+    """A rerun with the same inputs and parameters is all cached whatever the executor. Changing
+    ``[params.geothermal]`` reruns geothermal and districts (which reads its heat demand) and nothing else.
+    Changing ``[params.wind]`` reruns wind; districts reruns only if what it reads from wind changed, and on
+    the small demo it reads no turbine site either way, so it stays cached (the cache key hashes input data,
+    not which step ran)."""
     settings, first, region = dask_run
     data_dir = tmp_path / "data"
     shutil.copytree(settings.data_dir, data_dir)  # leave the compared store as it was
     again = Settings(data_dir=data_dir)
-    unchanged = run_region(again, region)
+    unchanged = run_region(again, region, params=DASK_PARAMS)
     assert {s.step: s.status for s in unchanged.steps} == {s.step: "cached" for s in first.steps}
-    changed = run_region(again, region, params={"wind": {"hub_height_m": 120.0}})
-    assert {s.step: s.status for s in changed.steps} == {
-        "inputs": "cached", "solar": "cached", "wind": "done", "geothermal": "cached", "corridors": "cached",
+
+    warmer = run_region(again, region, params={**DASK_PARAMS, "geothermal": {"heated_area_factor": 0.7}})
+    assert {s.step: s.status for s in warmer.steps} == {
+        "inputs": "cached", "solar": "cached", "wind": "cached", "geothermal": "done", "corridors": "cached",
         "districts": "done"}
+
+    lower = run_region(again, region, params={"geothermal": {"heated_area_factor": 0.7},
+                                              "wind": {**DASK_PARAMS["wind"], "hub_height_m": 120.0}})
+    assert {s.step: s.status for s in lower.steps} == {
+        "inputs": "cached", "solar": "cached", "wind": "done", "geothermal": "cached", "corridors": "cached",
+        "districts": "cached"}
+    assert dict(lower.steps[-1].outputs) == dict(warmer.steps[-1].outputs)
     with closing(open_store(again)) as store:
         assert store.current("wind_speed_hub").provenance["params"]["hub_height_m"] == 120.0
+        assert store.current("building_heat_supply").provenance["params"]["heated_area_factor"] == 0.7
+        assert len(store.read_vector("wind_turbine_sites")) == 0  # why districts stays cached

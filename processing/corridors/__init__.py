@@ -10,6 +10,13 @@ summaries (``summary``).
 Memory: the resistance surface (4 bytes per cell), the core labels (4) and, while neighbouring pairs are
 found, the Euclidean allocation (8 bytes per cell); cost distances are computed window by window per core
 pair (``costdist`` states how the window is chosen).
+
+Windows and workers (issue 11): the heavy part, one cost-distance run per core over the core's bounding box
+and its neighbours' grown by ``window_margin_m`` (doubled up to ``max_window_margin_m`` until the link is
+certified), runs on ``ctx.executor`` — in-process or on Dask workers — a few cores ahead of the west-to-east
+sweep that solves the links, so the runs held at once follow the sweep front. The resistance and light
+surfaces are rasterised window by window in-process (no halo: each cell reads the features under it; the
+lamp distance reads the lamps within the light influence distance).
 """
 
 from __future__ import annotations
@@ -120,7 +127,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                                  roads=vec["roads"], railways=vec["railways"], road_table=table.roads,
                                  rail_table=table.railways, lit=lit, strong_lit=strong,
                                  light_factors=(p.light_strong_factor, p.light_avoid_factor),
-                                 progress=lambda f, progress=progress: progress(0.1 + 0.85 * f))
+                                 progress=lambda f, progress=progress: progress(0.1 + 0.85 * f),
+                                 executor=ctx.executor)
         log.info("corridors: %s network: %d cores, %d links, %d barriers", net, len(result.cores),
                  len(result.paths), len(result.barriers))
         outputs["habitat_cores"].append(result.cores)

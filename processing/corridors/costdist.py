@@ -13,10 +13,18 @@ border cell from A before it leaves and comes back through a border cell to B, s
 least-cost distance (``certified``). Otherwise both runs are redone with the margin doubled, up to
 ``max_margin_m`` (or the whole grid, which certifies by itself). Sides of a window on the grid's edge are
 not borders.
+
+Where the runs happen: a core's first run (at ``margin_m``) is a picklable :class:`CoreRun` task — the
+resistance and the core mask cropped to its window — mapped by :func:`core_run` through the step's executor
+(in-process or Dask workers) in the order the west-to-east sweep first needs each core, a few cores ahead
+of the links being solved; links, their certificates and paths are solved in the calling process in the
+sweep order, and wider runs after a failed certificate (rare) are computed there too. Links therefore come
+out identical whatever the executor.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +32,7 @@ from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
 from layers.errors import InputDataError
+from processing.windows import WindowExecutor
 
 
 def _mcp(resistance: np.ndarray, sources: np.ndarray) -> tuple[np.ndarray, MCP_Geometric]:
@@ -57,6 +66,24 @@ def cost_distance(resistance: np.ndarray, sources: np.ndarray, res: float) -> np
     """
     costs, _ = _mcp(resistance, sources)
     return costs * res
+
+
+@dataclass(frozen=True)
+class CoreRun:
+    """One core's cost-distance run, picklable for a Dask worker: ``box`` (row0, col0, row1, col1) of the
+    grid, the ``resistance`` [-] and the core's ``sources`` mask cropped to it, the cell size ``res`` [m]."""
+
+    core: int
+    box: tuple[int, int, int, int]
+    resistance: np.ndarray
+    sources: np.ndarray
+    res: float
+
+
+def core_run(task: CoreRun) -> np.ndarray:
+    """Cost distance [effective m] from the core over its box, float32 (7 significant digits)."""
+    costs, _ = _mcp(task.resistance, task.sources)
+    return (costs * task.res).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -165,18 +192,47 @@ class LinkSolver:
         while self.margins[-1] < int(np.ceil(max_margin_m / res)):
             self.margins.append(min(2 * self.margins[-1], int(np.ceil(max_margin_m / res))))
         self._runs: dict[tuple[int, int], tuple[Box, np.ndarray]] = {}
+        self._stream: Iterator[tuple[CoreRun, np.ndarray]] | None = None
+        self._ready: dict[int, np.ndarray] = {}  # first runs back from the executor, not yet used
         self.runs = 0  # cost-distance runs so far
+
+    def task(self, core: int, level: int = 0) -> CoreRun:
+        """The run of ``core`` at margin level ``level``, as a task."""
+        group = [self.slices[core], *(self.slices[n] for n in self.neighbours.get(core, ()))]
+        box = _grow(group, self.margins[level], self.labels.shape)
+        r0, c0, r1, c1 = box
+        return CoreRun(core, box, self.resistance[r0:r1, c0:c1], self.labels[r0:r1, c0:c1] == core, self.res)
+
+    def prefetch(self, cores: Sequence[int], executor: WindowExecutor) -> None:
+        """Compute the first runs of ``cores`` on ``executor``, in that order, as :meth:`link` needs them."""
+        self._stream = executor.imap(core_run, (self.task(c) for c in cores))
+
+    def close(self) -> None:
+        """Stop the prefetch (cancel the runs still queued on the executor)."""
+        if self._stream is not None:
+            self._stream.close()  # type: ignore[attr-defined]
+            self._stream = None
+        self._ready.clear()
+
+    def _first_run(self, core: int) -> np.ndarray:
+        while core not in self._ready and self._stream is not None:
+            try:
+                task, cwd = next(self._stream)
+            except StopIteration:
+                self._stream = None
+                break
+            self._ready[task.core] = cwd
+        cwd = self._ready.pop(core, None)
+        return cwd if cwd is not None else core_run(self.task(core))
 
     def _run(self, core: int, level: int) -> tuple[Box, np.ndarray]:
         key = (core, level)
         if key not in self._runs:
             for old in [k for k in self._runs if k[0] == core]:  # a wider run replaces a narrower one
                 del self._runs[old]
-            group = [self.slices[core], *(self.slices[n] for n in self.neighbours.get(core, ()))]
-            box = _grow(group, self.margins[level], self.labels.shape)
-            r0, c0, r1, c1 = box
-            costs, _ = _mcp(self.resistance[r0:r1, c0:c1], self.labels[r0:r1, c0:c1] == core)
-            self._runs[key] = (box, (costs * self.res).astype(np.float32))  # kept: 4 bytes per cell
+            task = self.task(core, level)
+            cwd = self._first_run(core) if level == 0 else core_run(task)
+            self._runs[key] = (task.box, cwd)  # kept: 4 bytes per cell
             self.runs += 1
         return self._runs[key]
 
@@ -187,6 +243,7 @@ class LinkSolver:
         """Forget the runs of ``core``."""
         for k in [k for k in self._runs if k[0] == core]:
             del self._runs[k]
+        self._ready.pop(core, None)
 
     def link(self, a: int, b: int) -> PairLink:
         """The least-cost link between cores ``a`` and ``b``."""

@@ -15,6 +15,7 @@ from shapely import unary_union
 from shapely.geometry import LineString, shape
 
 from processing.corridors.costdist import LinkSolver, PairLink
+from processing.windows import SERIAL, WindowExecutor
 
 
 def neighbour_pairs(labels: np.ndarray, res: float, core_geoms, max_distance_m: float) -> list[tuple[int, int]]:
@@ -71,12 +72,13 @@ def corridor_polygon(link: PairLink, labels: np.ndarray, cutoff: float, transfor
 
 def build_links(resistance: np.ndarray, labels: np.ndarray, transform: Affine, res: float, pairs, *,
                 cutoff: float, margin_m: float, max_margin_m: float, drop_through_cores: bool,
-                progress=lambda f: None) -> list[Link]:
+                progress=lambda f: None, executor: WindowExecutor = SERIAL) -> list[Link]:
     """Least-cost link and corridor of each pair; links whose path crosses a third core are dropped
     (Linkage Mapper's default: that connection is the sum of the two shorter links).
 
     Pairs are solved in a west-to-east sweep and a core's cost runs are released after its last link, so the
-    runs held at once follow the sweep front.
+    runs held at once follow the sweep front. The cores' first cost runs are computed on ``executor`` in the
+    order the sweep needs them (:meth:`LinkSolver.prefetch`).
     """
     neighbours: dict[int, set[int]] = {}
     for a, b in pairs:
@@ -86,17 +88,21 @@ def build_links(resistance: np.ndarray, labels: np.ndarray, transform: Affine, r
     west = {k: s[1].start for k, s in solver.slices.items()}
     order = sorted(pairs, key=lambda p: (min(west[p[0]], west[p[1]]), p))
     remaining = {k: len(v) for k, v in neighbours.items()}
+    solver.prefetch(list(dict.fromkeys(core for pair in order for core in pair)), executor)
     links = []
-    for n, (a, b) in enumerate(order):
-        pl = solver.link(a, b)
-        for core in (a, b):
-            remaining[core] -= 1
-            if remaining[core] == 0:
-                solver.release(core)
-        progress((n + 1) / len(order))
-        on_path = labels[pl.path[:, 0], pl.path[:, 1]]
-        if drop_through_cores and np.any((on_path != 0) & (on_path != a) & (on_path != b)):
-            continue
-        links.append(Link(a, b, pl.lcd, path_line(pl.path, transform),
-                          corridor_polygon(pl, labels, cutoff, transform), pl.certified, pl.margin_m))
+    try:
+        for n, (a, b) in enumerate(order):
+            pl = solver.link(a, b)
+            for core in (a, b):
+                remaining[core] -= 1
+                if remaining[core] == 0:
+                    solver.release(core)
+            progress((n + 1) / len(order))
+            on_path = labels[pl.path[:, 0], pl.path[:, 1]]
+            if drop_through_cores and np.any((on_path != 0) & (on_path != a) & (on_path != b)):
+                continue
+            links.append(Link(a, b, pl.lcd, path_line(pl.path, transform),
+                              corridor_polygon(pl, labels, cutoff, transform), pl.certified, pl.margin_m))
+    finally:
+        solver.close()
     return sorted(links, key=lambda lk: (lk.a, lk.b))

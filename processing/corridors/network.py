@@ -20,6 +20,7 @@ from processing.corridors.connectivity import (
 )
 from processing.corridors.cores import M2_PER_HA, core_labels
 from processing.corridors.linkage import build_links, neighbour_pairs
+from processing.windows import SERIAL, WindowExecutor
 
 LINK_COLUMNS = ["network", "link_id", "core_a", "core_b", "cost", "dpc_link_pct", "importance_rank"]
 CORRIDOR_COLUMNS = [*LINK_COLUMNS, "cutoff_cost", "area_ha", "geometry"]
@@ -66,7 +67,7 @@ def _frame(rows: list[dict], columns: list[str], crs) -> gpd.GeoDataFrame:
 def analyse_network(network: str, grid: Grid, resistance: np.ndarray, cores: gpd.GeoDataFrame,
                     settings: ConnectivitySettings, landscape_ha: float, *, roads=None, railways=None,
                     road_table=None, rail_table=None, lit=None, strong_lit=None, light_factors=(1.0, 1.0),
-                    progress=lambda f: None) -> NetworkResult:
+                    progress=lambda f: None, executor: WindowExecutor = SERIAL) -> NetworkResult:
     """Links between neighbouring cores, their corridors and paths, core and link importance, barriers."""
     crs = grid.crs
     n = len(cores)
@@ -74,7 +75,8 @@ def analyse_network(network: str, grid: Grid, resistance: np.ndarray, cores: gpd
     pairs = neighbour_pairs(labels, grid.res, list(cores.geometry.values), settings.max_link_distance_m)
     links = build_links(resistance, labels, grid.transform, grid.res, pairs, cutoff=settings.corridor_cutoff_m,
                         margin_m=settings.window_margin_m, max_margin_m=settings.max_window_margin_m,
-                        drop_through_cores=settings.drop_links_through_cores, progress=lambda f: progress(0.9 * f))
+                        drop_through_cores=settings.drop_links_through_cores, progress=lambda f: progress(0.9 * f),
+                        executor=executor)
     d = np.full((n, n), np.inf)
     for link in links:
         d[link.a - 1, link.b - 1] = d[link.b - 1, link.a - 1] = link.cost

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.catalog import get_layer
 from layers.errors import InputDataError
 from layers.grid import Grid
 from processing.geothermal.conductivity import conductivity_table, lithology_conductivity
@@ -180,15 +181,21 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                                          p.coverage_target),
     }, geometry=buildings.geometry.to_numpy(), crs=crs)
     ctx.progress(1.0, f"{len(per_building)} buildings, {int(sites.probes.sum())} probes")
+    vectors = {"geothermal_restrictions": restrictions, "heat_demand_density": cells,
+               "district_heating_areas": areas, "building_heat_supply": per_building}
     return {
         "geothermal_potential": rasters["potential"],
         "geothermal_conductivity": rasters["conductivity"],
         "geothermal_extraction_vdi": rasters["extraction"],
-        "geothermal_restrictions": restrictions,
-        "heat_demand_density": cells,
-        "district_heating_areas": areas,
-        "building_heat_supply": per_building,
+        **{layer_id: _catalog_order(layer_id, frame) for layer_id, frame in vectors.items()},
     }
+
+
+def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with its fields in the catalog's order, as the store publishes and reads them back, so a
+    dependant step hashes the same data whether this step ran or was cached."""
+    names = [f.name for f in get_layer(layer_id).fields]
+    return frame[[*names, *(c for c in frame.columns if c not in names)]]
 
 
 def _conductivity_at(geology: gpd.GeoDataFrame, points: gpd.GeoSeries, table: Mapping[str, float]) -> np.ndarray:

@@ -14,7 +14,6 @@ from scipy import ndimage
 
 from layers.raster import Raster, RasterFile
 
-
 #: Largest block [cells] read at once to sample points; beyond it points are sampled one by one by GDAL.
 SAMPLE_BLOCK_CELLS = 16_000_000
 

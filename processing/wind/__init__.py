@@ -9,6 +9,15 @@ wind time series, density correction, losses, calibration), ``step`` (the pipeli
 Outputs: ``wind_exclusions`` (excluded land grouped by the combination of rules excluding it),
 ``wind_eligible_areas``, ``wind_speed_hub`` (GeoTIFF tagged ``HUB_HEIGHT_M``) and ``wind_turbine_sites``.
 
+Windows (issue 11): the raster work runs window by window (``window_cells``) on ``ctx.executor``, in-process
+or on Dask workers, and each window's result is written as it arrives. Exclusions are one task per (rule,
+window) (:func:`.exclusions.rule_window_mask`): a setback rule reads the features within its buffer plus four
+cells of the window, and its distance transform pads the window by ``ceil((buffer + half a cell diagonal) /
+res) + 1`` cells; a DEM rule reads a halo of ``ceil(buffer / res) + 1`` cells. The hub-height wind
+(:func:`.field.speed_window`) reads a halo of ``ceil(roughness_radius_m / res)`` cells, the half-side of its
+roughness average. Masks and speeds are identical to a single-window, in-process run. Eligible patches,
+siting and energy then work on the whole (uint8 … uint64) exclusion code grid of the region.
+
 Calibration: ``calibration_factor`` multiplies net energy so that the model reproduces measured production.
 The Sudwand turbines in Mondercange (E-138 at 160 m hub and E-115 at 149 m, 8.52 MW) produce about
 15.3 GWh/yr, ≈ 1,800 full-load hours. The model with its defaults (5.5 m/s at 100 m, log law over arable

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +39,7 @@ import shapely
 from affine import Affine
 from rasterio import features
 from rasterio.enums import Resampling
+from rasterio.windows import Window
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
@@ -47,6 +49,7 @@ from layers.raster import RasterFile
 from layers.resample import read_on_grid
 from processing.wind.gridio import geojson_shapes
 from processing.wind.rules import ExclusionRule
+from processing.windows import SERIAL, WindowExecutor
 
 log = logging.getLogger(__name__)
 
@@ -238,10 +241,56 @@ def _raster_rule_window(rule: ExclusionRule, dem: RasterFile, grid: Grid, core, 
     return seeds[r0:r0 + core.height, c0:c0 + core.width]
 
 
+@dataclass(frozen=True)
+class RuleWindow:
+    """One rule on one core window: the picklable task :func:`rule_window_mask` runs in-process or on a worker.
+
+    A vector rule carries ``geoms``, the selected features within ``window_margin_m`` of the window (the
+    nearest feature to any cell that a rule could exclude is among them, so the mask equals the one computed
+    against every feature); a raster rule carries the ``dem`` file and the ``padded`` window it reads.
+    """
+
+    index: int
+    core: Window
+    grid: Grid
+    buffer_m: float
+    method: str = "auto"
+    geoms: np.ndarray | None = None
+    rule: ExclusionRule | None = None
+    dem: RasterFile | None = None
+    padded: Window | None = None
+
+
+def window_margin_m(buffer_m: float, res: float) -> float:
+    """Distance [m] around a core window within which a vector rule's features can matter: more than the
+    distance-transform halo (``ceil((b + h) / res) + 1`` cells), the enclosing buffer's reach
+    (``(b + δ) / cos(π / (4 quad_segs)) + res``) and the feature query's ``b + 2 res``."""
+    return buffer_m / _COS_HALF_SEGMENT + 4.0 * res
+
+
+def rule_window_mask(task: RuleWindow) -> np.ndarray:
+    """Boolean mask of ``task.core``: cells the rule excludes (see the module docstring for the methods)."""
+    core, grid = task.core, task.grid
+    if task.rule is not None:
+        return _raster_rule_window(task.rule, task.dem, grid, core, task.padded)
+    geoms = task.geoms
+    tree = shapely.STRtree(geoms)
+    reach = task.buffer_m + 2 * grid.res
+    x0, y1 = grid.transform @ (core.col_off, core.row_off)
+    near = np.sort(tree.query(shapely.box(x0 - reach, y1 - core.height * grid.res - reach,
+                                          x0 + core.width * grid.res + reach, y1 + reach)))
+    if len(near) == 0:
+        return np.zeros((core.height, core.width), dtype=bool)
+    buffers = (task.method == "buffer" or task.method == "auto" and _prefer_buffers(
+        geoms[near], task.buffer_m, grid.res, core.height, core.width))
+    args = (tree, geoms, task.buffer_m, grid, core.row_off, core.col_off, core.height, core.width)
+    return _buffer_rule_window(*args, cache={}) if buffers else _vector_rule_window(*args)
+
+
 def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.GeoDataFrame | RasterFile | None],
                     grid: Grid, window: int = 1024,
                     progress: Callable[[float, str], None] = lambda f, m: None,
-                    method: str = "auto") -> tuple[np.ndarray, list[ExclusionRule]]:
+                    method: str = "auto", executor: WindowExecutor = SERIAL) -> tuple[np.ndarray, list[ExclusionRule]]:
     """Rasterise ``rules`` on ``grid``: a bit per rule in an integer code per cell.
 
     Parameters
@@ -252,6 +301,7 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
     window : core window size [cells].
     method : ``auto`` (per window, the cheaper of the two), ``edt`` (distance transform) or ``buffer``
         (bracketing polygon buffers); all give the same cells.
+    executor : where the (rule, window) tasks run (:func:`rule_window_mask`); in-process by default.
 
     Returns
     -------
@@ -259,6 +309,13 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
         bit ``i`` set where ``rules_used[i]`` excludes the cell.
     rules_used : the rules that were applied (a rule whose optional layer is missing is skipped, with a warning;
         a missing layer of a required rule raises :class:`InputDataError`).
+
+    Notes
+    -----
+    Halo: a vector rule's window reads the features within :func:`window_margin_m` of it (its distance
+    transform pads the window by ``ceil((b + h) / res) + 1`` cells); a DEM rule reads a padded window of
+    ``ceil(b / res) + 1`` cells (the buffer) and its slope a further cell inside that. Every (rule, window)
+    pair is one task, so all of them spread over the workers; the codes are OR-ed in as masks arrive.
     """
     used: list[ExclusionRule] = []
     for rule in rules:
@@ -274,37 +331,40 @@ def exclusion_codes(rules: Sequence[ExclusionRule], layers: Mapping[str, gpd.Geo
         raise InputDataError(f"{len(used)} exclusion rules; at most {MAX_RULES} can be combined")
     dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(t).bits >= max(len(used), 1))
     codes = np.zeros(grid.shape, dtype=dtype)
-    cores = list(grid.windows(window))
-    for i, rule in enumerate(used):
-        bit = dtype(1 << i)
-        data = layers[rule.layer]
-        if rule.is_raster:
-            halo = math.ceil(rule.buffer_m / grid.res) + 1
-            for core, padded in grid.windows(window, halo):
-                mask = _raster_rule_window(rule, data, grid, core, padded)
-                codes[core.row_off:core.row_off + core.height, core.col_off:core.col_off + core.width][mask] |= bit
-        else:
+    cores = [core for core, _ in grid.windows(window)]
+
+    def tasks():
+        for i, rule in enumerate(used):
+            data = layers[rule.layer]
+            if rule.is_raster:
+                halo = math.ceil(rule.buffer_m / grid.res) + 1
+                for core, padded in grid.windows(window, halo):
+                    yield RuleWindow(i, core, grid, rule.buffer_m, method, rule=rule, dem=data, padded=padded)
+                continue
             selected = rule.select(data)
             geoms = selected.geometry.to_numpy()
             geoms = geoms[~(shapely.is_empty(geoms) | shapely.is_missing(geoms))]
-            if len(geoms):
-                tree = shapely.STRtree(geoms)
-                cache: dict = {}
-                for core, _ in cores:
-                    reach = rule.buffer_m + 2 * grid.res
-                    x0, y1 = grid.transform @ (core.col_off, core.row_off)
-                    near = tree.query(shapely.box(x0 - reach, y1 - core.height * grid.res - reach,
-                                                  x0 + core.width * grid.res + reach, y1 + reach))
-                    if len(near) == 0:
-                        continue
-                    buffers = (method == "buffer" or method == "auto" and _prefer_buffers(
-                        geoms[near], rule.buffer_m, grid.res, core.height, core.width))
-                    args = (tree, geoms, rule.buffer_m, grid, core.row_off, core.col_off, core.height, core.width)
-                    mask = _buffer_rule_window(*args, cache=cache) if buffers else _vector_rule_window(*args)
-                    codes[core.row_off:core.row_off + core.height, core.col_off:core.col_off + core.width][mask] |= bit
-            else:
+            if not len(geoms):
                 log.info("wind: rule %r selects no feature of %r", rule.id, rule.layer)
-        progress((i + 1) / max(len(used), 1), f"exclusion rule {rule.id}")
+                continue
+            tree = shapely.STRtree(geoms)
+            margin = window_margin_m(rule.buffer_m, grid.res)
+            for core in cores:
+                x0, y1 = grid.transform @ (core.col_off, core.row_off)
+                x1, y0 = x0 + core.width * grid.res, y1 - core.height * grid.res
+                reach = rule.buffer_m + 2 * grid.res
+                if len(tree.query(shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach))) == 0:
+                    continue
+                nearby = np.sort(tree.query(shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)))
+                yield RuleWindow(i, core, grid, rule.buffer_m, method, geoms=geoms[nearby])
+
+    most = max(len(used) * len(cores), 1)  # vector rules skip the windows no feature reaches
+    for done, (task, mask) in enumerate(executor.imap(rule_window_mask, tasks()), 1):
+        core = task.core
+        codes[core.row_off:core.row_off + core.height, core.col_off:core.col_off + core.width][mask] |= \
+            dtype(1 << task.index)
+        progress(done / most, f"exclusion rule {used[task.index].id}")
+    progress(1.0, f"{len(used)} exclusion rules")
     return codes, used
 
 

@@ -9,11 +9,13 @@ square neighbourhood: the hub-height wind of a cell sees the terrain around it, 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import rasterio
+import shapely
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 from scipy import ndimage
@@ -23,6 +25,7 @@ from layers.grid import Grid
 from layers.raster import RasterFile
 from layers.resample import read_on_grid
 from processing.wind.gridio import rasterize_classes
+from processing.windows import SERIAL, WindowExecutor
 
 #: Roughness length [m] per canonical land-cover class, from the CORINE mapping of RESKit
 #: (../shared/REFERENCES.md, "Wind"): urban 1.2, forest 0.75, industrial 0.5, arable 0.05, pasture 0.03,
@@ -87,34 +90,75 @@ def _roughness_window(landcover: gpd.GeoDataFrame | None, grid: Grid, window: Wi
     return rasterize_classes(landcover, "class", ROUGHNESS_M, grid, window, DEFAULT_ROUGHNESS_M)
 
 
+@dataclass(frozen=True)
+class SpeedWindow:
+    """One window of the hub-height wind field, picklable for a Dask worker: the land cover within the
+    padded window (input order: a later polygon wins where they overlap, as over the whole region), the
+    atlas file if any, and plain parameters."""
+
+    core: Window
+    padded: Window
+    grid: Grid
+    landcover: gpd.GeoDataFrame | None
+    hub_height_m: float
+    halo: int
+    atlas: RasterFile | None = None
+    atlas_height_m: float | None = None
+    reference_speed_ms: float = 5.5
+    reference_height_m: float = 100.0
+    law: str = "log"
+    hellman_exponent: float | None = None
+
+
+def speed_window(task: SpeedWindow) -> np.ndarray:
+    """Hub-height mean wind speed [m s-1] of ``task.core``, float32."""
+    core, padded, grid, halo = task.core, task.padded, task.grid, task.halo
+    z0 = _roughness_window(task.landcover, grid, padded)
+    if halo:
+        z0 = np.exp(ndimage.uniform_filter(np.log(z0), size=2 * halo + 1, mode="nearest"))
+    r0, c0 = core.row_off - padded.row_off, core.col_off - padded.col_off
+    z0 = z0[r0:r0 + core.height, c0:c0 + core.width]
+    if task.atlas is not None:
+        v_ref, h_ref = read_on_grid(task.atlas, grid, core, Resampling.bilinear), float(task.atlas_height_m)
+    else:
+        v_ref, h_ref = np.full(z0.shape, task.reference_speed_ms), task.reference_height_m
+    return extrapolate(v_ref, h_ref, task.hub_height_m, z0, task.law, task.hellman_exponent).astype("float32")
+
+
 def wind_speed_hub(grid: Grid, out_path: Path, hub_height_m: float, *, landcover: gpd.GeoDataFrame | None,
                    atlas: RasterFile | None = None, atlas_height_m: float | None = None,
                    reference_speed_ms: float = 5.5, reference_height_m: float = 100.0, law: str = "log",
                    hellman_exponent: float | None = None, roughness_radius_m: float = 500.0,
-                   window: int = 1024) -> RasterFile:
+                   window: int = 1024, executor: WindowExecutor = SERIAL) -> RasterFile:
     """Write the hub-height mean wind speed [m s-1] of every grid cell to ``out_path`` (GeoTIFF, float32).
 
     From ``atlas`` (mean speed at ``atlas_height_m``) when given, else from ``reference_speed_ms`` at
     ``reference_height_m``; extrapolated with the roughness of the land cover, geometric-mean over a square
-    of half-side ``roughness_radius_m`` (windows read a halo of that many metres). The file's tag
-    ``HUB_HEIGHT_M`` states the hub height.
+    of half-side ``roughness_radius_m``. The file's tag ``HUB_HEIGHT_M`` states the hub height.
+
+    Halo: ``ceil(roughness_radius_m / res)`` cells, the half-side of the roughness average, so a window's
+    cells see the same neighbourhood as in one region-wide window (clipped at the region edge, where the
+    average repeats the edge cells). Windows (:func:`speed_window`) run on ``executor`` and are written as
+    they arrive.
     """
     halo = math.ceil(roughness_radius_m / grid.res)
     profile = {"driver": "GTiff", "width": grid.width, "height": grid.height, "count": 1, "dtype": "float32",
                "crs": grid.crs.to_wkt(), "transform": grid.transform, "nodata": float("nan"), "tiled": True,
                "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
+    tree = shapely.STRtree(landcover.geometry.to_numpy()) if landcover is not None else None
+
+    def tasks():
+        for core, padded in grid.windows(window, halo):
+            cover = None
+            if landcover is not None:
+                x0, y1 = grid.transform @ (padded.col_off, padded.row_off)
+                box = shapely.box(x0, y1 - padded.height * grid.res, x0 + padded.width * grid.res, y1)
+                cover = landcover.iloc[np.sort(tree.query(box))]
+            yield SpeedWindow(core, padded, grid, cover, hub_height_m, halo, atlas, atlas_height_m,
+                              reference_speed_ms, reference_height_m, law, hellman_exponent)
+
     with rasterio.open(out_path, "w", **profile) as dst:
         dst.update_tags(HUB_HEIGHT_M=f"{hub_height_m:g}", UNIT="m s-1")
-        for core, padded in grid.windows(window, halo):
-            z0 = _roughness_window(landcover, grid, padded)
-            if halo:
-                z0 = np.exp(ndimage.uniform_filter(np.log(z0), size=2 * halo + 1, mode="nearest"))
-            r0, c0 = core.row_off - padded.row_off, core.col_off - padded.col_off
-            z0 = z0[r0:r0 + core.height, c0:c0 + core.width]
-            if atlas is not None:
-                v_ref, h_ref = read_on_grid(atlas, grid, core, Resampling.bilinear), float(atlas_height_m)
-            else:
-                v_ref, h_ref = np.full(z0.shape, reference_speed_ms), reference_height_m
-            v = extrapolate(v_ref, h_ref, hub_height_m, z0, law, hellman_exponent)
-            dst.write(v.astype("float32"), 1, window=core)
+        for task, speed in executor.imap(speed_window, tasks()):
+            dst.write(speed, 1, window=task.core)
     return RasterFile(str(out_path), unit="m s-1")

@@ -111,7 +111,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
 
     rules = params.exclusion_rules()
     codes, used = exclusion_codes(rules, ctx.inputs, grid, params.window_cells,
-                                  lambda f, m: ctx.progress(0.6 * f, m))
+                                  lambda f, m: ctx.progress(0.6 * f, m), executor=ctx.executor)
     region = (rasterize_mask(communes.geometry, grid) if communes is not None and len(communes)
               else np.ones(grid.shape, dtype=bool))
     if not region.any():
@@ -125,7 +125,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                            atlas=atlas, atlas_height_m=params.atlas_height_m,
                            reference_speed_ms=params.reference_speed_ms, reference_height_m=params.reference_height_m,
                            law=params.wind_law, hellman_exponent=params.hellman_exponent,
-                           roughness_radius_m=params.roughness_radius_m, window=params.window_cells)
+                           roughness_radius_m=params.roughness_radius_m, window=params.window_cells,
+                           executor=ctx.executor)
     ctx.progress(0.8, "hub-height wind speed")
 
     rotor = load_turbine(params.turbine_type).rotor_diameter_m
