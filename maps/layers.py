@@ -51,21 +51,32 @@ def display_properties(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     return [f for f in shown if f in gdf.columns]
 
 
+def _needs_raw_style_value(spec: LayerSpec) -> bool:
+    """A colour ramp needs the raw number; a categorical style reads the displayed text itself."""
+    return bool(spec.style.field and not spec.style.categories)
+
+
+def field_label(spec: LayerSpec, name: str) -> str:
+    """Tooltip label of a field: its name in words, with its unit (``irradiation kwh m2 yr [kWh m-2 yr-1]``)."""
+    unit = spec.get_field(name).unit
+    return f"{name.replace('_', ' ')}" + (f" [{unit}]" if unit else "") + ":"
+
+
 def to_geojson(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict:
-    """A compact WGS 84 FeatureCollection: simplified geometry, formatted values (with units) for display,
-    raw values of the style field for colouring."""
+    """A compact WGS 84 FeatureCollection: simplified geometry, formatted values for display (units go in
+    the labels), and the raw value of a colour-ramp field for colouring."""
     tolerance = _simplify_tolerance_m(spec, gdf)
     geoms = gdf.geometry.simplify(tolerance, preserve_topology=True) if tolerance else gdf.geometry
     geoms = gpd.GeoSeries(geoms, crs=gdf.crs).to_crs(4326)
     geoms = shapely.set_precision(geoms.values, COORD_PRECISION_DEG)
     fields = display_properties(spec, gdf)
-    units = {f.name: f.unit for f in spec.fields}
+    raw_style = _needs_raw_style_value(spec)
     features = []
     for geom, (_, row) in zip(geoms, gdf.iterrows(), strict=True):
         if geom is None or geom.is_empty:
             continue
-        props = {f: format_value(row[f], units.get(f, "")) for f in fields}
-        if spec.style.field:
+        props = {f: format_value(row[f], "") for f in fields}
+        if raw_style:
             raw = row[spec.style.field]
             props["_style"] = None if raw is None or (isinstance(raw, float) and np.isnan(raw)) else (
                 raw.item() if hasattr(raw, "item") else raw)
@@ -88,12 +99,12 @@ def add_vector_layer(fmap: folium.Map, spec: LayerSpec, gdf: gpd.GeoDataFrame, *
 
     def style(feature: dict) -> dict:
         props = dict(feature["properties"])
-        if spec.style.field:
+        if _needs_raw_style_value(spec):
             props[spec.style.field] = props.get("_style")
         return styler({"properties": props})
 
     fields = display_properties(spec, gdf)
-    aliases = [f"{name.replace('_', ' ')}:" for name in fields]  # values already carry their unit
+    aliases = [field_label(spec, name) for name in fields]
     kwargs = {}
     if spec.geometry in ("Point", "MultiPoint"):
         kwargs["marker"] = folium.CircleMarker(radius=spec.style.radius, fill=True, weight=1)

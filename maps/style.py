@@ -54,8 +54,10 @@ def style_function(spec: LayerSpec) -> Callable[[dict], dict]:
 
     def _style(feature: dict) -> dict:
         color = feature_color(feature.get("properties", {}), style)
-        return {"color": color if line or style.fill_opacity == 0 else "#333333", "weight": style.weight,
-                "fillColor": color, "fillOpacity": style.fill_opacity, "opacity": 0.9}
+        # classed layers are outlined in their own colour so small features keep it; plain ones in grey
+        outline = color if line or style.fill_opacity == 0 or style.field else "#333333"
+        return {"color": outline, "weight": style.weight, "fillColor": color, "fillOpacity": style.fill_opacity,
+                "opacity": 0.9}
 
     return _style
 

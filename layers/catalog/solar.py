@@ -51,6 +51,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Category("conditional", "conditional (75-79 %)", "#ffffbf"),
             Category("unsuitable", "unsuitable (< 75 %)", "#abd9e9"),
         )),
+        key_fields=("class", "irradiation_kwh_m2_yr", "yield_kwh_yr", "kwp", "tilt_deg", "azimuth_deg"),
         produced_by="solar",
     ),
     LayerSpec(
