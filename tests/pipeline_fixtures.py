@@ -1,4 +1,5 @@
-"""A whole-pipeline run on a small synthetic demo region, shared by the end-to-end, CLI and map tests."""
+"""A whole-pipeline run on the bundled synthetic demo region (8 × 6 km), shared by the end-to-end and map
+tests: what a user gets from the quick start."""
 
 from __future__ import annotations
 
@@ -10,23 +11,8 @@ import pytest
 from geoservice.runner import run_region
 from geoservice.settings import Settings
 from geoservice.store import open_store
+from layers.region import BUNDLED_REGIONS
 from processing.pipeline import RunSummary
-
-#: A 3 × 2.5 km demo region: small enough for CI, large enough for every analysis to find something.
-SMALL_DEMO_TOML = """
-[region]
-id = "small-demo"
-title = "Small synthetic demo"
-description = "SYNTHETIC test region."
-crs = "EPSG:2169"
-
-[demo]
-seed = 7
-origin = [64000.0, 60000.0]
-width_m = 3000.0
-height_m = 2500.0
-"""
-
 
 @dataclass
 class DemoRun:
@@ -37,10 +23,9 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    """Every step run once on the small demo region into an embedded store."""
+    """Every step run once on the bundled demo region into an embedded store."""
     root = tmp_path_factory.mktemp("demo-run")
-    region_path = root / "small-demo.toml"
-    region_path.write_text(SMALL_DEMO_TOML, encoding="utf-8")
+    region_path = BUNDLED_REGIONS / "minett-demo.toml"
     settings = Settings(data_dir=root / "data")
     summary = run_region(settings, region_path)
     return DemoRun(settings, region_path, summary)

@@ -1,0 +1,72 @@
+"""The whole pipeline on the bundled demo region: every step runs, every layer is published and matches
+the catalog, and the summary figures are pinned so that a change in behaviour is seen.
+
+The pinned values are this code's results on generator 1.1 (seed 20261123); when a deliberate change moves
+them, update them here with the reason in the commit message.
+"""
+
+import pytest
+
+from layers.catalog import get_layer, output_layers
+from layers.validate import check_layer
+from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
+
+#: Relative tolerance of pinned totals (floating-point order may differ across platforms and Dask).
+REL = 0.005
+
+
+def test_every_step_ran(demo_run):
+    assert [(s.step, s.status) for s in demo_run.summary.steps] == [
+        ("inputs", "done"), ("solar", "done"), ("wind", "done"), ("geothermal", "done"), ("corridors", "done"),
+        ("districts", "done")]
+
+
+def test_every_output_is_published_and_matches_the_catalog(demo_store):
+    for spec in output_layers():
+        version = demo_store.current(spec.id)
+        assert version is not None, f"{spec.id} was not published"
+        assert version.provenance["synthetic"] is True
+        if spec.kind == "vector":
+            check_layer(get_layer(spec.id), demo_store.read_vector(spec.id))
+
+
+def test_solar_summary(demo_store):
+    roofs = demo_store.read_vector("solar_roofs")
+    assert len(roofs) == 11038
+    assert roofs["kwp"].sum() == pytest.approx(103424, rel=REL)
+    assert roofs["yield_kwh_yr"].sum() / 1e6 == pytest.approx(83.78, rel=REL)
+    # REFERENCES.md: the optimum's specific yield is 1,000-1,050 kWh/kWp/yr with 14 % losses
+    best = roofs[roofs["class"] == "very_good"]["specific_yield_kwh_kwp"]
+    assert 900 < best.median() < 1050
+
+
+def test_wind_summary(demo_store):
+    eligible = demo_store.read_vector("wind_eligible_areas")
+    sites = demo_store.read_vector("wind_turbine_sites")
+    assert eligible["area_ha"].sum() == pytest.approx(1438.66, rel=REL)
+    assert len(sites) == 35
+    assert sites["aep_net_mwh_yr"].sum() / 1e3 == pytest.approx(308.4, rel=REL)
+
+
+def test_heat_summary(demo_store):
+    cells = demo_store.read_vector("heat_demand_density")
+    areas = demo_store.read_vector("district_heating_areas").sort_values("demand_gwh_yr", ascending=False)
+    assert cells["demand_mwh_ha_yr"].sum() / 1e3 == pytest.approx(235.19, rel=REL)
+    assert areas["demand_gwh_yr"].round(1).tolist() == [46.8, 40.5, 36.3]
+    assert (areas["demand_gwh_yr"] >= 30).all()
+
+
+def test_corridor_summary(demo_store):
+    cores = demo_store.read_vector("habitat_cores").groupby("network").size().to_dict()
+    paths = demo_store.read_vector("corridor_paths").groupby("network").size().to_dict()
+    assert cores == {"black": 13, "blue": 11, "green": 13}
+    assert paths == {"black": 17, "blue": 10, "green": 16}
+
+
+def test_district_and_commune_summary(demo_store):
+    candidates = demo_store.read_vector("test_district_candidates")
+    indicators = demo_store.read_vector("commune_indicators")
+    assert len(candidates) == 22 and len(indicators) == 11
+    assert candidates.sort_values("rank")["candidate_id"].head(3).tolist() == ["D011", "D016", "D018"]
+    assert indicators["wind_gwh_yr"].sum() == pytest.approx(308.4, rel=REL)
+    assert indicators["pv_gwh_yr"].sum() == pytest.approx(70.05, rel=REL)
