@@ -92,7 +92,7 @@ def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = ""
     analyses, per_commune = analysis_pages(), commune_pages(store)
     for page in [*analyses, *per_commune]:
         drawn = build_page(store, page, staging, region.crs, region_bounds, synthetic=region.synthetic)
-        log.info("map %s: %s", page.filename, ", ".join(drawn) or "no layer published yet")
+        log.debug("map %s: %s", page.filename, ", ".join(drawn) or "no layer published yet")
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
     html = env.get_template("index.html").render(
         title=region.region.title, description=region.region.description, synthetic=region.synthetic,
