@@ -15,7 +15,10 @@ run (the README states which size its figures come from). Example::
 
     python bench/bench_api.py --features 1000000 --concurrency 32 --workers 2
 
-Prints a table and the ratios geoservice / tipg. Not a test.
+Prints a table and the ratios geoservice / tipg. On a shared machine wall-clock figures move with the load,
+so each scenario also prints the load average and the CPU time spent per request by the server's processes
+and by the PostgreSQL backends serving the benchmark database (Linux /proc; parallel query workers, which
+live for one query, are not counted). Not a test.
 """
 
 from __future__ import annotations
@@ -40,6 +43,42 @@ import numpy as np
 LUX_EXTENT = (50000.0, 60000.0, 100000.0, 135000.0)
 #: Tile zoom levels the tile scenarios request.
 TILE_ZOOMS = (13, 14, 15)
+
+
+def _cpu_s(pid: int) -> float:
+    """utime + stime [s] of a live process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command line) of every process visible in /proc."""
+    out = []
+    for entry in Path("/proc").iterdir() if Path("/proc").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        out.append((int(entry.name), ppid, cmdline))
+    return out
+
+
+def cpu_snapshot(server_pid: int, database: str) -> tuple[float, float]:
+    """CPU time [s] so far of the server's process tree and of the PostgreSQL backends of ``database``."""
+    procs = _processes()
+    tree, grew = {server_pid}, True
+    while grew:
+        more = {pid for pid, ppid, _ in procs if ppid in tree} - tree
+        tree |= more
+        grew = bool(more)
+    backends = [pid for pid, _, cmd in procs if cmd.startswith("postgres: ") and f" {database} " in cmd]
+    return sum(_cpu_s(p) for p in tree), sum(_cpu_s(p) for p in backends)
 
 
 def _free_port() -> int:
@@ -122,6 +161,9 @@ class Result:
     latencies_ms: list[float]
     errors: int
     statuses: dict[int, int]
+    server_cpu_ms: float = float("nan")  # per request
+    db_cpu_ms: float = float("nan")  # per request
+    load: float = float("nan")  # 1-minute load average at the end
 
     @property
     def rps(self) -> float:
@@ -255,15 +297,26 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def measured(urls: list[str], concurrency: int, server_pid: int, database: str) -> Result:
+    """``drive`` with the CPU time the server and PostgreSQL spent on it, per request."""
+    server0, db0 = cpu_snapshot(server_pid, database)
+    r = asyncio.run(drive(urls, concurrency))
+    server1, db1 = cpu_snapshot(server_pid, database)
+    r.server_cpu_ms = (server1 - server0) * 1000 / max(r.requests, 1)
+    r.db_cpu_ms = (db1 - db0) * 1000 / max(r.requests, 1)
+    r.load = os.getloadavg()[0]
+    return r
+
+
 def run_scenarios(servers: dict, cold: list, warm: list, boxes: list, concurrency: int,
-                  warm_repeat: int) -> dict[str, dict[str, Result]]:
+                  warm_repeat: int, database: str) -> dict[str, dict[str, Result]]:
     """Run every scenario against every server, alternating which server goes first, with both servers up
     (so a load spike on this shared machine hits both). Cold tiles and item pages are split into halves:
     each server gets a different, equally drawn half, so neither finds the other's work in PostgreSQL's
     buffers."""
     names = list(servers)
     results: dict[str, dict[str, Result]] = {n: {} for n in names}
-    for name, (tile_url, items_url) in servers.items():  # warm-up: connection pools, imports, catalogues
+    for name, (tile_url, items_url, _) in servers.items():  # warm-up: connection pools, imports, catalogues
         asyncio.run(drive([items_url(b) for b in boxes[-20:]], min(concurrency, 8)))
         asyncio.run(drive([tile_url(*t) for t in warm], concurrency))  # primes the warm set too
     halves = {names[0]: cold[0::2], names[-1]: cold[1::2]}
@@ -271,15 +324,16 @@ def run_scenarios(servers: dict, cold: list, warm: list, boxes: list, concurrenc
     plan = [("tiles cold", names), ("tiles warm", names[::-1]), ("items bbox", names)]
     for scenario, order in plan:
         for name in order:
-            tile_url, items_url = servers[name]
+            tile_url, items_url, pid = servers[name]
             if scenario == "tiles cold":
                 urls = [tile_url(*t) for t in halves[name]]
             elif scenario == "tiles warm":
                 urls = [tile_url(*t) for t in warm] * warm_repeat
             else:
                 urls = [items_url(b) for b in box_halves[name]]
-            r = results[name][scenario] = asyncio.run(drive(urls, concurrency))
+            r = results[name][scenario] = measured(urls, concurrency, pid, database)
             print(f"  {name:<11} {scenario:<11} {r.rps:8.1f} req/s  p50 {r.pct(50):7.1f} ms  p99 {r.pct(99):7.1f} ms"
+                  f"  CPU/req: server {r.server_cpu_ms:5.1f} ms, PostgreSQL {r.db_cpu_ms:5.1f} ms  load {r.load:4.1f}"
                   f"  errors {r.errors}  statuses {dict(sorted(r.statuses.items()))}", flush=True)
     return results
 
@@ -342,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         v = version.version
         servers["geoservice"] = (
             lambda z, x, y, base=base: f"{base}/collections/buildings/tiles/xyz/{z}/{x}/{y}.mvt?v={v}",
-            lambda b, base=base: f"{base}/collections/buildings/items?bbox={b}&limit=100")
+            lambda b, base=base: f"{base}/collections/buildings/items?bbox={b}&limit=100", procs[-1].pid)
         if args.tipg_python:
             check = subprocess.run([args.tipg_python, "-c", "import tipg"], capture_output=True, check=False)
             if check.returncode != 0:
@@ -358,8 +412,9 @@ def main(argv: list[str] | None = None) -> int:
                 servers["tipg"] = (
                     lambda z, x, y: f"{tbase}/collections/{cid}/tiles/WebMercatorQuad/{z}/{x}/{y}"
                     "?geom-column=geom_3857",
-                    lambda b: f"{tbase}/collections/{cid}/items?bbox={b}&limit=100&geom-column=geom")
-        all_results = run_scenarios(servers, cold, warm, boxes, args.concurrency, args.warm_repeat)
+                    lambda b: f"{tbase}/collections/{cid}/items?bbox={b}&limit=100&geom-column=geom", procs[-1].pid)
+        all_results = run_scenarios(servers, cold, warm, boxes, args.concurrency, args.warm_repeat,
+                                    make_url(db_url).database)
     finally:
         for proc in procs:
             stop(proc)
@@ -372,14 +427,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.features if not args.db_url else version.feature_count} polygons, {args.concurrency} clients, "
           f"{args.workers} worker(s) each, loopback")
     print(f"{'scenario':<12}{'geoservice req/s':>18}{'p50 ms':>9}{'p99 ms':>9}{'tipg req/s':>12}{'p50 ms':>9}"
-          f"{'p99 ms':>9}{'ratio':>8}")
+          f"{'p99 ms':>9}{'ratio':>8}   CPU ms/req geoservice+PG vs tipg+PG")
     ours = all_results["geoservice"]
     theirs = all_results.get("tipg", {})
     for scenario, r in ours.items():
         t = theirs.get(scenario)
         ratio = f"{r.rps / t.rps:.2f}x" if t and t.rps else "-"
         tcols = f"{t.rps:12.1f}{t.pct(50):9.1f}{t.pct(99):9.1f}" if t else f"{'-':>12}{'-':>9}{'-':>9}"
-        print(f"{scenario:<12}{r.rps:18.1f}{r.pct(50):9.1f}{r.pct(99):9.1f}{tcols}{ratio:>8}")
+        cpu = (f"{r.server_cpu_ms:.1f}+{r.db_cpu_ms:.1f}" + (f" vs {t.server_cpu_ms:.1f}+{t.db_cpu_ms:.1f}" if t else ""))
+        print(f"{scenario:<12}{r.rps:18.1f}{r.pct(50):9.1f}{r.pct(99):9.1f}{tcols}{ratio:>8}   {cpu}")
     return 0
 
 

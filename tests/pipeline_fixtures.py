@@ -14,6 +14,22 @@ from geoservice.store import open_store
 from layers.region import BUNDLED_REGIONS
 from processing.pipeline import RunSummary
 
+#: A 3 × 2.5 km demo region for tests that need a quick real run rather than the full demo.
+SMALL_DEMO_TOML = """
+[region]
+id = "small-demo"
+title = "Small synthetic demo"
+description = "SYNTHETIC test region."
+crs = "EPSG:2169"
+
+[demo]
+seed = 7
+origin = [64000.0, 60000.0]
+width_m = 3000.0
+height_m = 2500.0
+"""
+
+
 @dataclass
 class DemoRun:
     settings: Settings

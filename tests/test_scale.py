@@ -16,6 +16,8 @@ from __future__ import annotations
 import shutil
 import time
 from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,9 +29,24 @@ from geoservice.runner import run_region
 from geoservice.settings import Settings
 from geoservice.store import open_store
 from layers.validate import data_checksum
+from processing.pipeline import RunSummary
 from processing.windows import SERIAL, DaskExecutor
-from tests.pipeline_fixtures import demo_run  # noqa: F401  (fixture: the in-process reference run)
 
+#: A 3 × 2.5 km demo region: small enough to run twice in a test, large enough for every analysis to find
+#: something (322 roof faces, 11 habitat cores and 12 links, 26 heat-demand hectares).
+SMALL_DEMO_TOML = """
+[region]
+id = "small-demo"
+title = "Small synthetic demo"
+description = "SYNTHETIC test region."
+crs = "EPSG:2169"
+
+[demo]
+seed = 7
+origin = [64000.0, 60000.0]
+width_m = 3000.0
+height_m = 2500.0
+"""
 #: The Dask run also cuts the analyses that take a window size into several windows (the reference run uses
 #: one window for the small demo), so the comparison covers window edges and halos as well as the executor.
 DASK_PARAMS = {"wind": {"window_cells": 128}}
@@ -49,6 +66,17 @@ def window_sum(task: tuple[int, np.ndarray]) -> float:
 def slow_square(task: int) -> int:
     time.sleep(0.02)
     return task * task
+
+
+def scaled_sum(task: tuple[int, np.ndarray], context: dict) -> float:
+    """A task reading a shared context (sent to each worker once)."""
+    _, values = task
+    return float(values.sum()) * context["scale"]
+
+
+def uneven(task: int) -> int:
+    time.sleep(0.05 if task % 3 == 0 else 0.0)  # completion order differs from task order
+    return task
 
 
 def fail_on_three(task: int) -> int:
@@ -74,9 +102,22 @@ def test_dask_executor_equals_serial(dask_executor):
     assert dask == serial and len(serial) == len(tasks)  # same function, same bytes: identical
 
 
-def test_dask_executor_bounds_tasks_in_flight(dask_executor):
+def test_dask_executor_shared_context_and_task_order(dask_executor):
+    rng = np.random.default_rng(12)
+    tasks = [(i, rng.random((32, 32))) for i in range(10)]
+    context = {"scale": 2.5, "padding": np.zeros(100_000)}
+    serial = [(t[0], r) for t, r in SERIAL.imap(scaled_sum, tasks, context=context)]
+    dask = {t[0]: r for t, r in dask_executor.imap(scaled_sum, tasks, context=context)}
+    assert dask == dict(serial)
+    ordered = [t for t, r in dask_executor.imap(uneven, range(12), ordered=True) if t == r]
+    assert ordered == list(range(12))
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+def test_dask_executor_bounds_tasks_in_flight(dask_executor, ordered):
     """Tasks are pulled from the caller's generator only as results come back: never more than
-    ``in_flight_per_worker`` (2) × workers (2) submitted and not yet handed back."""
+    ``in_flight_per_worker`` (2) × workers (2) submitted and not yet handed back (× the backlog factor when
+    results are handed back in task order)."""
     pulled = 0
 
     def tasks():
@@ -87,11 +128,14 @@ def test_dask_executor_bounds_tasks_in_flight(dask_executor):
 
     in_flight = []
     results = {}
-    for done, (task, result) in enumerate(dask_executor.imap(slow_square, tasks())):
+    for done, (task, result) in enumerate(dask_executor.imap(slow_square, tasks(), ordered=ordered)):
         in_flight.append(pulled - done)  # submitted minus already handed back, this one included
         results[task] = result
     assert results == {i: i * i for i in range(30)}
-    assert max(in_flight) == dask_executor.limit == 4
+    assert dask_executor.limit == 4
+    # ordered results: finished ones may wait on the workers for an earlier one, in a bounded backlog
+    bound = dask_executor.limit * (DaskExecutor.ORDERED_BACKLOG if ordered else 1)
+    assert dask_executor.limit <= max(in_flight) <= bound
     pulled = 0
     assert max(pulled - done for done, _ in enumerate(SERIAL.imap(slow_square, tasks()))) == 1
 
@@ -129,12 +173,28 @@ def test_corridor_links_on_dask_equal_serial(dask_executor):
 
 # --- the demo pipeline, in-process and on a 2-worker local cluster ---------------------------------------
 
+@dataclass
+class Run:
+    settings: Settings
+    region_path: Path
+    summary: RunSummary
+
+
 @pytest.fixture(scope="module")
-def dask_run(demo_run, tmp_path_factory):  # noqa: F811
-    root = tmp_path_factory.mktemp("dask-run")
-    settings = Settings(data_dir=root / "data", workers=2)
-    summary = run_region(settings, demo_run.region_path, params=DASK_PARAMS)
-    return settings, summary, demo_run.region_path
+def serial_run(tmp_path_factory) -> Run:
+    """The reference: every step in-process on the small demo."""
+    root = tmp_path_factory.mktemp("scale-serial")
+    region_path = root / "small-demo.toml"
+    region_path.write_text(SMALL_DEMO_TOML, encoding="utf-8")
+    settings = Settings(data_dir=root / "data")
+    return Run(settings, region_path, run_region(settings, region_path))
+
+
+@pytest.fixture(scope="module")
+def dask_run(serial_run, tmp_path_factory) -> Run:
+    """The same on a local cluster of 2 worker processes (and smaller wind windows)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("scale-dask") / "data", workers=2)
+    return Run(settings, serial_run.region_path, run_region(settings, serial_run.region_path, params=DASK_PARAMS))
 
 
 def _compare_frames(layer_id: str, a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -154,13 +214,13 @@ def _compare_frames(layer_id: str, a: pd.DataFrame, b: pd.DataFrame) -> None:
         np.testing.assert_allclose(b.length, a.length, rtol=GEOMETRY_RTOL, err_msg=f"{layer_id} lengths")
 
 
-def test_demo_pipeline_on_two_dask_workers_equals_in_process(demo_run, dask_run):  # noqa: F811
-    settings, summary, _ = dask_run
-    assert demo_run.summary.ok, demo_run.summary.to_dict()
+def test_demo_pipeline_on_two_dask_workers_equals_in_process(serial_run, dask_run):
+    settings, summary = dask_run.settings, dask_run.summary
+    assert serial_run.summary.ok, serial_run.summary.to_dict()
     assert summary.ok, summary.to_dict()
-    assert [s.step for s in summary.steps] == [s.step for s in demo_run.summary.steps]
-    assert {s.step: s.outputs for s in summary.steps} == {s.step: s.outputs for s in demo_run.summary.steps}
-    with closing(open_store(demo_run.settings)) as serial, closing(open_store(settings)) as dask:
+    assert [s.step for s in summary.steps] == [s.step for s in serial_run.summary.steps]
+    assert {s.step: s.outputs for s in summary.steps} == {s.step: s.outputs for s in serial_run.summary.steps}
+    with closing(open_store(serial_run.settings)) as serial, closing(open_store(settings)) as dask:
         published = {v.layer_id: v for v in serial.published()}
         assert sorted(published) == sorted(v.layer_id for v in dask.published())
         for layer_id, version in sorted(published.items()):
@@ -175,10 +235,10 @@ def test_demo_pipeline_on_two_dask_workers_equals_in_process(demo_run, dask_run)
                 _compare_frames(layer_id, serial.read_vector(layer_id), dask.read_vector(layer_id))
 
 
-def test_published_layers_hash_like_the_data_steps_read(demo_run):  # noqa: F811
+def test_published_layers_hash_like_the_data_steps_read(serial_run):
     """Skipping rests on this: a step's inputs hash the same whether the step that produced them ran in this
     run (in-memory outputs) or is cached (outputs read back from the store)."""
-    with closing(open_store(demo_run.settings)) as store:
+    with closing(open_store(serial_run.settings)) as store:
         for version in store.published():
             step = version.provenance["step"]
             for layer_id, checksum in version.provenance["input_checksums"].items():
@@ -194,7 +254,7 @@ def test_parameter_change_reruns_only_the_step_and_its_dependants(dask_run, tmp_
     Changing ``[params.wind]`` reruns wind; districts reruns only if what it reads from wind changed, and on
     the small demo it reads no turbine site either way, so it stays cached (the cache key hashes input data,
     not which step ran)."""
-    settings, first, region = dask_run
+    settings, first, region = dask_run.settings, dask_run.summary, dask_run.region_path
     data_dir = tmp_path / "data"
     shutil.copytree(settings.data_dir, data_dir)  # leave the compared store as it was
     again = Settings(data_dir=data_dir)

@@ -18,8 +18,9 @@ Where the runs happen: a core's first run (at ``margin_m``) is a picklable :clas
 resistance and the core mask cropped to its window — mapped by :func:`core_run` through the step's executor
 (in-process or Dask workers) in the order the west-to-east sweep first needs each core, a few cores ahead
 of the links being solved; links, their certificates and paths are solved in the calling process in the
-sweep order, and wider runs after a failed certificate (rare) are computed there too. Links therefore come
-out identical whatever the executor.
+sweep order. A failed certificate needs both cores' wider runs before the link can go on: they run as a
+pair on the executor (in parallel on two workers). Links therefore come out identical whatever the
+executor.
 """
 
 from __future__ import annotations
@@ -194,6 +195,8 @@ class LinkSolver:
         self._runs: dict[tuple[int, int], tuple[Box, np.ndarray]] = {}
         self._stream: Iterator[tuple[CoreRun, np.ndarray]] | None = None
         self._ready: dict[int, np.ndarray] = {}  # first runs back from the executor, not yet used
+        self._wider: dict[tuple[int, int], np.ndarray] = {}  # wider runs computed as a pair, not yet used
+        self.executor: WindowExecutor | None = None
         self.runs = 0  # cost-distance runs so far
 
     def task(self, core: int, level: int = 0) -> CoreRun:
@@ -205,6 +208,7 @@ class LinkSolver:
 
     def prefetch(self, cores: Sequence[int], executor: WindowExecutor) -> None:
         """Compute the first runs of ``cores`` on ``executor``, in that order, as :meth:`link` needs them."""
+        self.executor = executor
         self._stream = executor.imap(core_run, (self.task(c) for c in cores))
 
     def close(self) -> None:
@@ -231,7 +235,8 @@ class LinkSolver:
             for old in [k for k in self._runs if k[0] == core]:  # a wider run replaces a narrower one
                 del self._runs[old]
             task = self.task(core, level)
-            cwd = self._first_run(core) if level == 0 else core_run(task)
+            cwd = self._first_run(core) if level == 0 else self._wider.pop(key, None)
+            cwd = core_run(task) if cwd is None else cwd
             self._runs[key] = (task.box, cwd)  # kept: 4 bytes per cell
             self.runs += 1
         return self._runs[key]
@@ -245,11 +250,21 @@ class LinkSolver:
             del self._runs[k]
         self._ready.pop(core, None)
 
+    def _widen(self, a: int, b: int, level: int) -> None:
+        """Both cores' runs at a wider ``level`` at once on the executor's workers (a failed certificate)."""
+        missing = [c for c in (a, b) if (c, level) not in self._runs]
+        if self.executor is None or self.executor.workers < 2 or len(missing) < 2:
+            return  # computed one by one in :meth:`_run`
+        for task, cwd in self.executor.imap(core_run, [self.task(c, level) for c in missing]):
+            self._wider[(task.core, level)] = cwd
+
     def link(self, a: int, b: int) -> PairLink:
         """The least-cost link between cores ``a`` and ``b``."""
         shape = self.labels.shape
         level = max(self._level(a), self._level(b))
         while True:
+            if level > 0:
+                self._widen(a, b, level)
             box_a, cwd_a = self._run(a, level)
             box_b, cwd_b = self._run(b, level)
             box = (max(box_a[0], box_b[0]), max(box_a[1], box_b[1]), min(box_a[2], box_b[2]),

@@ -5,6 +5,12 @@ Work is windowed: buildings are grouped by the ``window_cells`` × ``window_cell
 representative point; each group's box (the union of its footprints) is read from the surface model with a
 halo of ``search_distance_m`` (:func:`processing.solar.horizon.halo_cells`) on every side, so memory is set by
 the window size and the search distance, not by the region.
+
+Each group is one task (:func:`solar_window`: surface read, roof faces, horizon ray marching, irradiation and
+yield) mapped through ``ctx.executor`` — in-process or on Dask workers, with the sky model, parameters and
+buildings sent to each worker once as the shared context. Results come back in group order and are written
+as they arrive (irradiation block into the GeoTIFF, faces kept for the table), so the output is identical to
+an in-process run.
 """
 
 from __future__ import annotations
@@ -95,9 +101,11 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     writer = IrradiationWriter(ctx.workdir / "solar_irradiation.tif", grid)
     groups = _window_groups(buildings, grid, p.window_cells)
     pieces = []
-    for i, members in enumerate(groups):
-        piece = _process_group(work, members, writer)
-        if piece is not None:
+    # in group order: where footprints overlap, the later group's cells win, as in a serial run
+    for i, (_, done) in enumerate(ctx.executor.imap(solar_window, groups, context=work, ordered=True)):
+        if done is not None:
+            row0, col0, block, piece = done
+            writer.write(row0, col0, block)
             pieces.append(piece)
         ctx.progress(0.05 + 0.9 * (i + 1) / max(len(groups), 1), f"window {i + 1}/{len(groups)}")
     roofs = _finish(work, pieces, communes, crs)
@@ -185,11 +193,14 @@ def _window_groups(buildings: gpd.GeoDataFrame, grid: WorkGrid, size: int) -> li
 
 # ---------------------------------------------------------------------------------------------- one window
 
-def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWriter) -> pd.DataFrame | None:
-    """Faces, horizons, irradiation and yield of the buildings ``members``; writes their raster cells.
+def solar_window(members: np.ndarray, work: _Context) -> tuple[int, int, np.ndarray, pd.DataFrame] | None:
+    """Faces, horizons, irradiation and yield of the buildings ``members`` (indices into ``work.buildings``).
 
-    The box is the union of the members' footprints; the surface is read over the box grown by the halo
-    (search distance) so that every ray of every roof cell stays inside what was read.
+    The task of one window, run in-process or on a Dask worker (``work`` is the context shared by every
+    window). The box is the union of the members' footprints; the surface is read over the box grown by the
+    halo (search distance) so that every ray of every roof cell stays inside what was read. Returns the
+    box's origin (row, col of the work grid), its irradiation block [kWh m-2 yr-1] (NaN off the faces) and
+    the faces, or ``None`` when no face is found.
     """
     p, grid, res = work.params, work.grid, work.grid.res
     geoms = work.buildings.geometry.to_numpy()
@@ -243,14 +254,13 @@ def _process_group(work: _Context, members: np.ndarray, writer: IrradiationWrite
         unshaded[start:stop] = comp.total.sum(axis=1) * work.sky.hours / WH_PER_KWH
     block = np.full((rows, cols), np.nan, np.float32)
     block[rr, cc] = cell_irr
-    writer.write(row0, col0, block)
     irr = np.bincount(face, cell_irr, n) / np.maximum(np.bincount(face, minlength=n), 1)
     polygons = _face_polygons(found, box_transform, geoms[members])
     # planimetric area: the face polygon clipped to the footprint (exact at the eaves), corrected for the
     # cells split between faces (sub-cell shares at ridges and hips instead of whole cells)
     whole_cells = np.bincount(face, minlength=n)
     planar = np.nan_to_num(shapely.area(polygons.astype(object))) + (found.cells - whole_cells) * res * res
-    return pd.DataFrame({
+    return row0, col0, block, pd.DataFrame({
         "building": members[found.building], "geometry": polygons, "planar_m2": planar, "tilt_deg": found.tilt,
         "azimuth_deg": found.azimuth, "irradiation_kwh_m2_yr": irr, "unshaded_kwh_m2_yr": unshaded,
         "specific_yield_kwh_kwp": spec, "sky_view_factor": dvf_mean, "from_dsm": found.from_dsm})
