@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 BASE_WIDTH_M, BASE_HEIGHT_M = 8000.0, 6000.0
 REGION_TOML = """
@@ -87,7 +88,7 @@ class TreeMemory:
             self.peak_mb = max(self.peak_mb, self._sample())
             self._stop.wait(self.every_s)
 
-    def __enter__(self) -> TreeMemory:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -155,7 +156,7 @@ def main() -> None:
             region.write_text(REGION_TOML.format(scale=int(scale), width=width, height=height))
             cmd = [sys.executable, __file__, "--child", str(region), str(root / "data"),
                    "--workers", str(args.workers)] + (["--only", *args.only] if args.only else [])
-            out = subprocess.run(cmd, capture_output=True, text=True)
+            out = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 print(f"{scale:>5g} failed:\n{out.stderr[-2000:]}", flush=True)
                 continue

@@ -49,7 +49,8 @@ def _with_database(url: str, dbname: str) -> str:
     return make_url(url).set(database=dbname).render_as_string(hide_password=False)
 
 
-def _connect(url: str):
+def pg_connect(url: str):
+    """A psycopg connection (autocommit) to ``url``, for creating and dropping throw-away test databases."""
     import psycopg
 
     from geoservice.store.postgis import sqlalchemy_url
@@ -70,7 +71,7 @@ def postgis_admin_url() -> str:
     errors = []
     for url in candidates:
         try:
-            with _connect(url) as conn:
+            with pg_connect(url) as conn:
                 available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").fetchone()
         except psycopg.Error as exc:
             errors.append(f"{_safe(url)}: {str(exc).strip().splitlines()[0]}")
@@ -87,23 +88,23 @@ def postgis_admin_url() -> str:
 def postgis_url(postgis_admin_url: str) -> Iterator[str]:
     """URL of a throw-away database with PostGIS, dropped at the end of the session."""
     dbname = f"geoservice_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with _connect(postgis_admin_url) as admin:
+    with pg_connect(postgis_admin_url) as admin:
         admin.execute(f'CREATE DATABASE "{dbname}"')
     url = _with_database(postgis_admin_url, dbname)
     try:
-        with _connect(url) as conn:
+        with pg_connect(url) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'postgis'").fetchone()
         if not version:
             _unavailable(f"CREATE EXTENSION postgis did not install it in {dbname}")
         yield url
     finally:
-        with _connect(postgis_admin_url) as admin:
+        with pg_connect(postgis_admin_url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def _reset_postgis(url: str) -> None:
-    with _connect(url) as conn:
+    with pg_connect(url) as conn:
         conn.execute("DROP SCHEMA IF EXISTS geoservice CASCADE")
 
 

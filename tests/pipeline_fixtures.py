@@ -14,7 +14,8 @@ from geoservice.store import open_store
 from layers.region import BUNDLED_REGIONS
 from processing.pipeline import RunSummary
 
-#: A 3 × 2.5 km demo region for tests that need a quick real run rather than the full demo.
+#: A 3 × 2.5 km demo region for tests that need a quick real run (or two) rather than the full demo: every
+#: analysis finds something (322 roof faces, 11 habitat cores and 12 links, 26 heat-demand hectares).
 SMALL_DEMO_TOML = """
 [region]
 id = "small-demo"

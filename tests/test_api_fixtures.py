@@ -26,6 +26,7 @@ from geoservice.settings import Settings
 from geoservice.store.base import Store
 from layers.raster import Raster
 from processing.pipeline import Provenance
+from tests.conftest import pg_connect
 
 __all__ = ["API_TOKEN", "DemoData", "api_backend", "api_client", "api_data", "api_settings",
            "api_store", "build_layers", "pg_database", "publish_demo"]
@@ -96,32 +97,21 @@ def api_data() -> DemoData:
     return build_layers()
 
 
-def _connect(url: str):
-    import psycopg
-
-    from geoservice.store.postgis import sqlalchemy_url
-
-    params = sqlalchemy_url(url)
-    return psycopg.connect(host=params.host or params.query.get("host"), port=params.port,
-                           user=params.username, password=params.password, dbname=params.database,
-                           connect_timeout=5, autocommit=True)
-
-
 @pytest.fixture(scope="session")
 def pg_database(postgis_admin_url) -> Iterator[str]:
     """A throw-away PostGIS database of the API tests (the server comes from tests/conftest.py, which skips —
     or fails under CI — when none is reachable); its URL."""
     name = f"gs_api_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with _connect(postgis_admin_url) as admin:
+    with pg_connect(postgis_admin_url) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = _url_with_db(postgis_admin_url, name)
     try:
-        with _connect(url) as conn:
+        with pg_connect(url) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             assert conn.execute("SELECT postgis_version()").fetchone()[0]
         yield url
     finally:
-        with _connect(postgis_admin_url) as admin:
+        with pg_connect(postgis_admin_url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -31,22 +31,8 @@ from geoservice.store import open_store
 from layers.validate import data_checksum
 from processing.pipeline import RunSummary
 from processing.windows import SERIAL, DaskExecutor
+from tests.pipeline_fixtures import SMALL_DEMO_TOML
 
-#: A 3 × 2.5 km demo region: small enough to run twice in a test, large enough for every analysis to find
-#: something (322 roof faces, 11 habitat cores and 12 links, 26 heat-demand hectares).
-SMALL_DEMO_TOML = """
-[region]
-id = "small-demo"
-title = "Small synthetic demo"
-description = "SYNTHETIC test region."
-crs = "EPSG:2169"
-
-[demo]
-seed = 7
-origin = [64000.0, 60000.0]
-width_m = 3000.0
-height_m = 2500.0
-"""
 #: The Dask run also cuts the analyses that take a window size into several windows (the reference run uses
 #: one window for the small demo), so the comparison covers window edges and halos as well as the executor.
 DASK_PARAMS = {"wind": {"window_cells": 128}}
@@ -160,7 +146,7 @@ def test_corridor_links_on_dask_equal_serial(dask_executor):
     for label, (r, c) in enumerate([(10, 5), (40, 8), (25, 30), (12, 60), (45, 62), (28, 80)], start=1):
         labels[r:r + 5, c:c + 5] = label
     pairs = [(1, 2), (1, 3), (2, 3), (3, 4), (3, 5), (4, 5), (4, 6), (5, 6)]
-    kwargs = dict(cutoff=2000.0, margin_m=30.0, max_margin_m=2000.0, drop_through_cores=False)
+    kwargs = {"cutoff": 2000.0, "margin_m": 30.0, "max_margin_m": 2000.0, "drop_through_cores": False}
     transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 600.0)
     serial = build_links(resistance, labels, transform, 10.0, pairs, **kwargs)
     dask = build_links(resistance, labels, transform, 10.0, pairs, **kwargs, executor=dask_executor)
