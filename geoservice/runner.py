@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from geoservice.compute import window_executor
 from geoservice.settings import Settings
 from geoservice.store import open_store
 from geoservice.store.base import Store
+from geoservice.store.jobs import new_job_id
 from layers.errors import StoreError
 from layers.region import RegionConfig, load_region
 from layers.sources import RegionSource
@@ -46,10 +46,6 @@ def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]
     if atlas is not None and atlas.height_m is not None:
         params.setdefault("wind", {}).setdefault("atlas_height_m", atlas.height_m)
     return params
-
-
-def new_job_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 def run_region(
