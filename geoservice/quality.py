@@ -183,8 +183,8 @@ def _fmt(value, unit: str = "") -> str:
 def render_text(report: QualityReport) -> str:
     """A terminal table."""
     lines = [f"region {report.region}  extent {', '.join(f'{v:,.0f}' for v in report.extent)} m", "",
-             f"{'input':<24}{'status':<19}{'origin':<7}{'features':>10}{'coverage':>10}{'repaired':>9}"
-             f"{'nodata':>8}  crs / message"]
+             (f"{'input':<24}{'status':<19}{'origin':<7}{'features':>10}{'coverage':>10}{'repaired':>9}"
+              f"{'nodata':>8}  crs / message")]
     for i in report.inputs:
         status = i.status if i.status != "missing" or not i.optional else "missing (optional)"
         lines.append(f"{i.id:<24}{status:<19}{i.origin:<7}{_fmt(i.features):>10}{_fmt(i.coverage_pct, ' %'):>10}"

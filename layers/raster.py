@@ -60,7 +60,7 @@ class Raster:
             mask &= a != self.nodata
         return mask
 
-    def with_array(self, array: np.ndarray, unit: str | None = None, nodata: float | int | None = None) -> Raster:
+    def with_array(self, array: np.ndarray, unit: str | None = None, nodata: float | None = None) -> Raster:
         """Same georeference, new values (and unit)."""
         return Raster(array, self.transform, self.crs, self.nodata if nodata is None else nodata,
                       self.unit if unit is None else unit)

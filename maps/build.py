@@ -10,7 +10,7 @@ import logging
 import re
 import shutil
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,8 +28,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 ANALYSIS_MAPS = {
     "solar": ("Solar roofs", "irradiation, PV capacity and yield per roof face, with suitability classes"),
     "wind": ("Wind", "exclusions and their rules, eligible areas, hub-height wind and turbine sites"),
-    "geothermal": ("Geothermal and heat", "ground potential, drilling restrictions, heat demand and "
-                                          "district-heating areas"),
+    "geothermal": ("Geothermal and heat",
+                   "ground potential, drilling restrictions, heat demand and district-heating areas"),
     "corridors": ("Ecological corridors", "green, blue and black habitat cores, corridors, paths and barriers"),
     "districts": ("Test districts", "ranked candidate districts and commune indicators"),
 }
@@ -97,7 +97,7 @@ def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = ""
     html = env.get_template("index.html").render(
         title=region.region.title, description=region.region.description, synthetic=region.synthetic,
         analyses=analyses, communes=per_commune, version=version,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     (staging / "index.html").write_text(html, encoding="utf-8")
     old = out_dir.with_name(out_dir.name + ".old")
     shutil.rmtree(old, ignore_errors=True)

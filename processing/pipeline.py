@@ -21,7 +21,6 @@ from typing import Any, Protocol
 import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel, ValidationError
-from pyproj import CRS
 
 from layers.catalog import get_layer
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed

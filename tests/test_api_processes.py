@@ -196,7 +196,6 @@ def test_worker_waits_while_the_store_is_unavailable(api_settings):
             if self.calls < 3:
                 raise StoreUnavailable("database down")
             stop.set()
-            return None
 
     store = FlakyStore()
     assert run_worker(api_settings, store=store, stop=stop, poll_s=0.01) == 0

@@ -15,7 +15,6 @@ import pytest
 from pymcdm.methods import TOPSIS, WSM
 from pymcdm.normalizations import minmax_normalization, vector_normalization
 
-from tests import test_districts_world as world
 from layers.catalog import get_layer
 from layers.errors import ConfigError
 from layers.validate import check_layer
@@ -23,6 +22,7 @@ from processing.districts import STEP
 from processing.districts.criteria import CRITERIA, CRITERIA_BY_KEY, DIMENSIONS
 from processing.districts.explain import ordinal, strength_phrase, weakness_phrase
 from processing.pipeline import RegionContext, StepContext
+from tests import test_districts_world as world
 
 REGION = RegionContext("test", world.CRS_LU, (world.X0, world.Y0, world.X0 + 2000, world.Y0 + 1000), {})
 

@@ -7,7 +7,14 @@ from pyproj import Transformer
 
 from layers.catalog import get_layer
 from layers.errors import InputDataError
-from layers.ingest.osm import OsmOptions, ingest_osm, parse_number, protected_designation, roof_direction_deg, voltage_kv
+from layers.ingest.osm import (
+    OsmOptions,
+    ingest_osm,
+    parse_number,
+    protected_designation,
+    roof_direction_deg,
+    voltage_kv,
+)
 from layers.ingest.osm_tags import TagRule
 from layers.validate import check_layer
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
+from layers.catalog import get_layer
 from layers.region import load_region
 from maps.build import build_all_maps, slug
 from maps.style import format_value, ramp_rgb
-from layers.catalog import get_layer
 from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 
 #: Page weight budget of issue 10 [bytes].

@@ -10,10 +10,10 @@ import rasterio
 from pyproj import Transformer
 
 from geoservice.quality import check_region
+from layers.catalog import get_layer
 from layers.region import parse_region
 from layers.sources import RegionSource
 from layers.validate import check_layer
-from layers.catalog import get_layer
 from processing.steps import all_steps
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lu-minett"
