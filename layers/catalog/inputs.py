@@ -376,4 +376,20 @@ INPUT_LAYERS: tuple[LayerSpec, ...] = (
         ),
         produced_by="inputs",
     ),
+    LayerSpec(
+        id="climate_hourly",
+        title="Hourly climate (TMY)",
+        description="Hourly global horizontal irradiance and air temperature of a typical meteorological year "
+                    "or a measured year; when given, the solar analysis uses it instead of the monthly table.",
+        kind="table",
+        role="input",
+        optional=True,
+        fields=(
+            Field("time", "str", description="Start of the hour (ISO 8601, any year; mapped onto the "
+                                              "representative year by month, day and hour, in UTC)."),
+            Field("ghi_w_m2", "float", "W m-2", "Mean global horizontal irradiance over the hour."),
+            Field("temp_air_c", "float", "degC", "Mean air temperature over the hour."),
+        ),
+        produced_by="inputs",
+    ),
 )

@@ -9,8 +9,9 @@ SOLAR_CLASSES = ("very_good", "good", "conditional", "unsuitable")
 FACE_SOURCES = ("dsm", "attributes")
 #: Confidence of a face's geometry: high from a surface model, low from attributes.
 FACE_CONFIDENCE = ("high", "low")
-#: What scaled clear sky to real sky: the region's monthly climate table, or the built-in default (an estimate).
-CLIMATE_SOURCES = ("climate_table", "default_estimate")
+#: Where the real sky comes from: the region's hourly file, its monthly climate table (scaling clear sky), or the
+#: built-in default monthly table (an estimate).
+CLIMATE_SOURCES = ("hourly_file", "climate_table", "default_estimate")
 
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(

@@ -43,6 +43,8 @@ DEFAULT_TEMP_AIR_C = (1.5, 2.5, 6.0, 9.5, 13.5, 16.5, 18.5, 18.0, 14.5, 10.0, 5.
 #: Label of sky figures scaled with the default table rather than the region's climate table.
 DEFAULT_CLIMATE_LABEL = "default_estimate"
 CLIMATE_TABLE_LABEL = "climate_table"
+#: Label of sky figures taken from the region's hourly (TMY) file.
+HOURLY_FILE_LABEL = "hourly_file"
 
 #: Hay-Davies floor on cos(zenith) in the beam projection ratio (pvlib GH 432: cos 89°).
 HAYDAVIES_MIN_COS_ZENITH = 0.01745
@@ -71,7 +73,7 @@ class Sky:
     month : month of each step (1-12).
     clear_sky_index : monthly k_c used to scale clear sky to real sky [-], January..December.
     clear_sky_ghi_kwh_m2_yr : annual clear-sky GHI before scaling [kWh m-2 yr-1] (never reported as yield).
-    climate_source : ``climate_table`` or ``default_estimate``.
+    climate_source : ``hourly_file``, ``climate_table`` or ``default_estimate``.
     transposition : ``perez`` or ``haydavies``.
     albedo : ground reflectance [-].
     """
@@ -165,6 +167,34 @@ def _check_climate(climate: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def hourly_series(times: pd.DatetimeIndex, hourly: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """GHI [W m-2] and air temperature [degC] of an hourly file at each step of the representative year.
+
+    Each step takes the file's hour with the same month, day and hour (UTC), whatever the file's year, so a
+    TMY assembled from several years fits; several rows for one hour (e.g. two years) are averaged; 29 February
+    is ignored when the representative year has none. Negative GHI (sensor offsets at night) counts as 0.
+    """
+    missing = {"time", "ghi_w_m2", "temp_air_c"} - set(hourly.columns)
+    if missing:
+        raise InputDataError(f"climate_hourly lacks columns {sorted(missing)}; it needs time, ghi_w_m2, temp_air_c")
+    stamps = pd.to_datetime(hourly["time"], utc=True, errors="coerce", format="mixed")
+    if stamps.isna().any():
+        bad = hourly["time"][stamps.isna()].astype(str).head(3).tolist()
+        raise InputDataError(f"climate_hourly: unreadable times {bad}; use ISO 8601 such as 2005-01-01T00:00Z")
+    keys = (stamps.dt.month * 10000 + stamps.dt.day * 100 + stamps.dt.hour).to_numpy()
+    table = pd.DataFrame({"ghi": pd.to_numeric(hourly["ghi_w_m2"], errors="coerce").to_numpy(),
+                          "temp": pd.to_numeric(hourly["temp_air_c"], errors="coerce").to_numpy()},
+                         index=keys).groupby(level=0).mean()
+    wanted = (times.month * 10000 + times.day * 100 + times.hour).to_numpy()
+    found = table.reindex(wanted)
+    gaps = np.unique(wanted[found["ghi"].isna().to_numpy() | found["temp"].isna().to_numpy()])
+    if len(gaps):
+        first = [f"{k // 10000:02d}-{k // 100 % 100:02d} {k % 100:02d}h" for k in gaps[:3]]
+        raise InputDataError(f"climate_hourly covers not every hour of the year: {len(gaps)} hours missing "
+                             f"(first: {', '.join(first)} UTC); give a full year of hourly values")
+    return np.clip(found["ghi"].to_numpy(float), 0.0, None), found["temp"].to_numpy(float)
+
+
 def _step_hours(times: pd.DatetimeIndex) -> float:
     return float((times[1] - times[0]) / pd.Timedelta(hours=1))
 
@@ -172,7 +202,7 @@ def _step_hours(times: pd.DatetimeIndex) -> float:
 def representative_sky(latitude: float, longitude: float, altitude: float = 300.0,
                        climate: pd.DataFrame | None = None, *, transposition: Transposition = "perez",
                        year: int = 2023, step_minutes: int = 60, albedo: float = 0.2,
-                       day_model: DayModel = "two_state") -> Sky:
+                       day_model: DayModel = "two_state", hourly: pd.DataFrame | None = None) -> Sky:
     """Real-sky irradiance for every daylight step of a representative year at one site.
 
     Parameters
@@ -185,6 +215,8 @@ def representative_sky(latitude: float, longitude: float, altitude: float = 300.
     step_minutes : time step [min].
     albedo : ground reflectance [-].
     day_model : how the monthly clear-sky index is spread over days (:func:`daily_clear_sky_index`).
+    hourly : hourly file (``time``, ``ghi_w_m2`` [W m-2], ``temp_air_c`` [degC]); when given, its GHI and
+        temperature are used as they are (:func:`hourly_series`) and ``climate`` is not needed.
 
     Notes
     -----
@@ -205,11 +237,18 @@ def representative_sky(latitude: float, longitude: float, altitude: float = 300.
     loc = pvlib.location.Location(latitude, longitude, altitude=altitude)
     sun = loc.get_solarposition(times)
     clear = loc.get_clearsky(times, model="ineichen", solar_position=sun)
-    k_month, source = monthly_clear_sky_index(clear["ghi"], climate)
     month = times.month.to_numpy()
-    k = daily_clear_sky_index(times, clear["ghi"].to_numpy(), k_month, day_model)
-    ghi = clear["ghi"].to_numpy() * k
     zenith = sun["apparent_zenith"].to_numpy()
+    if hourly is not None:
+        ghi, temp_steps = hourly_series(times, hourly)
+        ghi = np.where(zenith < 90.0, ghi, 0.0)
+        clear_month = clear["ghi"].groupby(month).sum().to_numpy()
+        k_month = tuple(float(v) for v in pd.Series(ghi).groupby(month).sum().to_numpy() / clear_month)
+        source = HOURLY_FILE_LABEL
+    else:
+        k_month, source = monthly_clear_sky_index(clear["ghi"], climate)
+        k = daily_clear_sky_index(times, clear["ghi"].to_numpy(), k_month, day_model)
+        ghi = clear["ghi"].to_numpy() * k
     erbs = pvlib.irradiance.erbs(ghi, zenith, times)
     dni = np.nan_to_num(np.asarray(erbs["dni"], float))
     dhi = np.nan_to_num(np.asarray(erbs["dhi"], float))
@@ -228,16 +267,16 @@ def representative_sky(latitude: float, longitude: float, altitude: float = 300.
         f1 = dni / dni_extra
         f2 = np.zeros_like(f1)
         min_cos = HAYDAVIES_MIN_COS_ZENITH
-    if climate is None:
-        temp_month = np.asarray(DEFAULT_TEMP_AIR_C)
-    else:
-        temp_month = _check_climate(climate)["temp_air_c"].to_numpy(float)
+    if hourly is None:
+        temp_month = np.asarray(DEFAULT_TEMP_AIR_C) if climate is None else \
+            _check_climate(climate)["temp_air_c"].to_numpy(float)
+        temp_steps = temp_month[month - 1]
     day = (90.0 - zenith) > 0.0
     clear_total = float(clear["ghi"].sum() * _step_hours(times) / WH_PER_KWH)
     return Sky(times=times[day], hours=_step_hours(times), zenith=zenith[day], azimuth=azimuth[day],
                elevation=90.0 - zenith[day], ghi=ghi[day], dni=dni[day], dhi=dhi[day],
                circumsolar=np.nan_to_num(f1[day]), horizon_brightening=np.nan_to_num(f2[day]),
-               min_cos_zenith=min_cos, temp_air=temp_month[month - 1][day], month=month[day],
+               min_cos_zenith=min_cos, temp_air=temp_steps[day], month=month[day],
                clear_sky_index=tuple(k_month), clear_sky_ghi_kwh_m2_yr=clear_total, climate_source=source,
                transposition=transposition, albedo=albedo)
 

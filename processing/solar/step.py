@@ -81,9 +81,11 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     lat, lon = _centre_lonlat(ctx.region.extent, crs)
     ground = sample_points(dem, *_points(buildings))
     altitude = float(np.nanmedian(ground)) if np.isfinite(ground).any() else 0.0
+    hourly = ctx.inputs.get("climate_hourly")
     sky = representative_sky(lat, lon, altitude, climate if isinstance(climate, pd.DataFrame) else None,
                              transposition=p.transposition, year=p.year, step_minutes=p.time_step_minutes,
-                             albedo=p.albedo, day_model=p.day_model)
+                             albedo=p.albedo, day_model=p.day_model,
+                             hourly=hourly if isinstance(hourly, pd.DataFrame) else None)
     system = pv.SystemSpec(p.system_losses_pct, p.gamma_pdc_per_k, p.inverter_efficiency)
     optimum = pv.regional_optimum(sky, system)
     log.info("solar: all-sky GHI %.0f kWh m-2 yr-1 (%s); regional optimum %.0f° / %.0f°: %.0f kWh m-2 yr-1, "
