@@ -125,7 +125,7 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
         return
     display.close()
     for report in summary.steps:
-        outputs = ", ".join(f"{k} ({v})" for k, v in report.outputs.items())
+        outputs = ", ".join(f"{k} ({v:,} {_count_unit(k)})" for k, v in report.outputs.items())
         line = f"{report.step:<12} {report.status:<8} {report.seconds:7.1f} s  {outputs}"
         click.echo(line if report.status != "failed" else click.style(f"{line}{report.error}", fg="red"))
     click.echo(f"run summary: {settings.data_dir / 'runs' / (summary.job_id + '.json')}")
@@ -136,6 +136,13 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
     click.echo(f"layers published to {store_where}")
     if build_maps:
         _build_maps(settings, region)
+
+
+def _count_unit(layer_id: str) -> str:
+    """What a layer's size counts: cells of a raster, rows of a table, features of a vector layer."""
+    from layers.catalog import get_layer
+
+    return {"raster": "cells", "table": "rows"}.get(get_layer(layer_id).kind, "features")
 
 
 def _build_maps(settings: Settings, region: str) -> None:
