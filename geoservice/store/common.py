@@ -21,7 +21,7 @@ import pandas as pd
 from pyproj import CRS
 
 from layers.catalog import LayerSpec, get_layer
-from layers.errors import InvalidRequest, SchemaError, StoreError
+from layers.errors import InvalidRequest, LayerNotFound, SchemaError, StoreError
 from layers.raster import Raster, RasterFile
 
 log = logging.getLogger(__name__)
@@ -322,3 +322,20 @@ def layer_version_from_row(row: Mapping[str, Any]):
                         feature_count=int(row["feature_count"]),
                         extent=tuple(float(v) for v in extent) if extent else None,
                         created_at=created, provenance=provenance or {})
+
+
+def not_published(layer_id: str, version: int | None) -> LayerNotFound:
+    """The error for a layer (version) that the registry does not hold, saying how to get one."""
+    which = "any version" if version is None else f"version {version}"
+    return LayerNotFound(f"layer {layer_id!r} has no published {which}; run the step that produces it "
+                         "(geoservice run) or list published layers (geoservice layers)")
+
+
+def layer_data(store: Any, row: Mapping[str, Any], raster_root: Path) -> Any:
+    """The data of a registered version: a RasterFile under ``raster_root``, or the vector/table read back
+    through ``store``."""
+    if row["kind"] == "raster":
+        return RasterFile(str(raster_root / row["raster_path"]), unit=get_layer(row["layer_id"]).unit)
+    if row["kind"] == "vector":
+        return store.read_vector(row["layer_id"], row["version"])
+    return store.read_table(row["layer_id"], row["version"])

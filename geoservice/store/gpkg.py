@@ -47,8 +47,10 @@ from geoservice.store.common import (
     ensure_writable_dir,
     epsg_of,
     geometry_extent,
+    layer_data,
     layer_kind,
     layer_version_from_row,
+    not_published,
     now_utc,
     provenance_json,
     quote_ident,
@@ -61,8 +63,7 @@ from geoservice.store.common import (
 from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import BUSY_TIMEOUT_S, SqliteJobs, load_sql
 from layers.catalog import LayerSpec, get_layer
-from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound, StoreError
-from layers.raster import RasterFile
+from layers.errors import FeatureNotFound, InvalidRequest, StoreError
 from processing.pipeline import LayerData, Provenance
 
 log = logging.getLogger(__name__)
@@ -209,9 +210,7 @@ class GeoPackageStore(Store):
             row = conn.execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id AND version = :v",
                                {"id": layer_id, "v": int(version)}).fetchone()
         if row is None:
-            which = "any version" if version is None else f"version {version}"
-            raise LayerNotFound(f"layer {layer_id!r} has no published {which}; run the step that produces it "
-                                "(geoservice run) or list published layers (geoservice layers)")
+            raise not_published(layer_id, version)
         return row
 
     def current(self, layer_id: str) -> LayerVersion | None:
@@ -387,11 +386,7 @@ class GeoPackageStore(Store):
 
     # --- reading -------------------------------------------------------------------------------------------
     def _layer_data(self, row: sqlite3.Row) -> LayerData:
-        if row["kind"] == "raster":
-            return RasterFile(str(self.store_dir / row["raster_path"]), unit=get_layer(row["layer_id"]).unit)
-        if row["kind"] == "vector":
-            return self.read_vector(row["layer_id"], row["version"])
-        return self.read_table(row["layer_id"], row["version"])
+        return layer_data(self, row, self.store_dir)
 
     def current_layer(self, layer_id: str) -> LayerData:
         with self._snapshot() as conn:

@@ -49,8 +49,10 @@ from geoservice.store.common import (
     column_values,
     epsg_of,
     geometry_extent,
+    layer_data,
     layer_kind,
     layer_version_from_row,
+    not_published,
     now_utc,
     provenance_json,
     quote_ident,
@@ -63,8 +65,7 @@ from geoservice.store.common import (
 from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import check_progress, check_status, job_from_row, job_not_found, load_sql, new_job_id
 from layers.catalog import LayerSpec, get_layer
-from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound, StoreError, StoreUnavailable
-from layers.raster import RasterFile
+from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
 from processing.pipeline import LayerData, Provenance
 
 log = logging.getLogger(__name__)
@@ -275,9 +276,7 @@ class PostGISStore(Store):
             row = conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id "
                                        "AND version = :v"), {"id": layer_id, "v": int(version)}).mappings().fetchone()
         if row is None:
-            which = "any version" if version is None else f"version {version}"
-            raise LayerNotFound(f"layer {layer_id!r} has no published {which}; run the step that produces it "
-                                "(geoservice run) or list published layers (geoservice layers)")
+            raise not_published(layer_id, version)
         return dict(row)
 
     def _current_row(self, conn: Connection, layer_id: str) -> Mapping[str, Any]:
@@ -431,11 +430,7 @@ class PostGISStore(Store):
 
     # --- reading -------------------------------------------------------------------------------------------
     def _layer_data(self, row: Mapping[str, Any]) -> LayerData:
-        if row["kind"] == "raster":
-            return RasterFile(str(self.raster_dir / row["raster_path"]), unit=get_layer(row["layer_id"]).unit)
-        if row["kind"] == "vector":
-            return self.read_vector(row["layer_id"], row["version"])
-        return self.read_table(row["layer_id"], row["version"])
+        return layer_data(self, row, self.raster_dir)
 
     def current_layer(self, layer_id: str) -> LayerData:
         return self._layer_data(self._read(lambda conn: self._row(conn, layer_id, None)))
