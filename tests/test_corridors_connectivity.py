@@ -1,4 +1,4 @@
-"""Connectivity indices against the worked example of ../shared/REFERENCES.md ("Corridors").
+"""Connectivity indices against the worked example of docs/REFERENCES.md ("Corridors").
 
 Source: Pascual-Hortal & Saura (2006), Saura & Pascual-Hortal (2007), Saura & Rubio (2010); the figures
 (IIC 0.0808, PC 0.0675, dPC A 29.63 %, B 20.69 % with a 2.17 % connector share, C 74.07 %) are printed to

@@ -69,7 +69,7 @@ def test_black_corridor_avoids_the_lit_strip_the_green_corridor_crosses(tmp_path
     lamps = _lamps_across(1500, 0, 1400)  # a lit street across the straight line, dark above y = 1400 m
     out = _run({"landcover": _landcover(forests), "streetlights": lamps}, tmp_path, networks=["green", "black"])
     paths = out["corridor_paths"].set_index("network")
-    lit = lamps.geometry.buffer(50.0).union_all()  # the 50 m Eptesicus distance of REFERENCES.md
+    lit = lamps.geometry.buffer(50.0).union_all()  # the 50 m Eptesicus distance of docs/REFERENCES.md
     assert len(paths) == 2
     assert paths.geometry["green"].intersects(lit)
     assert not paths.geometry["black"].intersects(lit)

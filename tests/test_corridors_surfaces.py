@@ -1,6 +1,6 @@
 """Resistance surfaces and the light model on hand-built inputs.
 
-References: the resistance values of ../shared/REFERENCES.md (Omniscape example: forest 1, grassland 30,
+References: the resistance values of docs/REFERENCES.md (Omniscape example: forest 1, grassland 30,
 crops 300) and the bat avoidance distances of Azam et al. (2018) (25 m Myotis, 50 m Eptesicus); exact
 comparisons (tolerance 1e-6) because both are table look-ups.
 """

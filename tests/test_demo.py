@@ -1,6 +1,6 @@
 """The synthetic demo generator: determinism, catalog conformity, content, roof geometry in the DSM.
 
-Oracles: the catalog (layers/catalog/inputs.py), REFERENCES.md (elevation 270–430 m, the 11 PRO-SUD communes,
+Oracles: the catalog (layers/catalog/inputs.py), docs/REFERENCES.md (elevation 270–430 m, the 11 PRO-SUD communes,
 all-sky GHI ≈1,080–1,150 kWh m-2 yr-1, the Hotmaps district-heating critical mass 333 MWh ha-1 yr-1 and
 30 GWh yr-1), and the roof formulas of layers/demo/buildings.py checked on the written DSM cell by cell.
 """
@@ -31,9 +31,9 @@ from layers.sources import RegionSource
 from layers.validate import check_layer, data_checksum
 from tests.demo_fixtures import small_demo_dir, small_demo_source  # noqa: F401  (pytest fixtures)
 
-#: Elevation range of the Minett [m] (REFERENCES.md, SRTM).
+#: Elevation range of the Minett [m] (docs/REFERENCES.md, SRTM).
 ELEVATION_RANGE_M = (270.0, 430.0)
-#: Hotmaps critical mass (REFERENCES.md "Geothermal"): a 1-ha cell counts from 333 MWh ha-1 yr-1, a connected
+#: Hotmaps critical mass (docs/REFERENCES.md "Geothermal"): a 1-ha cell counts from 333 MWh ha-1 yr-1, a connected
 #: area from 30 GWh yr-1.
 DH_CELL_MWH_HA_YR, DH_AREA_GWH_YR = 333.0, 30.0
 #: Heat demand per m² of GROSS floor area (footprint × storeys) of a building built before 1979, taken at its
@@ -151,7 +151,7 @@ def test_content_of_the_small_region(small_demo_source):  # noqa: F811
     assert set(buildings.roof_shape) == set(ROOF_SHAPES)
     assert len(buildings) > 100
     climate = small_demo_source("climate")
-    assert 1050.0 <= climate.ghi_kwh_m2.sum() <= 1150.0  # REFERENCES.md: ≈1,080–1,150 kWh m-2 yr-1 (estimate)
+    assert 1050.0 <= climate.ghi_kwh_m2.sum() <= 1150.0  # docs/REFERENCES.md: ≈1,080–1,150 kWh m-2 yr-1 (estimate)
     assert climate.ghi_kwh_m2.iloc[5] == climate.ghi_kwh_m2.max() and climate.ghi_kwh_m2.iloc[0] < 30.0
 
 

@@ -105,7 +105,7 @@ def test_ahp_consistent_matrix_recovers_weights():
 
 
 def test_ahp_random_index_and_errors():
-    assert [RANDOM_INDEX[n] for n in range(3, 8)] == [0.58, 0.90, 1.12, 1.24, 1.32]  # REFERENCES.md
+    assert [RANDOM_INDEX[n] for n in range(3, 8)] == [0.58, 0.90, 1.12, 1.24, 1.32]  # docs/REFERENCES.md
     # 1 > 9 > ... cyclic judgments: inconsistent
     bad = ahp_weights([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]])
     assert not bad.consistent and bad.cr > 1

@@ -337,7 +337,7 @@ def test_a_single_candidate_ranks_first():
 
 
 def test_only_natura2000_excludes_not_the_biosphere():
-    # REFERENCES.md: the whole region is a UNESCO biosphere; its transition zone is no exclusion zone
+    # docs/REFERENCES.md: the whole region is a UNESCO biosphere; its transition zone is no exclusion zone
     biosphere = world.gdf([{"name": "Minett", "designation": "biosphere", "zone": "transition"}],
                           [world.box(-100, -100, 2100, 1100)])
     c = run_step(world.all_inputs(protected_areas=biosphere))["test_district_candidates"]

@@ -34,7 +34,7 @@ CRS_LUX = CRS.from_epsg(2169)
 
 @pytest.mark.parametrize(("conductivity", "expected_mwh"), [(1.5, 6.6), (2.2, 8.6), (3.0, 10.5)])
 def test_gpot_reproduces_worked_values(conductivity, expected_mwh):
-    """../shared/REFERENCES.md (Casasso & Sethi 2016 defaults): λ 1.5 / 2.2 / 3.0 → 6.6 / 8.6 / 10.5 MWh/yr
+    """docs/REFERENCES.md (Casasso & Sethi 2016 defaults): λ 1.5 / 2.2 / 3.0 → 6.6 / 8.6 / 10.5 MWh/yr
     per 100 m probe with T0 11 °C, ρc 2.3 MJ/m³/K, 183-day season, R_b 0.1 m·K/W; tolerance ± 2 %."""
     assert gpot_energy_mwh_yr(conductivity) == pytest.approx(expected_mwh, rel=0.02)
 
@@ -55,7 +55,7 @@ def test_gpot_vectorised_linear_in_length_and_nan_safe():
 # --- VDI 4640 --------------------------------------------------------------------------------------------
 
 def test_vdi4640_1_values_of_references():
-    """../shared/REFERENCES.md: limestone 2.8, sandstone 2.3, saturated sand 2.4, gravel 1.8, clay/silt 1.7."""
+    """docs/REFERENCES.md: limestone 2.8, sandstone 2.3, saturated sand 2.4, gravel 1.8, clay/silt 1.7."""
     assert {k: VDI4640_1_CONDUCTIVITY_W_MK[k] for k in ("limestone", "sandstone", "sand", "gravel", "clay")} == {
         "limestone": 2.8, "sandstone": 2.3, "sand": 2.4, "gravel": 1.8, "clay": 1.7}
 

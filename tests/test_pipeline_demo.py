@@ -35,7 +35,7 @@ def test_solar_summary(demo_store):
     assert len(roofs) == 11038
     assert roofs["kwp"].sum() == pytest.approx(103424, rel=REL)
     assert roofs["yield_kwh_yr"].sum() / 1e6 == pytest.approx(83.78, rel=REL)
-    # REFERENCES.md: the optimum's specific yield is 1,000-1,050 kWh/kWp/yr with 14 % losses
+    # docs/REFERENCES.md: the optimum's specific yield is 1,000-1,050 kWh/kWp/yr with 14 % losses
     best = roofs[roofs["class"] == "very_good"]["specific_yield_kwh_kwp"]
     assert 900 < best.median() < 1050
 

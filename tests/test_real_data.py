@@ -42,10 +42,10 @@ def test_the_eleven_communes(source):
     communes = source("communes")
     check_layer(get_layer("communes"), communes, crs=source.config.crs)
     assert sorted(communes["name"]) == sorted(PRO_SUD)
-    # REFERENCES.md: about 200.7 km2 together (official ACT boundaries; these are generalised): within 2 %
+    # docs/REFERENCES.md: about 200.7 km2 together (official ACT boundaries; these are generalised): within 2 %
     assert communes.geometry.area.sum() / 1e6 == pytest.approx(200.7, rel=0.02)
     lon0, lat0, lon1, lat1 = Transformer.from_crs(2169, 4326, always_xy=True).transform_bounds(*source.extent)
-    # REFERENCES.md: lon 5.808-6.128, lat 49.448-49.629 (within 0.01 deg for the generalised boundaries)
+    # docs/REFERENCES.md: lon 5.808-6.128, lat 49.448-49.629 (within 0.01 deg for the generalised boundaries)
     assert (lon0, lat0, lon1, lat1) == pytest.approx((5.808, 49.448, 6.128, 49.629), abs=0.01)
 
 
@@ -56,7 +56,7 @@ def test_srtm_is_warped_to_the_region_crs(source):
         xmin, ymin, xmax, ymax = source.extent
         window = rasterio.windows.from_bounds(xmin, ymin, xmax, ymax, src.transform)
         values = src.read(1, window=window, masked=True).compressed()
-    # REFERENCES.md: elevation roughly 270-430 m in the region (SRTM); 30" cells smooth the extremes
+    # docs/REFERENCES.md: elevation roughly 270-430 m in the region (SRTM); 30" cells smooth the extremes
     assert 230 < np.percentile(values, 1) and np.percentile(values, 99) < 450
     assert values.min() > 150 and values.max() < 500
 

@@ -1,4 +1,4 @@
-"""Sky, transposition and PV yield against pvlib and ../shared/REFERENCES.md ("Solar roofs")."""
+"""Sky, transposition and PV yield against pvlib and docs/REFERENCES.md ("Solar roofs")."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_azimuth_convention_is_north_clockwise(sky):
 
 
 def test_clear_sky_ghi_matches_references():
-    """REFERENCES.md: clear-sky GHI at 49.5 N 6.0 E, Ineichen with pvlib's Linke turbidity ≈1,582 kWh m-2 yr-1."""
+    """docs/REFERENCES.md: clear-sky GHI at 49.5 N 6.0 E, Ineichen with pvlib's Linke turbidity ≈1,582 kWh m-2 yr-1."""
     sky = representative_sky(LAT, LON, ALT, CLIMATE)
     assert sky.clear_sky_ghi_kwh_m2_yr == pytest.approx(1582.0, rel=0.01)
 
@@ -99,7 +99,7 @@ def test_climate_table_sets_the_real_sky(sky):
 def test_default_climate_is_labelled_and_plausible():
     sky = representative_sky(LAT, LON, ALT, None)
     assert sky.climate_source == DEFAULT_CLIMATE_LABEL
-    assert 1080.0 <= sky.ghi_kwh_m2_yr <= 1150.0  # REFERENCES.md all-sky GHI range (estimate)
+    assert 1080.0 <= sky.ghi_kwh_m2_yr <= 1150.0  # docs/REFERENCES.md all-sky GHI range (estimate)
 
 
 def test_bad_climate_table_is_a_clear_error():
@@ -110,7 +110,7 @@ def test_bad_climate_table_is_a_clear_error():
 
 
 def test_relative_yields_match_references(sky):
-    """REFERENCES.md relative yields (estimates, ± 0.03 allowed): flat 0.84, S 20° 0.97, SE/SW 35° 0.93,
+    """docs/REFERENCES.md relative yields (estimates, ± 0.03 allowed): flat 0.84, S 20° 0.97, SE/SW 35° 0.93,
     E/W 30° 0.78, N 35° 0.50, S façade 0.69; the optimum at 35-40° south with 1,000-1,050 kWh/kWp/yr."""
     best = pv.regional_optimum(sky)
     assert 35.0 <= best.tilt_deg <= 40.0 and best.azimuth_deg == pytest.approx(180.0, abs=6.0)

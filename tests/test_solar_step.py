@@ -149,7 +149,7 @@ def test_irradiation_raster_over_roofs_only(scene_result):
 
 def test_yield_is_real_sky_not_clear_sky(scene_result):
     roofs = scene_result[0]["solar_roofs"].set_index("face_id")
-    # REFERENCES.md: optimum ≈1,000-1,050 kWh/kWp/yr real sky; clear sky would be ≈40 % more
+    # docs/REFERENCES.md: optimum ≈1,000-1,050 kWh/kWp/yr real sky; clear sky would be ≈40 % more
     assert roofs["specific_yield_kwh_kwp"].max() < 1100.0
     assert (roofs["kwp"] == roofs["usable_area_m2"] * 0.2).all()
 

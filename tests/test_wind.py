@@ -247,7 +247,7 @@ def test_luxembourg_default_750_m_and_300_m_variant():
     ("holtinger2016-least", 1000.0, 1000.0, 11.3), ("holtinger2016-medium", 1200.0, 1750.0, 8.5),
     ("holtinger2016-most", 2000.0, 3000.0, 5.7)])
 def test_holtinger_profiles_follow_references(profile, settlements, lakes, slope):
-    """REFERENCES.md: GLAES / Höltinger 2016 least / medium / most strict sets."""
+    """docs/REFERENCES.md: GLAES / Höltinger 2016 least / medium / most strict sets."""
     rules = {r.id: r for r in STEP.parse_params({"profile": profile}).exclusion_rules()}
     assert rules["settlements"].buffer_m == settlements
     assert rules["lakes"].buffer_m == lakes and rules["lakes"].where["area_ha"].gt == 50.0

@@ -1,4 +1,4 @@
-"""Wind energy, wind field and siting against independent references (../shared/REFERENCES.md, "Wind")."""
+"""Wind energy, wind field and siting against independent references (docs/REFERENCES.md, "Wind")."""
 
 import math
 
@@ -24,7 +24,7 @@ from processing.wind.siting import ellipse_offsets, ellipse_violations, place_on
     ("E-141/4200", 6.0, 11.3), ("E-141/4200", 5.5, 9.5), ("E-115/3200", 6.0, 8.3), ("E-126/4200", 6.0, 9.8),
     ("N131/3600", 6.0, 10.1)])
 def test_gross_aep_weibull_matches_references(turbine, mean_ms, gwh):
-    """REFERENCES.md: gross AEP at Weibull k = 2, rho = 1.225 (windpowerlib curves); tolerance 3 %."""
+    """docs/REFERENCES.md: gross AEP at Weibull k = 2, rho = 1.225 (windpowerlib curves); tolerance 3 %."""
     aep = annual_energy_weibull(load_turbine(turbine), mean_ms, k=2.0, density=1.225)[0]
     assert aep / 1e3 == pytest.approx(gwh, rel=0.03)
 
@@ -47,13 +47,13 @@ def test_series_parameter_validated():
 
 
 def test_e141_full_load_hours_about_2700():
-    """REFERENCES.md: E-141/4200 at 6.0 m/s, k = 2: about 2,700 full-load hours (3 %)."""
+    """docs/REFERENCES.md: E-141/4200 at 6.0 m/s, k = 2: about 2,700 full-load hours (3 %)."""
     aep = annual_energy_weibull(load_turbine("E-141/4200"), 6.0, k=2.0)[0]
     assert aep / 4.2 == pytest.approx(2700, rel=0.03)
 
 
 def test_density_correction_costs_about_two_percent_at_1_19():
-    """REFERENCES.md: 1.19 kg/m3 is about -2 % energy against 1.225 (tolerance: 1.5-3 %)."""
+    """docs/REFERENCES.md: 1.19 kg/m3 is about -2 % energy against 1.225 (tolerance: 1.5-3 %)."""
     t = load_turbine("E-141/4200")
     ratio = annual_energy_weibull(t, 6.0, 2.0, 1.19)[0] / annual_energy_weibull(t, 6.0, 2.0, 1.225)[0]
     assert 0.97 <= ratio <= 0.985
@@ -75,13 +75,13 @@ def test_power_curve_zero_outside_operating_range_and_rated_at_15_ms():
 
 
 def test_air_density_standard_atmosphere():
-    """ISO 2533: 1.225 kg/m3 at sea level; REFERENCES.md: about 1.19 at a 135 m hub on 150 m ground (0.005)."""
+    """ISO 2533: 1.225 kg/m3 at sea level; docs/REFERENCES.md: about 1.19 at a 135 m hub on 150 m ground (0.005)."""
     assert air_density(0.0) == pytest.approx(1.225, abs=1e-3)
     assert air_density(285.0) == pytest.approx(1.19, abs=0.005)
 
 
 def test_log_and_power_law_extrapolation():
-    """Log law v ln(h/z0)/ln(h_ref/z0); Hellman 1/7 (REFERENCES.md); to 1e-9."""
+    """Log law v ln(h/z0)/ln(h_ref/z0); Hellman 1/7 (docs/REFERENCES.md); to 1e-9."""
     assert extrapolate(5.0, 100.0, 150.0, 0.05) == pytest.approx(5.0 * math.log(3000) / math.log(2000))
     assert extrapolate(5.0, 100.0, 150.0, 0.05, "power", 1 / 7) == pytest.approx(5.0 * 1.5 ** (1 / 7))
     assert extrapolate(5.0, 100.0, 150.0, 0.05, "power") == pytest.approx(5.0 * 1.5 ** (1 / math.log(3000)))
@@ -134,13 +134,13 @@ def test_ellipse_violation_detects_close_pairs():
 
 
 def test_net_factor_within_reference_range():
-    """REFERENCES.md: net is about gross x 0.85-0.88 with the default losses."""
+    """docs/REFERENCES.md: net is about gross x 0.85-0.88 with the default losses."""
     p = WindParams()
     assert 0.85 <= net_factor(p.availability, p.wake_loss, p.electrical_loss, p.curtailment_loss) <= 0.88
 
 
 def test_sudwand_calibration_factor():
-    """Sudwand (REFERENCES.md): ~1,800 full-load hours measured; the default model predicts more, so the
+    """Sudwand (docs/REFERENCES.md): ~1,800 full-load hours measured; the default model predicts more, so the
     factor is below 1. Pinned to the value reported in the README (0.01)."""
     factor = sudwand_calibration_factor()
     assert 0.6 < factor < 0.95

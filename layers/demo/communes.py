@@ -9,7 +9,7 @@ import shapely
 from layers.demo.frame import DemoFrame
 from layers.demo.layout import COMMUNE_NAMES, Layout
 
-#: Fewest communes a demo region has (the 11 PRO-SUD communes, REFERENCES.md).
+#: Fewest communes a demo region has (the 11 PRO-SUD communes, docs/REFERENCES.md).
 MIN_COMMUNES = 11
 
 

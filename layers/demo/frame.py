@@ -18,7 +18,7 @@ from shapely.geometry import Polygon, box
 DEFAULT_AREA_KM2 = 48.0
 #: Open land kept free of buildings for wind turbines: relative corner (u, v) of the north-east block.
 OPEN_CORE_UV = (0.62, 0.58)
-#: Distance kept between dwellings and the open block [m] (Luxembourg developers keep 750 m, REFERENCES.md).
+#: Distance kept between dwellings and the open block [m] (Luxembourg developers keep 750 m, docs/REFERENCES.md).
 OPEN_CORE_SETBACK_M = 850.0
 
 

@@ -21,7 +21,7 @@ from layers.demo.frame import DemoFrame
 VILLAGE_NAMES = ("Ehlerange", "Lamadelaine", "Oberkorn", "Niederkorn", "Foetz", "Noertzange", "Huncherange",
                  "Bergem", "Pontpierre", "Linger", "Fingig", "Soleuvre", "Belvaux", "Tétange", "Bascharage",
                  "Clemency", "Lasauvage", "Rodange", "Kayl-Haut", "Limpach")
-#: The 11 PRO-SUD communes (REFERENCES.md), used as commune and town names.
+#: The 11 PRO-SUD communes (docs/REFERENCES.md), used as commune and town names.
 COMMUNE_NAMES = ("Esch-sur-Alzette", "Differdange", "Dudelange", "Sanem", "Pétange", "Schifflange",
                  "Käerjeng", "Bettembourg", "Kayl", "Mondercange", "Rumelange")
 

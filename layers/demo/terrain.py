@@ -21,7 +21,7 @@ from layers.grid import Grid
 
 #: Cell size of the terrain model and of the land-cover/geology classification grid [m].
 COARSE_RES_M = 20.0
-#: Elevation range of the region [m] (SRTM, REFERENCES.md: roughly 270–430 m).
+#: Elevation range of the region [m] (SRTM, docs/REFERENCES.md: roughly 270–430 m).
 ELEVATION_RANGE_M = (272.0, 428.0)
 #: Mean plateau elevation [m] and its variation [m].
 PLATEAU_MEAN_M, PLATEAU_AMPLITUDE_M = 392.0, 30.0

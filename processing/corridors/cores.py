@@ -18,7 +18,7 @@ CORE_LANDCOVER = {"green": ("forest",), "blue": ("water", "wetland"), "black": (
 PROTECTED_HABITAT = {"green": ("forest", "grassland", "wetland"), "blue": ("water", "wetland"),
                      "black": ("forest", "grassland", "wetland")}
 #: Protected areas that make cores: Natura 2000 and reserves as a whole; of a biosphere only its core zone
-#: (the whole Minett is a biosphere, REFERENCES.md).
+#: (the whole Minett is a biosphere, docs/REFERENCES.md).
 PROTECTED_CORE_ZONES = {"natura2000_habitats": ("whole", "core", "buffer", "transition"),
                         "natura2000_birds": ("whole", "core", "buffer", "transition"),
                         "nature_reserve": ("whole", "core", "buffer", "transition"),

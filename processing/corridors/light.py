@@ -1,6 +1,6 @@
 """Light model for the black (darkness) network: street lamps with distance decay, and night-time radiance.
 
-Bats avoid street lights up to 25 m (Myotis) and 50 m (Eptesicus) (Azam et al. 2018, REFERENCES.md), so a
+Bats avoid street lights up to 25 m (Myotis) and 50 m (Eptesicus) (Azam et al. 2018, docs/REFERENCES.md), so a
 cell within ``strong_m`` of a lamp multiplies the green resistance by ``strong_factor``, a cell within
 ``avoid_m`` by ``avoid_factor``; farther away the factor decays exponentially towards 1 with length
 ``decay_m`` and is exactly 1 beyond ``influence_m = avoid_m + 5 decay_m``. A lamp's distances scale with

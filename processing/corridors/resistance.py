@@ -5,7 +5,7 @@ metres (metres through resistance-1 habitat). The maximum stays finite (``MAX_RE
 solvers fail on infinite islands, and a very high finite value still lets a path cross a motorway where
 nothing else is possible, which is where a crossing structure is needed.
 
-Tables follow the Omniscape example values quoted in ../shared/REFERENCES.md (forest 1, shrub 20,
+Tables follow the Omniscape example values quoted in docs/REFERENCES.md (forest 1, shrub 20,
 grassland 30, water 100, pasture 200, crops 300, developed open 500, low-intensity built 1,000) on the
 scale 1-10,000 of Luxembourg's natural history museum; the classes without an example value (roads by
 class, railways, the blue network) are expert estimates on the same scale and can be overridden in

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Saaty's random consistency index RI by matrix order n (Saaty 1980, *The Analytic Hierarchy Process*,
-#: McGraw-Hill; values for n = 3..7 as in REFERENCES.md: 0.58, 0.90, 1.12, 1.24, 1.32).
+#: McGraw-Hill; values for n = 3..7 as in docs/REFERENCES.md: 0.58, 0.90, 1.12, 1.24, 1.32).
 RANDOM_INDEX: dict[int, float] = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
                                   9: 1.45, 10: 1.49}
 #: Largest acceptable consistency ratio (Saaty 1980).

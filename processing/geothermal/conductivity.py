@@ -37,7 +37,7 @@ CONDUCTIVITY_SOURCES: dict[str, str] = {
 
 #: VDI 4640-2 (2001) general guideline rows: upper λ bound [W m-1 K-1] of the class, label, and specific
 #: heat extraction [W m-1] at 1,800 h and 2,400 h of operation per year. INDICATIVE ONLY: withdrawn in the
-#: 2019 revision, valid for heating-only systems ≤ 30 kW with 40-100 m probes (../shared/REFERENCES.md).
+#: 2019 revision, valid for heating-only systems ≤ 30 kW with 40-100 m probes (docs/REFERENCES.md).
 VDI4640_2_CLASSES: tuple[tuple[float, str, float, float], ...] = (
     (1.5, "poor_ground", 25.0, 20.0),     # poor (dry) sediment, λ < 1.5
     (3.0, "normal_ground", 60.0, 50.0),   # normal rock / water-saturated sediment, 1.5 ≤ λ ≤ 3.0

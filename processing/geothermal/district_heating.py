@@ -8,7 +8,7 @@ reaches ``area_threshold_gwh_yr``. Hotmaps' extra dilation/erosion smoothing is 
 References
 ----------
 Hotmaps project, CM "District heating potential areas: user-defined thresholds" (wiki.hotmaps.eu);
-defaults 333 MWh ha-1 yr-1 and 30 GWh yr-1 from ../shared/REFERENCES.md.
+defaults 333 MWh ha-1 yr-1 and 30 GWh yr-1 from docs/REFERENCES.md.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from processing.geothermal.hectare import feasibility_band
 CELL_THRESHOLD_MWH_HA_YR = 333.0
 #: Minimum total demand of an area [GWh yr-1] (Hotmaps default).
 AREA_THRESHOLD_GWH_YR = 30.0
-#: Minimum linear heat density worth a network [MWh m-1 yr-1] (../shared/REFERENCES.md).
+#: Minimum linear heat density worth a network [MWh m-1 yr-1] (docs/REFERENCES.md).
 LINEAR_HEAT_DENSITY_MIN_MWH_M_YR = 1.5
 #: Road classes along which distribution pipes are laid (motorways and trunk roads excluded).
 STREET_CLASSES: tuple[str, ...] = ("primary", "secondary", "tertiary", "residential", "service")

@@ -21,7 +21,7 @@ HOURS_PER_YEAR = 8_760.0
 #: Megawatt-hours per watt-hour.
 MWH_PER_WH = 1.0e-6
 
-# Defaults of Casasso & Sethi (2016) as listed in ../shared/REFERENCES.md ("Geothermal").
+# Defaults of Casasso & Sethi (2016) as listed in docs/REFERENCES.md ("Geothermal").
 #: Undisturbed ground temperature [degC].
 GROUND_TEMPERATURE_C = 11.0
 #: Minimum heat-carrier fluid temperature [degC].
@@ -102,6 +102,6 @@ def gpot_energy_mwh_yr(conductivity_w_mk: ArrayLike, **kwargs) -> np.ndarray:
     """Sustainable heat of one probe per year [MWh yr-1]: :func:`gpot_power_w` × 8760 h.
 
     Keyword arguments are those of :func:`gpot_power_w`. With its defaults (L = 100 m) λ 1.5 / 2.2 / 3.0
-    W m-1 K-1 give about 6.6 / 8.6 / 10.5 MWh yr-1 (../shared/REFERENCES.md).
+    W m-1 K-1 give about 6.6 / 8.6 / 10.5 MWh yr-1 (docs/REFERENCES.md).
     """
     return gpot_power_w(conductivity_w_mk, **kwargs) * HOURS_PER_YEAR * MWH_PER_WH

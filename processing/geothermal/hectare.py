@@ -19,7 +19,7 @@ MWH_PER_TJ = 1.0e6 / 3600.0
 HA_PER_KM2 = 100.0
 #: 1 TJ km-2 yr-1 expressed in MWh ha-1 yr-1 (= 2.778).
 MWH_HA_PER_TJ_KM2 = MWH_PER_TJ / HA_PER_KM2
-#: Hotmaps feasibility band limits [TJ km-2 yr-1] (../shared/REFERENCES.md "Geothermal").
+#: Hotmaps feasibility band limits [TJ km-2 yr-1] (docs/REFERENCES.md "Geothermal").
 HOTMAPS_BAND_LIMITS_TJ_KM2: tuple[float, ...] = (20.0, 50.0, 120.0, 300.0)
 #: Band labels, one more than limits: < 20, 20-50, 50-120, 120-300, > 300 TJ km-2 yr-1.
 HOTMAPS_BANDS: tuple[str, ...] = ("not_feasible", "future_potential", "feasible_with_support", "feasible",

@@ -7,7 +7,7 @@ import numpy as np
 from layers.catalog.solar import SOLAR_CLASSES
 
 #: Class thresholds as shares of the regional optimum's irradiation [-]: ≥ 0.95 very good, 0.80-0.95 good,
-#: 0.75-0.80 conditional, below unsuitable (Baden-Württemberg / Swiss cadastres, ../shared/REFERENCES.md).
+#: 0.75-0.80 conditional, below unsuitable (Baden-Württemberg / Swiss cadastres, docs/REFERENCES.md).
 VERY_GOOD_SHARE = 0.95
 GOOD_SHARE = 0.80
 CONDITIONAL_SHARE = 0.75

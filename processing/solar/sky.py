@@ -35,7 +35,7 @@ _GOLDEN = 0.6180339887498949
 #: Default monthly clear-sky index k_c = GHI_all-sky / GHI_clear-sky [-], January..December, used only when the
 #: region has no climate table. ESTIMATE for Western/Central Europe around 49.5 N: typical monthly all-sky GHI
 #: of southern Luxembourg (27, 45, 86, 128, 155, 163, 166, 142, 100, 59, 30, 21 kWh m-2; ≈1,120 kWh m-2 yr-1,
-#: in the ≈1,080-1,150 range of ../shared/REFERENCES.md, itself an estimate) divided by the Ineichen clear-sky
+#: in the ≈1,080-1,150 range of docs/REFERENCES.md, itself an estimate) divided by the Ineichen clear-sky
 #: GHI at 49.5 N 6.0 E (pvlib Linke turbidity). Applied to the region's own clear sky, so it follows latitude.
 DEFAULT_CLEAR_SKY_INDEX = (0.62, 0.66, 0.70, 0.74, 0.71, 0.71, 0.74, 0.75, 0.72, 0.65, 0.60, 0.62)
 #: Default monthly mean air temperature [degC] for the same default table (ESTIMATE, Luxembourg lowlands).

@@ -46,7 +46,7 @@ STEP = Step(
 
 __all__ = ["STEP", "WindParams", "sudwand_calibration_factor"]
 
-#: Sudwand, Mondercange (../shared/REFERENCES.md): measured full-load hours [h yr-1], hub height [m],
+#: Sudwand, Mondercange (docs/REFERENCES.md): measured full-load hours [h yr-1], hub height [m],
 #: and ground elevation [m a.s.l.] (Mondercange plateau, about 300 m).
 SUDWAND_FULL_LOAD_HOURS = 1800.0
 SUDWAND_HUB_HEIGHT_M = 160.0

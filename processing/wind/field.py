@@ -28,7 +28,7 @@ from processing.wind.gridio import rasterize_classes
 from processing.windows import SERIAL, WindowExecutor
 
 #: Roughness length [m] per canonical land-cover class, from the CORINE mapping of RESKit
-#: (../shared/REFERENCES.md, "Wind"): urban 1.2, forest 0.75, industrial 0.5, arable 0.05, pasture 0.03,
+#: (docs/REFERENCES.md, "Wind"): urban 1.2, forest 0.75, industrial 0.5, arable 0.05, pasture 0.03,
 #: dump and extraction sites 0.005 (brownfields). Open water 0.0002 and wetlands 0.05 (inland marshes) are
 #: the usual European Wind Atlas values (Troen & Petersen 1989).
 ROUGHNESS_M = {"urban": 1.2, "forest": 0.75, "industrial": 0.5, "cropland": 0.05, "grassland": 0.03,

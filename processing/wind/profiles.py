@@ -1,7 +1,7 @@
 """Shipped exclusion profiles: named lists of :class:`~processing.wind.rules.ExclusionRule`.
 
 ``luxembourg`` (default)
-    Setbacks of Luxembourg practice (``../shared/REFERENCES.md``, "Wind"; press, unverified). Dwellings and
+    Setbacks of Luxembourg practice (``docs/REFERENCES.md``, "Wind"; press, unverified). Dwellings and
     residential zones: **750 m**, the distance the main developer keeps voluntarily and the one wind farms
     in the country are actually planned with; the legal minimum of about 300 m is the ``luxembourg-300m``
     profile (same rules, 300 m). Infrastructure setbacks are the topple distance of the default turbine

@@ -2,7 +2,7 @@
 
 Two turbines are far enough apart when each lies outside the other's separation ellipse: semi-axis
 ``along_m`` along the prevailing wind direction and ``across_m`` across it (8 × 4 rotor diameters by
-default, ../shared/REFERENCES.md). The ellipse is symmetric, so the relation is mutual.
+default, docs/REFERENCES.md). The ellipse is symmetric, so the relation is mutual.
 
 Candidates are cell centres on a regular lattice (every ``stride``-th cell of the analysis grid). On a
 lattice the ellipse is a fixed set of (row, column) offsets, so placing a turbine blocks its neighbours with
