@@ -6,7 +6,7 @@ gathers them and answers look-ups. Nobody else hard-codes a layer id, a unit or 
 
 from __future__ import annotations
 
-from layers.catalog import corridors, districts, geothermal, solar, wind
+from layers.catalog import corridors, districts, geothermal, green_roofs, heat_recovery, solar, wind
 from layers.catalog.inputs import INPUT_LAYERS
 from layers.catalog.spec import Category, Field, LayerSpec, Style
 from layers.errors import LayerNotFound
@@ -17,7 +17,7 @@ __all__ = ["CATALOG", "Category", "Field", "LayerSpec", "Style", "get_layer", "i
 def _build() -> dict[str, LayerSpec]:
     specs: dict[str, LayerSpec] = {}
     for module_layers in (INPUT_LAYERS, solar.LAYERS, wind.LAYERS, geothermal.LAYERS, corridors.LAYERS,
-                          districts.LAYERS):
+                          districts.LAYERS, heat_recovery.LAYERS, green_roofs.LAYERS):
         for spec in module_layers:
             if spec.id in specs:
                 raise ValueError(f"layer id {spec.id!r} is declared twice in the catalog")

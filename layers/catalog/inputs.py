@@ -335,6 +335,12 @@ INPUT_LAYERS: tuple[LayerSpec, ...] = (
         fields=(
             Field("name", "str", description="Site name.", required=False),
             Field("heat_mwh_yr", "float", "MWh yr-1", "Recoverable heat per year, where known.", required=False),
+            Field("source_type", "str", description="incinerator, steel, industry, data_centre or wastewater "
+                  "(missing values take the type's documented defaults).", required=False),
+            Field("temperature_c", "float", "degC", "Temperature level of the excess heat, where known.",
+                  required=False),
+            Field("availability_h_yr", "float", "h yr-1", "Hours per year the heat is available, where known.",
+                  required=False),
         ),
         style=Style(color="#e6550d", radius=6.0),
         produced_by="inputs",

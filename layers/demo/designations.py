@@ -20,8 +20,18 @@ FLOOD_ZONES = ((10, 0.5), (100, 1.6))
 #: Radii of the drinking-water protection rings around a well field [m] (before scaling): forbidden,
 #: conditions, depth-limited.
 PROTECTION_RADII_M = (200.0, 600.0, 1200.0)
-#: Recoverable waste heat per square metre of industrial hall [MWh m-2 yr-1] (order of magnitude).
-WASTE_HEAT_MWH_PER_M2 = 0.8
+#: Demo excess-heat sources, placed on the largest industrial halls in this order (repeated on larger demos):
+#: (type, name, heat [MWh yr-1], temperature [degC], availability [h yr-1]); magnitudes in docs/REFERENCES.md
+#: ("Heat recovery"): an incinerator of SIDOR's size (150 kt/yr x 2.78 MWh/t x 0.30 recoverable), an
+#: electric-arc steel works of 1 Mt/yr (x 100 kWh/t), a data centre of 5 MW IT load running all year.
+DEMO_HEAT_SOURCES = (
+    ("incinerator", "Waste incinerator, SIDOR size", 125_000.0, 120.0, 8_000.0),
+    ("steel", "Electric-arc steel works", 100_000.0, 200.0, 6_000.0),
+    ("data_centre", "Data centre, 5 MW IT", 43_800.0, 30.0, 8_760.0),
+)
+#: Where along the main river (share of its length) the demo's waste-water plant sits; its heat, temperature
+#: and hours are left empty so the analysis fills them from the type's defaults (and says so).
+WASTEWATER_AT = 0.8
 
 
 def _built(layout: Layout):
@@ -192,11 +202,19 @@ def make_flood_zones(frame: DemoFrame, layout: Layout) -> gpd.GeoDataFrame:
                             geometry=[g for _, g in rows], crs=frame.crs)
 
 
-def make_heat_sources(frame: DemoFrame, buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The largest industrial halls as waste-heat sources."""
+def make_heat_sources(frame: DemoFrame, buildings: gpd.GeoDataFrame, layout: Layout) -> gpd.GeoDataFrame:
+    """Excess-heat sources: :data:`DEMO_HEAT_SOURCES` on the largest industrial halls, and a waste-water plant
+    on the main river with no figures (defaults by type apply)."""
     halls = buildings[buildings.use == "industrial"]
     halls = halls.assign(area=halls.geometry.area).sort_values(["area", "building_id"], ascending=[False, True])
-    top = halls.head(max(3, round(3 * frame.scale)))
-    return gpd.GeoDataFrame({"name": [f"Waste heat {b} (synthetic)" for b in top.building_id],
-                             "heat_mwh_yr": (top.area * WASTE_HEAT_MWH_PER_M2).round(0).to_numpy()},
-                            geometry=top.geometry.centroid.to_numpy(), crs=frame.crs)
+    top = halls.head(max(len(DEMO_HEAT_SOURCES), round(len(DEMO_HEAT_SOURCES) * frame.scale)))
+    rows = [DEMO_HEAT_SOURCES[i % len(DEMO_HEAT_SOURCES)] for i in range(len(top))]
+    names = [f"{name} {b} (synthetic)" for (_, name, *_), b in zip(rows, top.building_id, strict=True)]
+    plant = layout.main_river.line.interpolate(WASTEWATER_AT, normalized=True)
+    return gpd.GeoDataFrame({
+        "name": [*names, "Waste-water treatment plant (synthetic)"],
+        "source_type": [r[0] for r in rows] + ["wastewater"],
+        "heat_mwh_yr": [r[2] for r in rows] + [np.nan],
+        "temperature_c": [r[3] for r in rows] + [np.nan],
+        "availability_h_yr": [r[4] for r in rows] + [np.nan],
+    }, geometry=[*top.geometry.centroid.to_numpy(), plant], crs=frame.crs)

@@ -1,0 +1,87 @@
+"""The heat-recovery step: excess-heat sources → candidate lines → allocation → links, sources, areas.
+
+Reads the geothermal step's ``district_heating_areas`` (so both analyses agree on the areas), the
+``heat_sources`` input (any GDAL vector through ``[inputs.heat_sources]``) and, where given, ``roads`` for the
+line routes and ``communes`` for the commune of each area. Without heat sources or areas the layers are
+published empty, with a warning saying what is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from layers.catalog import get_layer
+from layers.errors import InputDataError
+from processing.districts.overlay import unit_of_points
+from processing.heat_recovery.matching import match_sources
+from processing.heat_recovery.params import HeatRecoveryParams
+from processing.heat_recovery.sources import assess_sources
+from processing.pipeline import LayerData, StepContext
+
+log = logging.getLogger(__name__)
+
+
+def _vector(ctx: StepContext, layer_id: str, required: bool = False) -> gpd.GeoDataFrame | None:
+    data = ctx.require(layer_id) if required else ctx.inputs.get(layer_id)
+    if data is None:
+        return None
+    if not isinstance(data, gpd.GeoDataFrame):
+        raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
+    if data.crs is None or not data.crs.equals(ctx.region.crs):
+        raise InputDataError(f"input {layer_id!r} is in {data.crs}, expected the region CRS "
+                             f"{ctx.region.crs.to_string()}; the source should reproject it")
+    return data
+
+
+def _points(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Sources as points (a polygon or line source is taken at a point on its surface)."""
+    geoms = sources.geometry.to_numpy()
+    points = np.array([g if g.geom_type == "Point" else shapely.point_on_surface(g) for g in geoms], dtype=object)
+    return sources.set_geometry(gpd.GeoSeries(points, crs=sources.crs, index=sources.index))
+
+
+def run(ctx: StepContext) -> Mapping[str, LayerData]:
+    """Compute ``heat_recovery_links``, ``heat_sources_assessed`` and ``heat_recovery_areas``."""
+    p: HeatRecoveryParams = ctx.params  # type: ignore[assignment]
+    crs = ctx.region.crs
+    areas = _vector(ctx, "district_heating_areas", required=True)
+    raw = _vector(ctx, "heat_sources")
+    if raw is None or not len(raw):
+        log.warning("heat_recovery: no heat_sources input; add [inputs.heat_sources] to assess excess heat")
+        raw = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    if not len(areas):
+        log.warning("heat_recovery: no district-heating areas (geothermal step); no heat can be allocated")
+    sources = assess_sources(_points(raw).reset_index(drop=True), supply_temperature_c=p.supply_temperature_c,
+                             carnot_efficiency=p.carnot_efficiency)
+    ctx.progress(0.2, f"{len(sources)} heat sources, {len(areas)} district-heating areas")
+    result = match_sources(sources, areas.reset_index(drop=True), _vector(ctx, "roads"), p)
+    ctx.progress(0.9, f"{len(result.links)} lines")
+    out_areas = result.areas
+    communes = _vector(ctx, "communes")
+    out_areas["commune"] = _commune_names(out_areas, communes)
+    log.info("heat_recovery: %.1f of %.1f GWh/yr deliverable excess heat used, %d lines",
+             result.sources["used_mwh_yr"].sum() / 1e3, result.sources["deliverable_mwh_yr"].sum() / 1e3,
+             len(result.links))
+    return {layer_id: _catalog_order(layer_id, frame) for layer_id, frame in (
+        ("heat_recovery_links", result.links), ("heat_sources_assessed", result.sources),
+        ("heat_recovery_areas", out_areas))}
+
+
+def _commune_names(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> np.ndarray:
+    out = np.full(len(frame), None, dtype=object)
+    if communes is None or not len(communes) or "name" not in communes or not len(frame):
+        return out
+    idx = unit_of_points(communes, shapely.point_on_surface(frame.geometry.to_numpy()))
+    names = communes["name"].astype(str).to_numpy()
+    out[idx >= 0] = names[idx[idx >= 0]]
+    return out
+
+
+def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    names = [f.name for f in get_layer(layer_id).fields]
+    return gpd.GeoDataFrame(frame[names], geometry=frame.geometry.to_numpy(), crs=frame.crs)
