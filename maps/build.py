@@ -30,12 +30,20 @@ ANALYSIS_MAPS = {
     "wind": ("Wind", "exclusions and their rules, eligible areas, hub-height wind and turbine sites"),
     "geothermal": ("Geothermal and heat",
                    "ground potential, drilling restrictions, heat demand and district-heating areas"),
+    "heat_recovery": ("Waste-heat recovery",
+                      "excess-heat sources with used and unused heat, transmission lines with their cost, and the "
+                      "share of district-heating demand they cover"),
+    "green_roofs": ("Green roofs", "green-roof, biosolar and PV-only roof faces with FLL slope classes and "
+                                   "stormwater retained"),
     "corridors": ("Ecological corridors", "green, blue and black habitat cores, corridors, paths and barriers"),
     "districts": ("Test districts", "ranked candidate districts and commune indicators"),
 }
 #: Layers shown on each commune's map (rasters are left to the analysis maps to keep pages light).
-COMMUNE_LAYERS = ("wind_eligible_areas", "district_heating_areas", "corridors", "test_district_candidates",
-                  "solar_roofs", "corridor_paths", "wind_turbine_sites")
+COMMUNE_LAYERS = ("wind_eligible_areas", "district_heating_areas", "heat_recovery_areas", "corridors",
+                  "test_district_candidates", "solar_roofs", "green_roofs", "corridor_paths", "heat_recovery_links",
+                  "wind_turbine_sites", "heat_sources_assessed")
+#: Commune-page layers listed but off at first (they repeat the outlines of a layer shown).
+COMMUNE_HIDDEN = ("green_roofs", "heat_recovery_areas")
 #: Margin around a commune on its map [m].
 COMMUNE_MARGIN_M = 250.0
 _DRAW_ORDER = {"raster": 0, "Polygon": 1, "MultiPolygon": 1, "LineString": 2, "MultiLineString": 2,
@@ -73,7 +81,7 @@ def commune_pages(store) -> list[PageSpec]:
     for _, row in communes.sort_values("name").iterrows():
         b = row.geometry.buffer(COMMUNE_MARGIN_M).bounds
         pages.append(PageSpec(f"commune-{slug(row['name'])}.html", f"{row['name']}: all potentials",
-                              draw_order([*COMMUNE_LAYERS, "communes"]), bounds=tuple(b)))
+                              draw_order([*COMMUNE_LAYERS, "communes"]), bounds=tuple(b), hidden=COMMUNE_HIDDEN))
     return pages
 
 

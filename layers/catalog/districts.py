@@ -109,6 +109,14 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("co2_geothermal_t_yr", "float", "t yr-1",
           "CO2 avoidable by heat pumps on borehole heat exchangers replacing gas boilers."),
     Field("co2_avoidable_t_yr", "float", "t yr-1", "Total avoidable CO2 (PV + wind + geothermal)."),
+    Field("excess_heat_used_gwh_yr", "float", "GWh yr-1",
+          "Recovered excess heat delivered into the commune's district-heating areas (heat-recovery step)."),
+    Field("co2_excess_heat_t_yr", "float", "t yr-1",
+          "CO2 avoided by that heat against gas boilers, net of heat-pump electricity (not in the total above: "
+          "it heats the same district-heating buildings)."),
+    Field("green_roof_m2", "float", "m2", "Greenable roof area (green-only and biosolar faces)."),
+    Field("green_roof_retention_m3_yr", "float", "m3 yr-1", "Stormwater those green roofs would retain."),
+    Field("biosolar_m2", "float", "m2", "Flat roof area suitable for PV on a green roof."),
 )
 
 LAYERS: tuple[LayerSpec, ...] = (

@@ -128,7 +128,7 @@ def commune_indicators(
     inputs : the other analyses' layers by id (``solar_roofs``, ``wind_turbine_sites``,
         ``heat_demand_density`` or ``building_heat_supply``, ``district_heating_areas``,
         ``geothermal_potential``, ``geothermal_restrictions``, ``corridor_paths``, ``habitat_cores``,
-        ``corridor_commune_summary``);
+        ``corridor_commune_summary``, ``heat_recovery_areas``, ``green_roofs``);
         a missing layer counts as zero.
     candidates : the ``test_district_candidates`` layer (``excluded``), counted by representative point.
     params : emission factors and ``probes_per_ha`` (:class:`processing.districts.params.DistrictsParams`).
@@ -185,9 +185,20 @@ def commune_indicators(
         "co2_wind_t_yr": co2_wind,
         "co2_geothermal_t_yr": np.nan_to_num(co2_geo),
         "co2_avoidable_t_yr": co2_pv + co2_wind + np.nan_to_num(co2_geo),
+        **_recovery_and_green_roofs(communes, inputs),
     }
     fields = get_layer("commune_indicators").field_names
     return gpd.GeoDataFrame({f: frame[f] for f in fields}, geometry=communes.geometry.values, crs=communes.crs)
+
+
+def _recovery_and_green_roofs(communes, inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Excess heat delivered and its CO2 (``heat_recovery_areas``), green-roof area, retention and biosolar area
+    (``green_roofs``) per commune, by representative point; zero where the layer is missing."""
+    heat = _by_commune(communes, inputs.get("heat_recovery_areas"), ["excess_heat_mwh_yr", "co2_avoided_t_yr"])
+    roofs = _by_commune(communes, inputs.get("green_roofs"),
+                        ["green_area_m2", "retention_m3_yr", "biosolar_area_m2"])
+    return {"excess_heat_used_gwh_yr": heat[:, 0] / MWH_PER_GWH, "co2_excess_heat_t_yr": heat[:, 1],
+            "green_roof_m2": roofs[:, 0], "green_roof_retention_m3_yr": roofs[:, 1], "biosolar_m2": roofs[:, 2]}
 
 
 def indicators_to_csv(indicators: pd.DataFrame, path: str | Path | None = None, *, decimals: int = 3) -> str:

@@ -28,7 +28,7 @@ REQUIRED_INPUTS = ("communes", "buildings")
 _OPTIONAL = ("roads", "transit_stops", "brownfields", "flood_zones", "protected_areas", "districts",
              "solar_roofs", "wind_turbine_sites", "heat_demand_density", "district_heating_areas",
              "geothermal_potential", "geothermal_restrictions", "building_heat_supply", "habitat_cores",
-             "corridors", "corridor_paths", "corridor_commune_summary")
+             "corridors", "corridor_paths", "corridor_commune_summary", "heat_recovery_areas", "green_roofs")
 #: Optional inputs the catalog declares (a layer another step has not declared yet is left out).
 OPTIONAL_INPUTS = tuple(layer for layer in _OPTIONAL if layer in CATALOG)
 #: Rank fields: nullable integers (empty for excluded units).

@@ -1,0 +1,113 @@
+"""Benchmark of the heat-recovery and green-roofs steps: the demo region, and the allocation at growing size.
+
+Run from the repository root::
+
+    python bench/bench_heat_recovery_green_roofs.py                      # demo region + allocation sizes
+    python bench/bench_heat_recovery_green_roofs.py --sizes 10x10 40x30  # sources x areas of the scaling part
+
+Part 1 runs ``geoservice run --only heat_recovery green_roofs`` (and the steps they depend on: inputs, solar,
+geothermal) on the demo region into a fresh data folder in a child process, and prints each step's wall time
+from the run summary, the child's peak memory, and the demo figures: heat used / unused, lines and their cost
+range; green-roof, biosolar and retained-stormwater totals. Part 2 times :func:`match_sources` (pair search,
+costs and the two-stage MILP, no roads) on random regions of S sources and A areas, in process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def demo_run() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-hr-gr-") as tmp:
+        env = {**os.environ, "GEOSERVICE_DATA_DIR": tmp, "PYTHONPATH": str(ROOT)}
+        args = ["run", "--no-maps", "--only", "heat_recovery", "green_roofs"]
+        wrapper = ("import resource, sys\nfrom geoservice.cli import main\nsys.argv = ['geoservice', *sys.argv[1:]]\n"
+                   "try:\n    main()\nfinally:\n    print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
+                   " / 1024, file=sys.stderr)")
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", wrapper, *args], env=env, capture_output=True, text=True,
+                              cwd=ROOT)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.exit(f"pipeline failed:\n{proc.stderr[-3000:]}")
+        peak = next(float(l.split()[1]) for l in proc.stderr.splitlines() if l.startswith("PEAK_MB"))
+        summary = json.loads(next(Path(tmp, "runs").glob("*.json")).read_text())
+        steps = {s["step"]: s["seconds"] for s in summary["steps"]}
+        print(f"demo region (8 x 6 km): child wall {wall:.1f} s, peak {peak:.0f} MB; step seconds: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+        _demo_figures(Path(tmp) / "store")
+
+
+def _demo_figures(store_dir: Path) -> None:
+    from geoservice.store.gpkg import GeoPackageStore
+
+    store = GeoPackageStore(store_dir)
+    src, links = store.read_vector("heat_sources_assessed"), store.read_vector("heat_recovery_links")
+    roofs = store.read_vector("green_roofs")
+    print(f"  heat: deliverable {src.deliverable_mwh_yr.sum() / 1e3:.1f} GWh/yr, used {src.used_mwh_yr.sum() / 1e3:.1f}, "
+          f"unused {src.unused_mwh_yr.sum() / 1e3:.1f}, delivered {links.delivered_mwh_yr.sum() / 1e3:.1f}; "
+          f"{len(links)} lines, {links.length_m.min():.0f}-{links.length_m.max():.0f} m, "
+          f"{links.cost_eur_mwh.min():.2f}-{links.cost_eur_mwh.max():.2f} EUR/MWh, "
+          f"CO2 avoided {links.co2_avoided_t_yr.sum():.0f} t/yr")
+    uses = roofs.groupby("use").size().to_dict()
+    print(f"  green roofs: {len(roofs)} faces {uses}; green {roofs.green_area_m2.sum():,.0f} m2, "
+          f"biosolar {roofs.biosolar_area_m2.sum():,.0f} m2, retained {roofs.retention_m3_yr.sum():,.0f} m3/yr, "
+          f"stepping stones {int(roofs.stepping_stone.sum())}")
+    store.close()
+
+
+def allocation_scaling(sizes: list[str]) -> None:
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from processing.heat_recovery.matching import match_sources
+    from processing.heat_recovery.params import HeatRecoveryParams
+    from processing.heat_recovery.sources import assess_sources
+
+    for size in sizes:
+        n_src, n_area = (int(v) for v in size.split("x"))
+        rng = np.random.default_rng(1)
+        side = 4000.0 * np.sqrt(n_area)
+        corners = rng.uniform(0, side, (n_area, 2))
+        areas = gpd.GeoDataFrame({"area_id": np.arange(1, n_area + 1), "demand_gwh_yr": rng.uniform(30, 120, n_area)},
+                                 geometry=[shapely.box(x, y, x + 600, y + 600) for x, y in corners], crs="EPSG:2169")
+        raw = gpd.GeoDataFrame({"source_type": rng.choice(["incinerator", "steel", "industry", "data_centre",
+                                                           "wastewater"], n_src),
+                                "heat_mwh_yr": rng.uniform(5_000, 120_000, n_src)},
+                               geometry=shapely.points(rng.uniform(0, side, (n_src, 2))), crs="EPSG:2169")
+        sources = assess_sources(raw, supply_temperature_c=70.0, carnot_efficiency=0.5)
+        t0, c0 = time.perf_counter(), time.process_time()
+        m = match_sources(sources, areas, None, HeatRecoveryParams())
+        print(f"allocation {n_src} sources x {n_area} areas: {time.perf_counter() - t0:.2f} s wall, "
+              f"{time.process_time() - c0:.2f} s CPU, {len(m.links)} lines, "
+              f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="*", default=["10x5", "40x20", "100x50"],
+                        help="sources x areas of the allocation scaling part")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo-region run")
+    args = parser.parse_args()
+    print("command: python bench/bench_heat_recovery_green_roofs.py " + " ".join(sys.argv[1:]))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if not args.no_demo:
+        demo_run()
+    allocation_scaling(args.sizes)
+
+
+if __name__ == "__main__":
+    main()
