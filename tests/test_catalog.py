@@ -39,7 +39,7 @@ def test_every_design_layer_is_declared():
 
 def test_every_output_names_its_step():
     steps = {s.produced_by for s in output_layers()}
-    assert steps == {"solar", "wind", "geothermal", "corridors", "districts"}
+    assert steps == {"solar", "wind", "geothermal", "heat_recovery", "green_roofs", "corridors", "districts"}
 
 
 @pytest.mark.parametrize("spec", list(CATALOG.values()), ids=lambda s: s.id)

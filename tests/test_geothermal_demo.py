@@ -79,7 +79,7 @@ def test_demo_region_district_heating_thresholds(small_demo_source):  # noqa: F8
     assert len(areas) > 0 and (areas.demand_gwh_yr >= 1.0).all()
     assert (areas.mean_density_mwh_ha_yr >= 150.0).all()
     assert areas.demand_gwh_yr.iloc[0] == pytest.approx(5.5626, rel=1e-4) and areas.area_ha.iloc[0] == 19.0
-    assert areas.heat_sources_count.iloc[0] == 3  # the demo's waste-heat points lie within 1 km
+    assert areas.heat_sources_count.iloc[0] == 4  # the demo's three plants and its waste-water plant lie within 1 km
     b = low.layers["building_heat_supply"]
     assert b.in_district_heating_area.any()
     assert (b.recommendation[b.in_district_heating_area] == "district_heating").all()

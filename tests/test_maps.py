@@ -27,7 +27,8 @@ def built_maps(demo_run, tmp_path_factory):
 
 def test_index_links_every_analysis_and_commune(built_maps):
     html = built_maps.read_text()
-    for page in ("solar.html", "wind.html", "geothermal.html", "corridors.html", "districts.html"):
+    for page in ("solar.html", "wind.html", "geothermal.html", "heat_recovery.html", "green_roofs.html",
+                 "corridors.html", "districts.html"):
         assert f'href="{page}"' in html
         assert (built_maps.parent / page).exists()
     communes = re.findall(r'href="(commune-[^"]+\.html)"', html)
@@ -51,6 +52,15 @@ def test_analysis_page_has_legend_units_and_controls(built_maps):
     assert "L.control.layers" in html and "L.control.fullscreen" in html.replace("Fullscreen", "fullscreen")
     assert "kWh yr-1" in html, "tooltips carry units"
     assert "SYNTHETIC DEMO DATA" in html
+
+
+def test_heat_recovery_and_green_roof_pages(built_maps):
+    heat = (built_maps.parent / "heat_recovery.html").read_text()
+    assert 'data-layer="heat_recovery_links"' in heat and "EUR MWh-1" in heat and "waste incinerator" in heat
+    green = (built_maps.parent / "green_roofs.html").read_text()
+    assert 'data-layer="green_roofs"' in green and "biosolar (PV on a green roof)" in green
+    commune = next(built_maps.parent.glob("commune-esch-sur-alzette.html")).read_text()
+    assert 'data-layer="green_roofs"' in commune and 'data-layer="heat_sources_assessed"' in commune
 
 
 def test_style_helpers():

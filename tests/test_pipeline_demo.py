@@ -17,8 +17,8 @@ REL = 0.005
 
 def test_every_step_ran(demo_run):
     assert [(s.step, s.status) for s in demo_run.summary.steps] == [
-        ("inputs", "done"), ("solar", "done"), ("wind", "done"), ("geothermal", "done"), ("corridors", "done"),
-        ("districts", "done")]
+        ("inputs", "done"), ("solar", "done"), ("wind", "done"), ("geothermal", "done"), ("heat_recovery", "done"),
+        ("green_roofs", "done"), ("corridors", "done"), ("districts", "done")]
 
 
 def test_every_output_is_published_and_matches_the_catalog(demo_store):
@@ -70,3 +70,35 @@ def test_district_and_commune_summary(demo_store):
     assert candidates.sort_values("rank")["candidate_id"].head(3).tolist() == ["D011", "D016", "D018"]
     assert indicators["wind_gwh_yr"].sum() == pytest.approx(308.4, rel=REL)
     assert indicators["pv_gwh_yr"].sum() == pytest.approx(70.05, rel=REL)
+
+
+def test_heat_recovery_summary(demo_store):
+    sources = demo_store.read_vector("heat_sources_assessed").set_index("source_type")
+    links = demo_store.read_vector("heat_recovery_links")
+    areas = demo_store.read_vector("heat_recovery_areas")
+    # the demo's stated magnitudes (docs/REFERENCES.md "Heat recovery"); the waste-water plant takes defaults
+    assert sources.loc["incinerator", "heat_mwh_yr"] == 125_000.0 and sources.loc["steel", "heat_mwh_yr"] == 100_000.0
+    assert sources.loc["data_centre", "heat_mwh_yr"] == 43_800.0
+    assert sources.loc["wastewater", "defaulted"] == "heat_mwh_yr, temperature_c, availability_h_yr"
+    assert (sources.used_mwh_yr + sources.unused_mwh_yr).to_numpy() == pytest.approx(
+        sources.deliverable_mwh_yr.to_numpy())
+    # regression pins (this code on generator 1.2): the three areas are each filled to their base load by
+    # lines along the roads, well under the 20 EUR/MWh ceiling
+    assert len(links) == 3 and set(links.route) == {"roads"}
+    assert areas.excess_heat_share.tolist() == pytest.approx([0.5, 0.5, 0.5], rel=1e-6)
+    assert links.delivered_mwh_yr.sum() / 1e3 == pytest.approx(61.76, rel=REL)
+    assert 1.0 < links.cost_eur_mwh.min() and links.cost_eur_mwh.max() < 20.0
+
+
+def test_green_roof_summary(demo_store):
+    roofs = demo_store.read_vector("green_roofs")
+    solar = demo_store.read_vector("solar_roofs")
+    assert sorted(roofs.face_id) == sorted(solar.face_id)  # the same faces as the solar cadastre
+    assert (roofs.precipitation == "region").all()  # the demo region states 870 mm/yr
+    indicators = demo_store.read_vector("commune_indicators")
+    inside = roofs[roofs.commune.notna()]
+    assert indicators.green_roof_m2.sum() == pytest.approx(inside.green_area_m2.sum(), rel=1e-6)
+    assert indicators.biosolar_m2.sum() == pytest.approx(inside.biosolar_area_m2.sum(), rel=1e-6)
+    # regression pins (this code on generator 1.2)
+    assert roofs.green_area_m2.sum() == pytest.approx(329_021, rel=REL)
+    assert roofs.biosolar_area_m2.sum() == pytest.approx(221_593, rel=REL)

@@ -236,7 +236,8 @@ def test_published_layers_hash_like_the_data_steps_read(serial_run):
 
 def test_parameter_change_reruns_only_the_step_and_its_dependants(dask_run, tmp_path):
     """A rerun with the same inputs and parameters is all cached whatever the executor. Changing
-    ``[params.geothermal]`` reruns geothermal and districts (which reads its heat demand) and nothing else.
+    ``[params.geothermal]`` reruns geothermal and districts (which reads its heat demand) and nothing else
+    (heat_recovery reads only the district-heating areas, of which the small demo has none either way).
     Changing ``[params.wind]`` reruns wind; districts reruns only if what it reads from wind changed, and on
     the small demo it reads no turbine site either way, so it stays cached (the cache key hashes input data,
     not which step ran)."""
@@ -249,14 +250,14 @@ def test_parameter_change_reruns_only_the_step_and_its_dependants(dask_run, tmp_
 
     warmer = run_region(again, region, params={**DASK_PARAMS, "geothermal": {"heated_area_factor": 0.7}})
     assert {s.step: s.status for s in warmer.steps} == {
-        "inputs": "cached", "solar": "cached", "wind": "cached", "geothermal": "done", "corridors": "cached",
-        "districts": "done"}
+        "inputs": "cached", "solar": "cached", "wind": "cached", "geothermal": "done", "heat_recovery": "cached",
+        "green_roofs": "cached", "corridors": "cached", "districts": "done"}
 
     lower = run_region(again, region, params={"geothermal": {"heated_area_factor": 0.7},
                                               "wind": {**DASK_PARAMS["wind"], "hub_height_m": 120.0}})
     assert {s.step: s.status for s in lower.steps} == {
-        "inputs": "cached", "solar": "cached", "wind": "done", "geothermal": "cached", "corridors": "cached",
-        "districts": "cached"}
+        "inputs": "cached", "solar": "cached", "wind": "done", "geothermal": "cached", "heat_recovery": "cached",
+        "green_roofs": "cached", "corridors": "cached", "districts": "cached"}
     assert dict(lower.steps[-1].outputs) == dict(warmer.steps[-1].outputs)
     with closing(open_store(again)) as store:
         assert store.current("wind_speed_hub").provenance["params"]["hub_height_m"] == 120.0
