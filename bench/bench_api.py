@@ -308,8 +308,11 @@ def measured(urls: list[str], concurrency: int, server_pid: int, database: str) 
     return r
 
 
+SCENARIOS = ("tiles cold", "tiles warm", "items bbox")
+
+
 def run_scenarios(servers: dict, cold: list, warm: list, boxes: list, concurrency: int,
-                  warm_repeat: int, database: str) -> dict[str, dict[str, Result]]:
+                  warm_repeat: int, database: str, scenarios: tuple[str, ...] = SCENARIOS) -> dict[str, dict[str, Result]]:
     """Run every scenario against every server, alternating which server goes first, with both servers up
     (so a load spike on this shared machine hits both). Cold tiles and item pages are split into halves:
     each server gets a different, equally drawn half, so neither finds the other's work in PostgreSQL's
@@ -323,6 +326,8 @@ def run_scenarios(servers: dict, cold: list, warm: list, boxes: list, concurrenc
     box_halves = {names[0]: boxes[:-20][0::2], names[-1]: boxes[:-20][1::2]}
     plan = [("tiles cold", names), ("tiles warm", names[::-1]), ("items bbox", names)]
     for scenario, order in plan:
+        if scenario not in scenarios:
+            continue
         for name in order:
             tile_url, items_url, pid = servers[name]
             if scenario == "tiles cold":
@@ -354,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tipg-python", default=os.environ.get("TIPG_PYTHON", shutil.which("python3")),
                         help="python of a virtualenv with tipg installed ('' skips tipg)")
     parser.add_argument("--keep-db", action="store_true", help="keep the generated database")
+    parser.add_argument("--scenarios", nargs="+", choices=[s.split()[0] + "-" + s.split()[1] for s in SCENARIOS],
+                        default=None, help="run only these scenarios (default: all)")
     args = parser.parse_args(argv)
 
     import psycopg
@@ -413,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
                     lambda z, x, y: f"{tbase}/collections/{cid}/tiles/WebMercatorQuad/{z}/{x}/{y}"
                     "?geom-column=geom_3857",
                     lambda b: f"{tbase}/collections/{cid}/items?bbox={b}&limit=100&geom-column=geom", procs[-1].pid)
+        chosen = tuple(s.replace("-", " ") for s in args.scenarios) if args.scenarios else SCENARIOS
         all_results = run_scenarios(servers, cold, warm, boxes, args.concurrency, args.warm_repeat,
-                                    make_url(db_url).database)
+                                    make_url(db_url).database, chosen)
     finally:
         for proc in procs:
             stop(proc)

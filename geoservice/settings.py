@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     default_limit: int = Field(default=100, ge=1, le=10000, description="Items per page when none is asked.")
     max_limit: int = Field(default=10000, ge=1, le=1000000, description="Largest page a client may ask for.")
+    decimals_degrees: int = Field(default=7, ge=0, le=15, description="Decimals of GeoJSON coordinates in "
+                                  "degrees (7: about 1 cm).")
+    decimals_metres: int = Field(default=2, ge=0, le=9, description="Decimals of GeoJSON coordinates in metres "
+                                 "(2: 1 cm).")
     tile_cache_size: int = Field(default=2048, ge=0, le=1000000, description="Tiles kept in the in-process cache.")
     dask_scheduler: str | None = Field(default=None, description="Address of a distributed Dask scheduler.")
     workers: int = Field(default=1, ge=1, le=256, description="Local Dask workers (1 = in-process).")

@@ -1,34 +1,52 @@
-"""Leaflet and its plugins from disk, so maps open with no internet.
+"""Leaflet and its plugins from disk, so maps open with no internet and install with no npm step.
 
-``scripts/setup.sh`` installs the pinned packages of ``maps/assets/package.json`` from the npm registry into
-``maps/assets/node_modules``; :func:`install_assets` copies the files the pages need into ``<maps>/static``
-and the pages reference them by relative URL (they work from ``file://`` and under the API's ``/maps/``).
+The few files the pages need are vendored in ``maps/static/`` (package data, so a wheel, an sdist and the
+Docker image carry them) with each package's licence; ``maps/static/NOTICE.md`` lists packages, versions and
+licences. :func:`install_assets` copies that folder into ``<maps>/static`` and the pages reference the files
+by relative URL (they work from ``file://`` and under the API's ``/maps/``).
+
+The versions are pinned in ``maps/assets/package.json`` (and its lock file). To update them, a maintainer
+runs ``scripts/vendor-map-assets.sh``: npm installs the pinned packages into a temporary folder and
+:func:`vendor` copies the files of :data:`ASSET_FILES` from it into ``maps/static/``.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 from layers.errors import GeoserviceError
 
-NODE_MODULES = Path(__file__).resolve().parent / "assets" / "node_modules"
+#: The vendored files, in the layout the pages load them from.
+VENDORED = Path(__file__).resolve().parent / "static"
 
-#: Source (under node_modules) → destination (under static/); a folder is copied whole.
+#: Source (under an npm ``node_modules``) → destination (under ``maps/static/``); a folder is copied whole.
 ASSET_FILES: dict[str, str] = {
     "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",
+    "leaflet/LICENSE": "leaflet/LICENSE",
     "leaflet.fullscreen/Control.FullScreen.js": "fullscreen/Control.FullScreen.js",
     "leaflet.fullscreen/Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
     "leaflet.fullscreen/icon-fullscreen.svg": "fullscreen/icon-fullscreen.svg",
+    "leaflet.fullscreen/LICENSE": "fullscreen/LICENSE",
     "leaflet-measure/dist/leaflet-measure.js": "measure/leaflet-measure.js",
     "leaflet-measure/dist/leaflet-measure.css": "measure/leaflet-measure.css",
     "leaflet-measure/dist/assets": "measure/assets",
+    "leaflet-measure/LICENSE": "measure/LICENSE",
     "leaflet-search/dist/leaflet-search.min.js": "search/leaflet-search.min.js",
     "leaflet-search/dist/leaflet-search.min.css": "search/leaflet-search.min.css",
-    "leaflet-search/images": "images",  # the search stylesheet refers to ../images/
+    "leaflet-search/license.txt": "search/LICENSE",
+    # the search stylesheet refers to ../images/
+    "leaflet-search/images/search-icon.png": "images/search-icon.png",
+    "leaflet-search/images/loader.gif": "images/loader.gif",
     "leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js": "vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+    # the bundle includes pbf, ieee754, vector-tile and topojson-client: their licences go with it
+    "pbf/LICENSE": "vectorgrid/LICENSE-pbf",
+    "ieee754/LICENSE": "vectorgrid/LICENSE-ieee754",
+    "vector-tile/LICENSE.txt": "vectorgrid/LICENSE-vector-tile",
+    "topojson-client/LICENSE.md": "vectorgrid/LICENSE-topojson-client",
 }
 
 #: Relative URLs of the scripts and stylesheets each map element needs (pages sit next to ``static/``).
@@ -44,21 +62,33 @@ VECTORGRID_JS = [("vectorGrid", "static/vectorgrid/Leaflet.VectorGrid.bundled.mi
 
 
 class MapAssetsMissing(GeoserviceError):
-    """The Leaflet files are not installed next to the package."""
+    """The vendored Leaflet files are not where the package expects them."""
 
 
 def install_assets(out_dir: Path) -> Path:
-    """Copy the map assets into ``out_dir/static`` (idempotent); return that folder."""
-    missing = [src for src in ASSET_FILES if not (NODE_MODULES / src).exists()]
+    """Copy the vendored map assets into ``out_dir/static`` (idempotent); return that folder."""
+    missing = [dest for dest in ASSET_FILES.values() if not (VENDORED / dest).exists()]
     if missing:
-        raise MapAssetsMissing(f"map assets missing under {NODE_MODULES} ({', '.join(missing[:3])}...); run "
-                               "scripts/setup.sh, or `npm ci --ignore-scripts --prefix maps/assets`")
+        raise MapAssetsMissing(f"map assets missing under {VENDORED} ({', '.join(missing[:3])}...); the "
+                               "installation is incomplete: reinstall geoservice (the files are package data)")
     static = out_dir / "static"
-    for src, dest in ASSET_FILES.items():
-        source, target = NODE_MODULES / src, static / dest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True)
-        else:
-            shutil.copyfile(source, target)
+    shutil.copytree(VENDORED, static, dirs_exist_ok=True)
     return static
+
+
+def vendor(node_modules: Path, dest: Path = VENDORED) -> None:
+    """Copy :data:`ASSET_FILES` from an npm ``node_modules`` folder into ``dest`` (a maintainer's step)."""
+    missing = [src for src in ASSET_FILES if not (node_modules / src).exists()]
+    if missing:
+        raise MapAssetsMissing(f"{node_modules} lacks {', '.join(missing)}; run npm ci on maps/assets first")
+    for src, target in ASSET_FILES.items():
+        source, target_path = node_modules / src, dest / target
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target_path, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, target_path)
+
+
+if __name__ == "__main__":  # scripts/vendor-map-assets.sh: python -m maps.assets NODE_MODULES
+    vendor(Path(sys.argv[1]))

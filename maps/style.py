@@ -104,8 +104,30 @@ def format_value(value: Any, unit: str) -> str:
     if isinstance(value, int | np.integer):
         text = f"{int(value):,}"
     elif isinstance(value, float | np.floating):
-        v = float(value)
-        text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+        v = float(value)  # about three significant digits: 1,088 · 86.1 · 5.84 · 0.153
+        a = abs(v)
+        text = f"{v:,.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}" if a >= 1 else f"{v:.3g}"
     else:
         text = str(value)
-    return f"{text} {unit}".strip()
+    return f"{text}{unit}" if unit == "°" else f"{text} {unit}".strip()
+
+
+_SUPERSCRIPTS = str.maketrans("23", "²³")
+
+
+def display_unit(unit: str | None) -> str:
+    """A catalog unit as people write it: ``kWh m-2 yr-1`` → ``kWh/m²/yr``, ``m2`` → ``m²``, ``deg`` → ``°``."""
+    if not unit:
+        return ""
+    if unit == "deg":
+        return "°"
+    above, below = [], []
+    for token in unit.split():
+        base, _, power = token.partition("-")
+        name = base.rstrip("0123456789")
+        exponent = base[len(name):]
+        if power and power[0].isdigit() and name:
+            below.append(name + ("" if power == "1" else power.translate(_SUPERSCRIPTS)))
+        else:
+            above.append(name + exponent.translate(_SUPERSCRIPTS) if name else token)
+    return "·".join(above) + "".join(f"/{b}" for b in below)

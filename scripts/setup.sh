@@ -31,12 +31,6 @@ if [[ $want_test -eq 1 ]]; then
     bash scripts/ensure-postgis.sh
 fi
 
-# Leaflet and its plugins for the offline web maps, pinned in maps/assets/package-lock.json
-command -v npm >/dev/null 2>&1 || apt_install nodejs npm
-if [[ ! -f maps/assets/node_modules/.package-lock.json ]] || [[ maps/assets/package-lock.json -nt maps/assets/node_modules/.package-lock.json ]]; then
-    npm ci --prefix maps/assets --ignore-scripts --no-audit --no-fund --loglevel=error
-fi
-
 if [[ ! -x .venv/bin/python ]]; then
     "$python" -m venv .venv || { apt_install python3-venv && "$python" -m venv .venv; }
 fi

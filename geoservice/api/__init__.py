@@ -14,19 +14,26 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from geoservice import __version__
 from geoservice.api import problems
 from geoservice.api.auth import require_read
-from geoservice.api.common import VersionCache, reject_unknown_params
+from geoservice.api.common import MVT, STATIC_PATH, VersionCache, reject_unknown_params
 from geoservice.api.routers import collections, coverage, health, landing, processes, tiles
 from geoservice.api.tilecache import TileCache
 from geoservice.settings import Settings
 from geoservice.store.base import Store
+from maps.assets import VENDORED
 
 log = logging.getLogger(__name__)
+
+#: Responses smaller than this [bytes] are sent as they are; gzip level 5 compresses a page of 100 features
+#: (36 kB) about 6.6 times in about 1 ms, level 9 hardly smaller in 3.5 times the time.
+GZIP_MINIMUM_BYTES = 1024
+GZIP_LEVEL = 5
 
 DESCRIPTION = ("Spatial-potential layers (solar roofs, wind, geothermal, ecological corridors, test districts) as "
                "OGC API – Features, vector and raster tiles, and processes to rerun the analyses.")
@@ -75,6 +82,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.versions = VersionCache()
     app.state.openapi_doc = None
     problems.install(app)
+    # JSON, GeoJSON and HTML gzipped when the client accepts it; tiles, PNG and COG (range requests) never
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL,
+                       exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "image/*", MVT))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST",
                            "DELETE", "OPTIONS"], allow_headers=["Authorization", "Content-Type", "If-None-Match",
@@ -84,6 +94,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     for module in (landing, collections, tiles, coverage, processes):
         app.include_router(module.router, dependencies=read)
     app.mount("/maps", MapFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
+    app.mount(STATIC_PATH, StaticFiles(directory=VENDORED), name="static")
     return app
 
 

@@ -28,6 +28,8 @@ MVT = "application/vnd.mapbox-vector-tile"
 PNG = "image/png"
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
 
+#: Where the API serves the vendored Leaflet files (``maps/static``) its HTML feature pages load.
+STATIC_PATH = "/static"
 #: Routes whose handlers accept query parameters named after a collection's fields.
 DYNAMIC_PARAM_ROUTES = {"get_items"}
 #: Largest offset a client may page to; a bounded integer before it reaches a store.

@@ -48,10 +48,28 @@ class LayerVersion:
 
 @dataclass(frozen=True)
 class FeaturePage:
-    """A page of features and how many match in all."""
+    """A page of features and how many match in all (``None``: more than ``common.COUNT_LIMIT``, not
+    counted)."""
 
     features: gpd.GeoDataFrame  # index = feature id (int)
-    number_matched: int
+    number_matched: int | None
+
+
+@dataclass(frozen=True)
+class GeoJSONPage:
+    """A page of GeoJSON Feature texts built by the database, and how many match in all (as FeaturePage)."""
+
+    features: list[str]
+    number_matched: int | None
+
+
+@dataclass(frozen=True)
+class GeoJSONOptions:
+    """How the database writes the geometries of a GeoJSON page: EPSG code, axis order, decimals."""
+
+    srid: int
+    lat_first: bool  # swap to (north, east), as EPSG:4326 and EPSG:2169 define their axes
+    decimals: int
 
 
 @dataclass
@@ -120,6 +138,17 @@ class Store(ABC):
                        properties: Sequence[str] | None = None, limit: int = 100, offset: int = 0,
                        feature_id: int | None = None) -> FeaturePage:
         """A page of the current version's features matching ``filter`` (geometries in the layer CRS)."""
+
+    #: Whether :meth:`query_geojson` is available (the database writes GeoJSON); otherwise the API encodes
+    #: the frames of :meth:`query_features`.
+    builds_geojson: bool = False
+
+    def query_geojson(self, layer_id: str, options: GeoJSONOptions, *, filter: Filter | None = None,
+                      sortby: Sequence[SortKey] = (), properties: Sequence[str] | None = None, limit: int = 100,
+                      offset: int = 0) -> GeoJSONPage:
+        """The page :meth:`query_features` would return, as GeoJSON Feature texts written by the database
+        (geometries transformed, axis-ordered and rounded as ``options`` say; properties exact)."""
+        raise NotImplementedError(f"{type(self).__name__} does not build GeoJSON; use query_features")
 
     @abstractmethod
     def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:

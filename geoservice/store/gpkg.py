@@ -38,9 +38,11 @@ from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
 from geoservice.store.base import FeaturePage, Job, JobStatus, LayerVersion, Store
 from geoservice.store.common import (
+    COUNT_LIMIT,
     WRITE_BATCH_ROWS,
     PublishHook,
     build_frame,
+    capped_count,
     check_page,
     check_properties,
     column_values,
@@ -460,15 +462,16 @@ class GeoPackageStore(Store):
                 if filter is None and feature_id is None:
                     matched = row["feature_count"]
                 else:
-                    matched = conn.execute(f"SELECT count(*) FROM {quote_ident(row['table_name'])} "
-                                           f"WHERE {where.sql}", where.params).fetchone()[0]
+                    matched = capped_count(conn.execute(
+                        f"SELECT count(*) FROM (SELECT 1 FROM {quote_ident(row['table_name'])} WHERE {where.sql} "
+                        f"LIMIT {COUNT_LIMIT + 1})", where.params).fetchone()[0])
                 frame = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset)
             except sqlite3.Error as exc:
                 raise StoreError(f"query on layer {layer_id!r} failed: {exc}") from exc
         if feature_id is not None and matched == 0:
             raise FeatureNotFound(f"layer {layer_id!r} has no feature {feature_id} in its current version "
                                   f"(v{row['version']})")
-        return FeaturePage(frame, int(matched))
+        return FeaturePage(frame, matched)
 
     def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:
         spec = vector_spec(layer_id)

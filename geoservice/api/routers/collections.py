@@ -29,6 +29,7 @@ from geoservice.api.common import (
     HTML,
     JSON,
     MAX_OFFSET,
+    STATIC_PATH,
     base_url,
     check_datetime,
     collection,
@@ -46,7 +47,7 @@ from geoservice.api.common import (
 from geoservice.api.cql2 import check_text, coerce_query_value, parse_cql2_text
 from geoservice.api.tables import table_page
 from geoservice.query import And, Comparison, Filter, Intersects, SortKey
-from geoservice.store.base import LayerVersion
+from geoservice.store.base import GeoJSONOptions, LayerVersion
 from layers.catalog import CATALOG, LayerSpec
 from layers.errors import FeatureNotFound, InvalidRequest
 
@@ -315,14 +316,22 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return sub.to_dict("records")
 
 
+def coordinate_decimals(request: Request, out_crs: CRS) -> int:
+    """Decimals of the coordinates written in ``out_crs``: a setting per unit (degrees or metres), so a page
+    carries no digits below a centimetre (15 decimals of a degree are below a nanometre)."""
+    settings = settings_of(request)
+    return settings.decimals_degrees if out_crs.is_geographic else settings.decimals_metres
+
+
 def features_json(frame: pd.DataFrame, spec: LayerSpec, columns: list[str], storage: CRS | None,
-                  out_crs: CRS | None) -> list[str]:
-    """GeoJSON Feature texts of ``frame`` (index = feature id), geometries in ``out_crs``'s axis order."""
+                  out_crs: CRS | None, decimals: int) -> list[str]:
+    """GeoJSON Feature texts of ``frame`` (index = feature id), geometries in ``out_crs``'s axis order with
+    ``decimals`` decimals."""
     ids = [int(i) for i in frame.index]
     if storage is not None and "geometry" in frame:
         geoms = np.asarray(frame.geometry.values, dtype=object)
         geoms = crsmod.to_request_order(geoms, storage, out_crs)
-        texts = shapely.to_geojson(geoms)
+        texts = shapely.to_geojson(shapely.transform(geoms, lambda c: np.round(c, decimals)))
     else:
         texts = [None] * len(ids)
     records = _records(frame, columns)
@@ -330,6 +339,14 @@ def features_json(frame: pd.DataFrame, spec: LayerSpec, columns: list[str], stor
     return [f'{{"type":"Feature","id":{fid},"geometry":{g or "null"},"properties":'
             f'{dumps(p, separators=(",", ":"), allow_nan=False, default=json_default)}}}'
             for fid, g, p in zip(ids, texts, records)]
+
+
+def _html_context(request: Request, spec: LayerSpec, out_uri: str) -> dict[str, Any]:
+    """What a feature page needs besides the document: where Leaflet is served, the feature URL prefix, and
+    whether the geometries are CRS84 (the map is drawn only then)."""
+    base = base_url(request)
+    return {"assets": f"{base}{STATIC_PATH}", "item_url": f"{base}/collections/{spec.id}/items/",
+            "lonlat": out_uri == crsmod.CRS84}
 
 
 def _cache_headers(etag: str, content_crs: str | None) -> dict[str, str]:
@@ -377,9 +394,18 @@ def get_items(
     headers = _cache_headers(etag, out_uri if spatial else None)
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
-    if vector:
-        page = store_of(request).query_features(spec.id, filter=tree, sortby=sort_keys, properties=columns,
-                                                limit=limit_value, offset=offset_value)
+    store = store_of(request)
+    decimals = coordinate_decimals(request, out_crs)
+    feats: list[str] | None = None
+    if vector and store.builds_geojson:
+        options = GeoJSONOptions(4326 if out_uri == crsmod.CRS84 else out_crs.to_epsg(), crsmod.lat_first(out_crs),
+                                 decimals)
+        geojson = store.query_geojson(spec.id, options, filter=tree, sortby=sort_keys, properties=columns,
+                                      limit=limit_value, offset=offset_value)
+        feats, matched = geojson.features, geojson.number_matched
+    elif vector:
+        page = store.query_features(spec.id, filter=tree, sortby=sort_keys, properties=columns, limit=limit_value,
+                                    offset=offset_value)
         frame, matched = page.features, page.number_matched
     elif spec.kind == "raster":
         frame = _raster_footprint(request, spec, version)
@@ -389,26 +415,32 @@ def get_items(
         frame = frame.iloc[offset_value:offset_value + limit_value]
         columns = RASTER_PROPERTIES
     else:
-        frame, matched = table_page(store_of(request).read_table(spec.id), spec, tree, sort_keys, limit_value,
-                                    offset_value)
-    names = [c for c in (columns if columns is not None else spec.field_names) if c in frame.columns]
-    feats = features_json(frame, spec, names, _storage_crs(spec, version) if spatial else None, out_crs)
+        frame, matched = table_page(store.read_table(spec.id), spec, tree, sort_keys, limit_value, offset_value)
+    if feats is None:
+        names = [c for c in (columns if columns is not None else spec.field_names) if c in frame.columns]
+        feats = features_json(frame, spec, names, _storage_crs(spec, version) if spatial else None, out_crs,
+                              decimals)
     returned = len(feats)
     path = request.url.path
     links = [link(url_with(request, path), "self", GEOJSON, "This page"),
              link(url_with(request, path, f="html"), "alternate", HTML, "This page as HTML"),
              link(f"{base_url(request)}/collections/{spec.id}", "collection", JSON, "The collection")]
-    if offset_value + returned < matched and returned > 0:
+    # numberMatched is None when more than COUNT_LIMIT match: then a full page has a next one
+    more = returned == limit_value if matched is None else offset_value + returned < matched
+    if more and returned > 0:
         links.append(link(url_with(request, path, offset=offset_value + returned), "next", GEOJSON, "Next page"))
     if offset_value > 0:
         prev = max(0, offset_value - limit_value)
         links.append(link(url_with(request, path, offset=prev or None), "prev", GEOJSON, "Previous page"))
-    head = {"type": "FeatureCollection", "numberMatched": int(matched), "numberReturned": returned,
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "links": links}
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    if matched is not None:
+        head["numberMatched"] = int(matched)
+    head |= {"numberReturned": returned,
+             "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"), "links": links}
     if html_out:
         doc = dict(head, features=[json.loads(t) for t in feats])
-        return Response(html.features(doc, f"{spec.title}: features"), media_type=HTML)
+        return Response(html.features(doc, spec, f"{spec.title}: features", **_html_context(request, spec, out_uri)),
+                        media_type=HTML)
     body = json.dumps(head, separators=(",", ":"))[:-1] + ',"features":[' + ",".join(feats) + "]}"
     return Response(body, media_type=GEOJSON, headers=headers)
 
@@ -447,7 +479,8 @@ def get_item(
     if len(frame) == 0:
         raise FeatureNotFound(f"no feature {fid} in the current version of {spec.id!r}")
     names = [c for c in names if c in frame.columns]
-    text = features_json(frame.iloc[:1], spec, names, _storage_crs(spec, version) if spatial else None, out_crs)[0]
+    text = features_json(frame.iloc[:1], spec, names, _storage_crs(spec, version) if spatial else None, out_crs,
+                         coordinate_decimals(request, out_crs))[0]
     here = f"{base_url(request)}/collections/{spec.id}"
     links = [link(f"{here}/items/{fid}", "self", GEOJSON, "This feature"),
              link(f"{here}/items/{fid}?f=html", "alternate", HTML, "As HTML"),
@@ -455,7 +488,8 @@ def get_item(
     if html_out:
         doc = json.loads(text)
         doc["links"] = links
-        return Response(html.features(doc, f"{spec.title}: feature {fid}"), media_type=HTML)
+        return Response(html.features(doc, spec, f"{spec.title}: feature {fid}", **_html_context(request, spec, out_uri)),
+                        media_type=HTML)
     body = text[:-1] + ',"links":' + json.dumps(links, separators=(",", ":")) + "}"
     return Response(body, media_type=GEOJSON, headers=headers)
 
