@@ -7,7 +7,9 @@ COPY geoservice ./geoservice
 COPY layers ./layers
 COPY processing ./processing
 COPY maps ./maps
-RUN pip install --no-cache-dir .
+# the web-map assets are vendored package data (maps/static): no npm step; the build fails if one is missing
+RUN pip install --no-cache-dir . \
+ && cd / && python -c "from maps.assets import install_assets; import tempfile, pathlib; install_assets(pathlib.Path(tempfile.mkdtemp()))"
 VOLUME /data
 EXPOSE 8000
 CMD ["geoservice", "serve", "--host", "0.0.0.0", "--port", "8000"]

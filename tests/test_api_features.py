@@ -314,3 +314,100 @@ def test_maps_are_served(api_client, api_settings):
     (api_settings.maps_dir / "index.html").write_text("<html>maps index</html>", encoding="utf-8")
     r = api_client.get("/maps/")
     assert r.status_code == 200 and "maps index" in r.text
+
+
+# --- item pages: precision, counts, compression, HTML (issue 20) -----------------------------------
+
+@pytest.mark.parametrize("crs, decimals", [(None, 7), (EPSG.format(4326), 7), (EPSG.format(2169), 2),
+                                           (EPSG.format(3857), 2)])
+def test_item_pages_match_pyproj_to_the_rounding(api_client, api_data, crs, decimals):
+    """Every coordinate of a page (built by PostGIS, or encoded in Python for the GeoPackage) equals pyproj's
+    transform of the published geometry, in the CRS's axis order, rounded to the decimals of its unit
+    (GEOSERVICE_DECIMALS_DEGREES = 7, _METRES = 2): within half a unit of the last decimal. Properties are
+    exact."""
+    query = f"limit=50&sortby=building_id&properties=building_id,height_m,roof_tilt_deg" + (f"&crs={crs}" if crs else "")
+    doc = api_client.get(f"/collections/buildings/items?{query}").json()
+    source = api_data.layers["buildings"].set_index("building_id")
+    epsg = 4326 if crs is None else int(crs.rsplit("/", 1)[1])
+    to = Transformer.from_crs(2169, "OGC:CRS84" if crs is None else epsg, always_xy=True)
+    lat_first = epsg in (4326, 2169) and crs is not None
+    assert len(doc["features"]) == 50
+    for feature in doc["features"]:
+        props = feature["properties"]
+        assert set(props) == {"building_id", "height_m", "roof_tilt_deg"}
+        row = source.loc[props["building_id"]]
+        assert props["height_m"] == row["height_m"]
+        assert props["roof_tilt_deg"] == (None if np.isnan(row["roof_tilt_deg"]) else row["roof_tilt_deg"])
+        got = np.array(feature["geometry"]["coordinates"][0])
+        x, y = to.transform(*np.array(row.geometry.exterior.coords).T)
+        expected = np.column_stack([y, x] if lat_first else [x, y])
+        np.testing.assert_allclose(got, expected, rtol=0, atol=0.5 * 10.0 ** -decimals + 1e-12)
+        assert np.array_equal(got, np.round(got, decimals)), "coordinates carry no digit below the setting"
+
+
+def test_number_matched_is_left_out_above_the_count_limit(api_client, api_data, monkeypatch):
+    """Above COUNT_LIMIT matches, numberMatched is omitted (OGC API Features allows it) and a full page links
+    to the next; a page that is not full still knows the exact count."""
+    from geoservice.store import common, gpkg, postgis
+
+    for module in (common, gpkg, postgis):
+        monkeypatch.setattr(module, "COUNT_LIMIT", 20)
+    near_all = "filter=height_m > 0"
+    doc = api_client.get(f"/collections/buildings/items?{near_all}&limit=10").json()
+    assert "numberMatched" not in doc and doc["numberReturned"] == 10
+    assert any(l["rel"] == "next" for l in doc["links"])
+    few = api_client.get("/collections/buildings/items?filter=levels = 3&limit=1000").json()
+    expected = int((api_data.layers["buildings"]["levels"] == 3).sum())
+    assert few["numberMatched"] == few["numberReturned"] == expected
+    last = api_client.get(f"/collections/buildings/items?{near_all}&limit=1000&offset={api_data.n_buildings - 5}").json()
+    assert last["numberReturned"] == 5 and not any(l["rel"] == "next" for l in last["links"])
+
+
+def test_json_is_gzipped_when_accepted_tiles_are_not(api_client):
+    url = "/collections/buildings/items?limit=100"
+    plain = api_client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    zipped = api_client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["vary"]
+    assert zipped.json() == plain.json() | {"timeStamp": zipped.json()["timeStamp"]}
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+    tile = api_client.get("/collections/buildings/tiles/WebMercatorQuad/14/5634/8466",
+                          headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in tile.headers
+
+
+def test_items_html_map_table_units_and_paging(api_client, api_data):
+    r = api_client.get("/collections/buildings/items?f=html&limit=5&offset=5&sortby=building_id")
+    assert r.status_code == 200
+    page = r.text
+    assert "http://testserver/static/leaflet/leaflet.js" in page and "id='gs-map'" in page
+    data = json.loads(page.split("id='gs-features'>", 1)[1].split("</script>", 1)[0])
+    assert [f["properties"]["building_id"] for f in data["features"]] == [f"B{i:04d}" for i in range(5, 10)]
+    assert f"Features 6–10 of {api_data.n_buildings:,}" in page
+    assert "rel='prev'" in page and "rel='next'" in page and "offset=10" in page and "f=html" in page
+    assert "height_m <small>[m]</small>" in page and "roof_tilt_deg <small>[°]</small>" in page
+    b5 = api_data.layers["buildings"].iloc[5]
+    assert f">{b5['year_built']}</td>" in page, "years without thousands separator"
+    assert api_client.get("/static/leaflet/leaflet.js").status_code == 200
+
+
+def test_numbers_for_people_by_unit():
+    """The issue's examples, written out: area 86.1 m², tilt 37.8°, irradiation 1,088 kWh/m²/yr."""
+    from maps.style import display_unit, format_value
+
+    assert format_value(86.1234, display_unit("m2")) == "86.1 m²"
+    assert format_value(37.8172, display_unit("deg")) == "37.8°"
+    assert format_value(1088.46, display_unit("kWh m-2 yr-1")) == "1,088 kWh/m²/yr"
+    assert format_value(5.8412, display_unit("m s-1")) == "5.84 m/s"
+    assert format_value(0.15321, display_unit("MWh m-1 yr-1")) == "0.153 MWh/m/yr"
+
+
+def test_feature_html_formats_numbers_by_unit(api_client, api_data):
+    page = api_client.get("/collections/buildings/items/3?f=html").text
+    row = api_data.layers["buildings"].iloc[2]
+    assert "id='gs-map'" in page
+    assert f"title='{float(row['height_m'])!r}'>11.4 m</td>" in page, "rounded for reading, the exact value at hand"
+    tilt = row["roof_tilt_deg"]
+    assert f">{tilt:.2f}°</td>" in page if tilt < 10 else f">{tilt:.1f}°</td>" in page
+    projected = api_client.get(f"/collections/buildings/items/3?f=html&crs={EPSG.format(2169)}").text
+    assert "id='gs-map'" not in projected and "CRS84" in projected

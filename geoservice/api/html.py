@@ -34,7 +34,7 @@ window.gsMap=map;window.gsLayer=layer;})();
 
 
 def page(title: str, body: str, head: str = "") -> str:
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><link rel='icon' href='data:,'><title>{escape(title)}</title>"
             f"<style>{_STYLE}</style>{head}</head><body><h1>{escape(title)}</h1>{body}</body></html>")
 
 
