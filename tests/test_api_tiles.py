@@ -182,6 +182,43 @@ def test_cog_download_with_range(api_client, api_store):
     assert api_client.get(f"/collections/dem/coverage?v={v + 1}").status_code == 404
 
 
+def test_coverage_subset_by_bbox(api_client, api_data):
+    """``/coverage?bbox=`` returns exactly the fixture DEM's cells in the box (40 m cells from ORIGIN, top row at
+    y0 + 4800 m), on the raster's grid, in EPSG:2169 (northing, easting order) and in CRS84."""
+    from rasterio.io import MemoryFile
+
+    from tests.test_api_fixtures import ORIGIN
+
+    dem = api_data.layers["dem"].array
+    x0, y0 = ORIGIN
+    top = y0 + 4800.0
+    # rows 10..19 and columns 10..29, given as northing, easting (EPSG:2169's axis order)
+    box = f"{top - 800.0},{x0 + 400.0},{top - 400.0},{x0 + 1200.0}"
+    r = api_client.get(f"/collections/dem/coverage?bbox={box}&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/2169")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/tiff; application=geotiff")
+    assert "accept-ranges" not in r.headers
+    with MemoryFile(r.content) as mem, mem.open() as src:
+        assert (src.width, src.height) == (20, 10)
+        assert src.transform.c == x0 + 400.0 and src.transform.f == top - 400.0 and src.crs.to_epsg() == 2169
+        np.testing.assert_array_equal(src.read(1), dem[10:20, 10:30])
+    # the same box in CRS84 reaches at most one cell further on each side (its edges are not on the grid)
+    to84 = Transformer.from_crs(2169, "OGC:CRS84", always_xy=True)
+    (lon0, lon1), (lat0, lat1) = to84.transform([x0 + 420.0, x0 + 1180.0], [top - 780.0, top - 420.0])
+    r84 = api_client.get(f"/collections/dem/coverage?bbox={lon0},{lat0},{lon1},{lat1}")
+    with MemoryFile(r84.content) as mem, mem.open() as src:
+        col = round((src.transform.c - x0) / 40.0)
+        row = round((top - src.transform.f) / 40.0)
+        assert 9 <= col <= 10 and 9 <= row <= 10 and 20 <= src.width <= 22 and 10 <= src.height <= 12
+        np.testing.assert_array_equal(src.read(1), dem[row:row + src.height, col:col + src.width])
+    outside = api_client.get("/collections/dem/coverage?bbox=0,0,1,1")
+    assert outside.status_code == 400 and "does not overlap" in outside.json()["detail"]
+    assert api_client.get("/collections/dem/coverage?bbox=1,2,3").status_code == 400
+    assert api_client.get("/collections/dem/coverage?bbox-crs=http://www.opengis.net/def/crs/EPSG/0/2169").status_code == 400
+    doc = api_client.get("/collections/dem").json()
+    assert "bbox=" in doc["coverageSubset"]
+    assert any(l.get("templated") and "bbox=" in l["href"] for l in doc["links"])
+
+
 def test_new_version_is_served_and_old_stamps_redirect(tmp_path, api_data):
     """After a publish, the new version is served (within the version TTL), tiles stamped with the old
     version redirect to the new one, and the tile cache never mixes versions."""

@@ -110,9 +110,15 @@ def collection_doc(request: Request, spec: LayerSpec, version: LayerVersion) -> 
         links += [
             link(f"{here}/coverage?v={version.version}", "http://www.opengis.net/def/rel/ogc/1.0/coverage", COG,
                  "Cloud-optimised GeoTIFF of this version (HTTP range requests)"),
+            link(f"{here}/coverage?v={version.version}&bbox={{minx}},{{miny}},{{maxx}},{{maxy}}",
+                 "http://www.opengis.net/def/rel/ogc/1.0/coverage", "image/tiff; application=geotiff",
+                 "GeoTIFF of the cells in a bbox (CRS84, or the CRS named by bbox-crs), read window by window",
+                 templated=True),
             link(f"{here}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-map", JSON, "Coloured PNG tiles"),
             link(f"{here}/tiles/WebMercatorQuad/tilejson.json", "describedby", JSON, "TileJSON"),
         ]
+        doc["coverageSubset"] = ("Add bbox=minx,miny,maxx,maxy (CRS84, or in the CRS of bbox-crs: one of crs) to "
+                                 "the coverage URL for a GeoTIFF of just those cells, on the raster's grid")
         doc["style"] = {"stops": list(spec.style.stops), "colors": list(spec.style.colors), "unit": spec.style.unit}
     doc["layerKind"] = spec.kind
     doc["version"] = version.version

@@ -1,27 +1,34 @@
 """Raster download: each raster layer version as a Cloud-Optimised GeoTIFF with HTTP range requests, so
-QGIS and GDAL (``/vsicurl/``) read only the blocks they need."""
+QGIS and GDAL (``/vsicurl/``) read only the blocks they need; with ``bbox`` (and ``bbox-crs``) a GeoTIFF of
+just the cells of that box, read window by window, so a district needs no COG-aware client."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
+from pyproj import CRS
 
-from geoservice.api.common import COG, collection, etag_matches, store_of
-from layers.errors import LayerNotFound
+from geoservice.api import crs as crsmod
+from geoservice.api.common import COG, collection, etag_matches, parse_bbox, store_of
+from geoservice.api.rasters import subset_geotiff
+from layers.errors import InvalidRequest, LayerNotFound
 
 router = APIRouter(tags=["Rasters"])
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+GEOTIFF = "image/tiff; application=geotiff"
 
 
 def coverage(request: Request, collectionId: str = Path(..., max_length=200),
              v: int | None = Query(None, description="Layer version (default: current); makes the URL immutable."),
-             f: str | None = Query(None, description="tif")):
+             f: str | None = Query(None, description="tif"),
+             bbox: str | None = Query(None, description="minx,miny,maxx,maxy in bbox-crs (default CRS84): a GeoTIFF "
+                                      "of the cells in this box instead of the whole COG."),
+             bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS URI of bbox.")):
     if f not in (None, "tif", "tiff", "geotiff"):
-        from layers.errors import InvalidRequest
-
         raise InvalidRequest(f"f={f!r} is not offered here; use tif")
     spec, current = collection(request, collectionId)
     if spec.kind != "raster":
@@ -30,14 +37,27 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
     version = current.version if v is None else v
     if not 1 <= version <= current.version:
         raise LayerNotFound(f"{collectionId!r} has no version {v}; the current one is {current.version}")
-    etag = f'"{spec.id}-v{version}-cog"'
+    box = None
+    if bbox is not None:
+        offered = crsmod.offered_uris(current.crs)
+        box_crs = crsmod.parse_crs(bbox_crs, offered, "bbox-crs") if bbox_crs else CRS.from_user_input("OGC:CRS84")
+        box = crsmod.bbox_to_storage(parse_bbox(bbox), box_crs, CRS.from_user_input(current.crs)).bounds
+    elif bbox_crs is not None:
+        raise InvalidRequest("bbox-crs needs a bbox")
+    etag = f'"{spec.id}-v{version}-cog"' if box is None else \
+        f'"{spec.id}-v{version}-{hashlib.sha1(repr(box).encode()).hexdigest()[:12]}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE if v is not None else "no-cache",
-               "Accept-Ranges": "bytes", "Access-Control-Expose-Headers": "ETag, Content-Range, Accept-Ranges"}
+               "Access-Control-Expose-Headers": "ETag, Content-Range, Accept-Ranges"}
+    if box is None:
+        headers["Accept-Ranges"] = "bytes"
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
     path = store_of(request).raster_path(spec.id, version)
     if not path.exists():
         raise LayerNotFound(f"the file of {spec.id!r} version {version} is missing from the store")
+    if box is not None:
+        headers["Content-Disposition"] = f'inline; filename="{spec.id}-v{version}-subset.tif"'
+        return Response(subset_geotiff(path, box), media_type=GEOTIFF, headers=headers)
     response = FileResponse(path, media_type=COG, filename=f"{spec.id}-v{version}.tif",
                             content_disposition_type="inline", stat_result=os.stat(path))
     response.headers.update(headers)
@@ -47,5 +67,6 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
 for _method in ("GET", "HEAD"):
     router.add_api_route("/collections/{collectionId}/coverage", coverage, methods=[_method],
                          operation_id=f"{_method.lower()}Coverage", response_class=Response,
-                         summary="The raster as a Cloud-Optimised GeoTIFF (range requests supported)",
+                         summary="The raster as a Cloud-Optimised GeoTIFF (range requests supported), or with bbox "
+                                 "a GeoTIFF of that box",
                          responses={200: {"content": {COG: {}}}, 206: {"description": "Partial content (Range)"}})
