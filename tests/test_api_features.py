@@ -325,7 +325,7 @@ def test_item_pages_match_pyproj_to_the_rounding(api_client, api_data, crs, deci
     transform of the published geometry, in the CRS's axis order, rounded to the decimals of its unit
     (GEOSERVICE_DECIMALS_DEGREES = 7, _METRES = 2): within half a unit of the last decimal. Properties are
     exact."""
-    query = f"limit=50&sortby=building_id&properties=building_id,height_m,roof_tilt_deg" + (f"&crs={crs}" if crs else "")
+    query = "limit=50&sortby=building_id&properties=building_id,height_m,roof_tilt_deg" + (f"&crs={crs}" if crs else "")
     doc = api_client.get(f"/collections/buildings/items?{query}").json()
     source = api_data.layers["buildings"].set_index("building_id")
     epsg = 4326 if crs is None else int(crs.rsplit("/", 1)[1])

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from geoservice.api import create_app
-from tests.test_api_fixtures import *  # noqa: F403 (fixtures)
+from tests.test_api_fixtures import *
 from tests.test_maps_browser import ARTIFACTS, _errors, browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser

@@ -14,14 +14,14 @@ import rasterio
 from PIL import Image
 from rasterio.enums import Resampling
 from rasterio.errors import WindowError
-from rasterio.transform import from_bounds
 from rasterio.io import MemoryFile
+from rasterio.transform import from_bounds
 from rasterio.warp import reproject, transform_bounds
-from rasterio.windows import Window, from_bounds as window_from_bounds
-
-from layers.errors import InvalidRequest
+from rasterio.windows import Window
+from rasterio.windows import from_bounds as window_from_bounds
 
 from layers.catalog.spec import Style
+from layers.errors import InvalidRequest
 
 TILE_SIZE = 256
 #: Largest subset [cells] ``/coverage?bbox=`` cuts (8192 × 8192); larger areas are read from the COG itself

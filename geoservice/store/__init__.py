@@ -8,7 +8,8 @@ the same way (one test suite, ``tests/test_store*.py``, runs against both and co
   filter naming an unknown property or a value that does not fit the field's dtype raises InvalidRequest.
 - Filters follow SQL's three-valued logic (a comparison with a missing value matches neither it nor its
   negation); LIKE is case-sensitive; text sorts in code-point order; missing values sort last ascending.
-- ``number_matched`` without a filter is the version's registered feature count.
+- ``number_matched`` without a filter is the version's registered feature count; with one it is counted up
+  to ``common.COUNT_LIMIT`` and ``None`` above.
 - Tiles: features are clipped to the tile plus a 256/4096 buffer and simplified by half a 256-px pixel at
   the zoom, so features smaller than that vanish at low zooms; an empty tile is ``b""``.
 - Publishing ``{layer_id: data}`` with data of the wrong kind or lacking declared fields raises SchemaError
