@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,17 +79,18 @@ def run_region(
                 all_steps(), source.region_context(), source, store,
                 params=region_params(config, params), targets=list(steps or []) or None, job_id=job_id,
                 code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
-                scratch_dir=str(_scratch_dir(settings)), executor=executor,
+                scratch_dir=str(_scratch_dir(settings, job_id)), executor=executor,
             )
     finally:
+        shutil.rmtree(settings.job_scratch_dir(job_id), ignore_errors=True)
         if own_store:
             store.close()
     _write_summary(settings, summary)
     return summary
 
 
-def _scratch_dir(settings: Settings) -> Path:
-    path = settings.data_dir / "tmp"
+def _scratch_dir(settings: Settings, job_id: str) -> Path:
+    path = settings.job_scratch_dir(job_id)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -114,8 +114,10 @@ class Provenance:
 class LayerSink(Protocol):
     """Where the runner publishes outputs (the store, or a dict in tests)."""
 
-    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> None:
-        """Publish all of one step's outputs atomically: either every layer's new version or none."""
+    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance, *, reuse: bool = True) -> Any:
+        """Publish all of one step's outputs atomically: either every layer's new version or none. With
+        ``reuse``, a sink may return the current versions instead when they carry the same cache key. A store
+        returns the versions (objects with ``layer_id`` and ``version``)."""
 
     def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
         """The current versions of ``layer_ids`` if all were published with ``cache_key``, else ``None``."""
@@ -139,6 +141,9 @@ class StepReport:
     seconds: float = 0.0
     outputs: dict[str, int] = field(default_factory=dict)  # layer id → feature count or cell count
     error: str | None = None
+    #: layer id → the version this run published (or reused), when the sink reports versions
+    versions: dict[str, int] = field(default_factory=dict)
+    cache_key: str | None = None
 
 
 @dataclass
@@ -253,7 +258,7 @@ def run_pipeline(
             if cached is not None:
                 produced.update(cached)
                 reports.append(StepReport(step.name, "cached", time.perf_counter() - started,
-                                          {k: _size(v) for k, v in cached.items()}))
+                                          {k: _size(v) for k, v in cached.items()}, cache_key=key))
                 log.info("step %s: inputs and parameters unchanged, reusing published outputs", step.name)
                 continue
             progress = progress_factory(step) if progress_factory else (lambda f, m: None)
@@ -268,12 +273,13 @@ def run_pipeline(
                     check_layer(get_layer(layer_id), data, region.crs)
                 provenance = Provenance(job_id, step.name, parsed[step.name].model_dump(mode="json"), checksums,
                                         code_version, key, region.synthetic)
-                sink.publish_layers(outputs, provenance)
+                published = sink.publish_layers(outputs, provenance, reuse=use_cache) or ()
+                versions = {v.layer_id: v.version for v in published}
                 # a RasterFile in the scratch folder is gone after this block: use the published copy
                 outputs = {k: sink.current_layer(k) if isinstance(v, RasterFile) else v for k, v in outputs.items()}
             produced.update(outputs)
             reports.append(StepReport(step.name, "done", time.perf_counter() - started,
-                                      {k: _size(v) for k, v in outputs.items()}))
+                                      {k: _size(v) for k, v in outputs.items()}, versions=versions, cache_key=key))
         except GeoserviceError as exc:
             failed = True
             message = str(exc.cause) if isinstance(exc, StepFailed) else str(exc)

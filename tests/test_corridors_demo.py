@@ -16,7 +16,7 @@ class MemorySink:
     def __init__(self):
         self.layers = {}
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.provenance = provenance
         self.layers.update(layers)
 

@@ -298,7 +298,7 @@ class _DictSink:
     def __init__(self):
         self.layers: dict = {}
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.layers.update(layers)
 
     def cached_layers(self, layer_ids, cache_key):

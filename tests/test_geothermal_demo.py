@@ -19,7 +19,7 @@ class MemorySink:
     def __init__(self):
         self.layers = {}
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.provenance = provenance
         self.layers.update({k: v.load() if isinstance(v, RasterFile) else v for k, v in layers.items()})
 

@@ -22,7 +22,7 @@ class DictSink:
     def __init__(self):
         self.layers, self.keys, self.publishes = {}, {}, []
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.publishes.append((sorted(layers), provenance))
         for k, v in layers.items():
             self.layers[k], self.keys[k] = v, provenance.cache_key

@@ -24,7 +24,7 @@ class MemorySink:
     def __init__(self):
         self.layers = {}
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.layers.update({k: v.load() if isinstance(v, RasterFile) else v for k, v in layers.items()})
 
     def cached_layers(self, layer_ids, cache_key):

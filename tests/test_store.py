@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -364,37 +365,40 @@ def test_empty_and_invalid_tiles(store):
 
 
 def test_jobs_lifecycle(store):
-    first = store.create_job("solar", {"region": "minett-demo"})
-    second = store.create_job("wind", {})
+    first = store.jobs.create("solar", {"region": "minett-demo"})
+    second = store.jobs.create("wind", {})
     assert first.status == "accepted" and first.inputs == {"region": "minett-demo"}
-    assert [j.job_id for j in store.list_jobs()] == [second.job_id, first.job_id]
-    claimed = store.claim_next_job()
+    assert [j.job_id for j in store.jobs.list()] == [second.job_id, first.job_id]
+    claimed = store.jobs.claim("w1")
     assert claimed.job_id == first.job_id and claimed.status == "running"
-    job = store.update_job(first.job_id, progress=0.5, message="half", log_line="step 1")
-    job = store.update_job(first.job_id, log_line="step 2", status="successful", progress=1.0,
-                           results={"solar_roofs": 3})
-    assert (job.status, job.progress, job.message, job.log, job.results) == (
-        "successful", 1.0, "half", ["step 1", "step 2"], {"solar_roofs": 3})
-    assert store.get_job(first.job_id).log == ["step 1", "step 2"]
-    assert store.claim_next_job().job_id == second.job_id
-    assert store.claim_next_job() is None
-    assert store.get_job("missing") is None
+    assert (claimed.worker_id, claimed.attempts) == ("w1", 1) and claimed.lease_until > time.time()
+    job = store.jobs.update(first.job_id, progress=0.5, message="half", log_line="step 1")
+    assert store.jobs.update(first.job_id, progress=0.6, worker_id="w2") is None  # not w2's job
+    job = store.jobs.update(first.job_id, log_line="step 2")
+    job = store.jobs.finish(first.job_id, "w1", "successful", "done", progress=1.0, results={"solar_roofs": 3})
+    assert (job.status, job.progress, job.message, job.log[1:], job.results) == (
+        "successful", 1.0, "done", ["step 1", "step 2"], {"solar_roofs": 3})
+    assert store.jobs.get(first.job_id).log[0] == "claimed by worker w1"
+    assert store.jobs.finish(first.job_id, "w1", "failed", "again") is None  # recorded once
+    assert store.jobs.claim("w1").job_id == second.job_id
+    assert store.jobs.claim("w1") is None
+    assert store.jobs.get("missing") is None
     with pytest.raises(InvalidRequest, match="unknown job status"):
-        store.update_job(first.job_id, status="exploded")
+        store.jobs.update(first.job_id, status="exploded")
     with pytest.raises(StoreError, match="no job 'missing'"):
-        store.update_job("missing", progress=0.1)
+        store.jobs.update("missing", progress=0.1)
 
 
 def test_claim_is_atomic(backend, make_store):
     """Workers claiming concurrently (separate store objects, as in separate processes) never get the same
     job twice, and every job is claimed once."""
     stores = [make_store(backend) for _ in range(4)]
-    ids = {stores[0].create_job("run", {"n": i}).job_id for i in range(20)}
+    ids = {stores[0].jobs.create("run", {"n": i}).job_id for i in range(20)}
     claimed: list[str] = []
     lock = threading.Lock()
 
     def worker(s):
-        while (job := s.claim_next_job()) is not None:
+        while (job := s.jobs.claim(f"w{id(s)}")) is not None:
             with lock:
                 claimed.append(job.job_id)
 

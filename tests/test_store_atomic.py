@@ -96,8 +96,8 @@ def test_killed_publish_leaves_previous_version(backend, make_store, tmp_path):
         # mid-publish: readers see the previous version, job updates go through, a new process can open it
         _assert_v1_served(store, v1_paths, v1_dem)
         _assert_v1_served(make_store(backend), v1_paths, v1_dem)
-        job = store.create_job("run", {})
-        assert store.update_job(job.job_id, progress=0.5).progress == 0.5
+        job = store.jobs.create("run", {})
+        assert store.jobs.update(job.job_id, progress=0.5).progress == 0.5
         assert len(_raster_files(store, backend) - registered) >= 1  # the new raster is already on disk
     finally:
         os.kill(proc.pid, signal.SIGKILL)

@@ -114,13 +114,13 @@ def test_dropped_connections_are_retried_once(make_store, postgis_url):
                  lambda: store.query_features("communes").number_matched == 12,
                  lambda: store.current("communes").version == 1,
                  lambda: store.ping() is None,
-                 lambda: store.list_jobs() == []):
+                 lambda: store.jobs.list() == []):
         assert _terminate_other_backends(postgis_url) >= 1
         assert read()
     assert _terminate_other_backends(postgis_url) >= 1
     with pytest.raises(StoreUnavailable, match="cannot be reached"):
-        store.create_job("run", {})
-    assert store.create_job("run", {}).status == "accepted"  # the pool recovered
+        store.jobs.create("run", {})
+    assert store.jobs.create("run", {}).status == "accepted"  # the pool recovered
 
 
 def test_unreachable_database_is_not_retried_forever(tmp_path):

@@ -21,7 +21,7 @@ class MemorySink:
     def __init__(self, folder):
         self.layers, self.folder = {}, folder
 
-    def publish_layers(self, layers, provenance):
+    def publish_layers(self, layers, provenance, reuse=True):
         self.provenance = provenance
         for layer_id, data in layers.items():
             if isinstance(data, RasterFile):

@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 __all__ = ["FeaturePage", "Job", "LayerVersion", "Store", "open_store"]
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, *, serving: bool = False) -> Store:
     """The store ``settings`` ask for: PostGIS when ``database_url`` is set (rasters under
-    ``store_dir/rasters``), else the GeoPackage store in ``store_dir``.
+    ``store_dir/rasters``), else the GeoPackage store in ``store_dir``. Its job queue uses the settings'
+    lease and attempt limit; ``serving`` (the API) bounds every PostGIS statement by
+    ``db_statement_timeout_s`` (pipelines read whole layers and are not bounded).
 
     Raises StoreError when the data directory is not writable. The PostGIS store connects lazily, so an
     unreachable database surfaces as StoreUnavailable on first use (and ``ping()``), not here.
@@ -40,7 +42,10 @@ def open_store(settings: Settings) -> Store:
     if settings.database_url:
         from geoservice.store.postgis import PostGISStore
 
-        return PostGISStore(settings.database_url, settings.store_dir / "rasters")
+        return PostGISStore(settings.database_url, settings.store_dir / "rasters", lease_s=settings.job_lease_s,
+                            max_attempts=settings.job_max_attempts,
+                            statement_timeout_s=settings.db_statement_timeout_s if serving else 0.0,
+                            lock_timeout_s=settings.db_lock_timeout_s)
     from geoservice.store.gpkg import GeoPackageStore
 
-    return GeoPackageStore(settings.store_dir)
+    return GeoPackageStore(settings.store_dir, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)

@@ -1,4 +1,5 @@
-"""The store interface: versioned layers with provenance, feature queries, tiles and jobs.
+"""The layer store interface: versioned layers with provenance, feature queries and tiles; each store
+carries its job queue (:class:`geoservice.store.jobs.JobQueue`) as ``store.jobs``.
 
 Two backends implement it: :mod:`geoservice.store.gpkg` (embedded GeoPackage + COG files, the default)
 and :mod:`geoservice.store.postgis` (PostGIS through SQLAlchemy + GeoAlchemy2). The same test suite runs
@@ -9,16 +10,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
 
 from geoservice.query import Filter, SortKey
+from geoservice.store import publish as sequence
 from processing.pipeline import LayerData, Provenance
+
+if TYPE_CHECKING:
+    from geoservice.store.jobs import JobQueue
+    from geoservice.store.publish import PublishTx
 
 JobStatus = Literal["accepted", "running", "successful", "failed", "dismissed"]
 
@@ -86,16 +93,39 @@ class Job:
     message: str = ""
     log: list[str] = field(default_factory=list)
     results: Mapping[str, Any] = field(default_factory=dict)
+    #: claims so far; the worker holding the job and until when [s since the epoch]; when it was last claimed
+    attempts: int = 0
+    worker_id: str | None = None
+    lease_until: float | None = None
+    started_at: datetime | None = None
 
 
 class Store(ABC):
     """Versioned layer storage. Every publish is atomic: readers see the previous version until the new
     one is complete, and a failed or killed publish leaves the previous version untouched."""
 
-    # --- publishing (the pipeline's LayerSink) ---
+    # --- publishing (the pipeline's LayerSink): one sequence, geoservice.store.publish ---
+    publish_hook: Any = None
+
+    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance, *,
+                       reuse: bool = True) -> list[LayerVersion]:
+        """Publish one step's outputs as new versions, all or none; with ``reuse``, return the current
+        versions instead when they already carry ``provenance.cache_key`` (checked under the publish lock)."""
+        return sequence.publish(self, layers, provenance, reuse=reuse)
+
+    def prune(self, keep: int, running_since: datetime | None = None) -> list[LayerVersion]:
+        """Delete all but the ``keep`` newest versions of each layer, never the current one nor one a job
+        running since ``running_since`` may read (see :func:`geoservice.store.publish.prunable`)."""
+        return sequence.prune(self, keep, running_since)
+
     @abstractmethod
-    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
-        """Publish one step's outputs as new versions, all or none."""
+    def publishing(self) -> AbstractContextManager[PublishTx]:
+        """Take the publish lock, begin a transaction, yield this backend's primitives, commit."""
+
+    def hook(self, stage: str, **detail: Any) -> None:
+        """Call the publish hook (tests kill or fail a publish half way with it)."""
+        if self.publish_hook is not None:
+            self.publish_hook(stage, detail)
 
     @abstractmethod
     def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
@@ -156,23 +186,8 @@ class Store(ABC):
         ``b""`` when the tile holds no feature."""
 
     # --- jobs ---
-    @abstractmethod
-    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job: ...
-
-    @abstractmethod
-    def get_job(self, job_id: str) -> Job | None: ...
-
-    @abstractmethod
-    def list_jobs(self, limit: int = 100) -> list[Job]: ...
-
-    @abstractmethod
-    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
-                   message: str | None = None, log_line: str | None = None,
-                   results: Mapping[str, Any] | None = None) -> Job: ...
-
-    @abstractmethod
-    def claim_next_job(self) -> Job | None:
-        """Atomically move the oldest ``accepted`` job to ``running`` and return it (for workers)."""
+    #: The job queue kept with this store's data (same file set or database).
+    jobs: JobQueue
 
     # --- health ---
     @abstractmethod

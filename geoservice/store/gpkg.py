@@ -24,6 +24,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +37,7 @@ from pyproj import CRS
 
 from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
-from geoservice.store.base import FeaturePage, Job, JobStatus, LayerVersion, Store
+from geoservice.store.base import FeaturePage, LayerVersion, Store
 from geoservice.store.common import (
     COUNT_LIMIT,
     WRITE_BATCH_ROWS,
@@ -50,23 +51,18 @@ from geoservice.store.common import (
     epsg_of,
     geometry_extent,
     layer_data,
-    layer_kind,
     layer_version_from_row,
     not_published,
-    now_utc,
     provenance_json,
     quote_ident,
-    raster_file_name,
-    remove_orphan_rasters,
     table_name,
     vector_spec,
-    write_cog,
 )
 from geoservice.store.filters_sql import render_filter, render_order
-from geoservice.store.jobs import BUSY_TIMEOUT_S, SqliteJobs, load_sql
+from geoservice.store.jobs import BUSY_TIMEOUT_S, LEASE_S, MAX_ATTEMPTS, SqliteJobs, load_sql
 from layers.catalog import LayerSpec, get_layer
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError
-from processing.pipeline import LayerData, Provenance
+from processing.pipeline import LayerData
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +121,8 @@ def _sql_intersects(blob: bytes | None, wkb: bytes) -> int:
 class GeoPackageStore(Store):
     """Versioned layers in a GeoPackage + COG files under ``store_dir`` (see the module docstring)."""
 
-    def __init__(self, store_dir: str | Path, *, publish_hook: PublishHook | None = None):
+    def __init__(self, store_dir: str | Path, *, publish_hook: PublishHook | None = None,
+                 lease_s: float = LEASE_S, max_attempts: int = MAX_ATTEMPTS):
         self.store_dir = Path(store_dir)
         ensure_writable_dir(self.store_dir, "store")
         self.gpkg_path = self.store_dir / GPKG_NAME
@@ -146,7 +143,7 @@ class GeoPackageStore(Store):
                              "permissions and free space, or set GEOSERVICE_DATA_DIR") from exc
         finally:
             conn.close()
-        self._jobs = SqliteJobs(self.store_dir / "jobs.sqlite")
+        self.jobs = SqliteJobs(self.store_dir / "jobs.sqlite", lease_s, max_attempts)
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.store_dir)!r})"
@@ -197,10 +194,6 @@ class GeoPackageStore(Store):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _hook(self, stage: str, **detail: Any) -> None:
-        if self.publish_hook is not None:
-            self.publish_hook(stage, detail)
-
     # --- registry ------------------------------------------------------------------------------------------
     _CURRENT = ("SELECT * FROM gs_layer_versions WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
 
@@ -232,81 +225,33 @@ class GeoPackageStore(Store):
             "gs_layer_versions GROUP BY layer_id) c USING (layer_id, version) ORDER BY v.layer_id").fetchall()
         return [layer_version_from_row(dict(r)) for r in rows]
 
-    # --- publishing ----------------------------------------------------------------------------------------
-    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
-        specs = {layer_id: get_layer(layer_id) for layer_id in layers}
-        for layer_id, data in layers.items():
-            layer_kind(specs[layer_id], data)
-        prov = provenance.to_dict()
-        created = now_utc().isoformat()
+    # --- publishing: the primitives of geoservice.store.publish ------------------------------------------
+    @contextlib.contextmanager
+    def publishing(self) -> Iterator[_GpkgTx]:
+        """The publish lock (flock) and one immediate SQLite transaction on a connection of its own."""
         with self._publish_lock():
             conn = self._connect()
-            written: list[Path] = []
             try:
-                self._remove_orphans(conn)
-                next_version = {layer_id: self._max_version(conn, layer_id) + 1 for layer_id in layers}
-                registry: list[dict[str, Any]] = []
-                # 1. raster files, complete before the transaction starts (the write lock stays short)
-                for layer_id, data in layers.items():
-                    if specs[layer_id].kind != "raster":
-                        continue
-                    version = next_version[layer_id]
-                    dest = self.raster_root / layer_id / raster_file_name(version)
-                    written.append(dest)
-                    cells, extent, crs = write_cog(data, dest, layer_id)  # type: ignore[arg-type]
-                    registry.append(self._registry_row(layer_id, version, "raster", None, dest, crs,
-                                                       epsg_of(crs, layer_id), cells, extent, created, prov))
-                    self._hook("layer", layer=layer_id)
-                # 2. tables and the registry flip, in one transaction
                 conn.execute("BEGIN IMMEDIATE")
-                for layer_id, data in layers.items():
-                    spec = specs[layer_id]
-                    if spec.kind == "raster":
-                        continue
-                    name = table_name(layer_id, next_version[layer_id])
-                    if spec.kind == "vector":
-                        registry.append(self._write_vector(conn, spec, name, next_version[layer_id], data,
-                                                           created, prov))  # type: ignore[arg-type]
-                    else:
-                        registry.append(self._write_table(conn, spec, name, next_version[layer_id], data,
-                                                          created, prov))  # type: ignore[arg-type]
-                    self._hook("layer", layer=layer_id)
-                conn.executemany(
-                    "INSERT INTO gs_layer_versions (layer_id, version, kind, table_name, raster_path, crs, srid, "
-                    "feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, :version, "
-                    ":kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, :created_at, "
-                    ":provenance, :cache_key)", registry)
-                self._hook("commit")
+                yield _GpkgTx(self, conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                for path in written:
-                    path.unlink(missing_ok=True)
                 raise
             finally:
                 conn.close()
-        order = {layer_id: i for i, layer_id in enumerate(layers)}
-        registry.sort(key=lambda r: order[r["layer_id"]])
-        log.info("published %s", ", ".join(f"{r['layer_id']} v{r['version']}" for r in registry))
         with contextlib.suppress(sqlite3.Error):
             self._reader().execute("PRAGMA wal_checkpoint(PASSIVE)")
-        return [layer_version_from_row(r) for r in registry]
 
     def _registry_row(self, layer_id: str, version: int, kind: str, table: str | None, raster: Path | None,
-                      crs: str, srid: int, count: int, extent: Sequence[float] | None, created: str,
+                      crs: str, srid: int, count: int, extent: Sequence[float] | None, created: datetime,
                       prov: Mapping[str, Any]) -> dict[str, Any]:
         return {"layer_id": layer_id, "version": version, "kind": kind, "table_name": table,
                 "raster_path": None if raster is None else str(raster.relative_to(self.store_dir)),
                 "crs": crs, "srid": srid, "feature_count": int(count),
-                "extent": None if extent is None else json.dumps(list(extent)), "created_at": created,
+                "extent": None if extent is None else json.dumps(list(extent)), "created_at": created.isoformat(),
                 "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
-
-    @staticmethod
-    def _max_version(conn: sqlite3.Connection, layer_id: str) -> int:
-        row = conn.execute("SELECT max(version) FROM gs_layer_versions WHERE layer_id = :id",
-                           {"id": layer_id}).fetchone()
-        return int(row[0] or 0)
 
     def _columns_sql(self, spec: LayerSpec) -> str:
         return "".join(f", {quote_ident(f.name)} {_SQL_TYPES[f.dtype]}" for f in spec.fields)
@@ -318,7 +263,7 @@ class GeoPackageStore(Store):
         for start in range(0, len(rows[0]) if rows else 0, WRITE_BATCH_ROWS):
             stop = start + WRITE_BATCH_ROWS
             conn.executemany(sql, zip(*(col[start:stop] for col in rows)))
-            self._hook("rows", layer=layer_id, rows=min(stop, len(rows[0])), total=len(rows[0]))
+            self.hook("rows", layer=layer_id, rows=min(stop, len(rows[0])), total=len(rows[0]))
 
     def _ensure_srs(self, conn: sqlite3.Connection, srid: int) -> None:
         crs = CRS.from_epsg(srid)
@@ -326,7 +271,7 @@ class GeoPackageStore(Store):
                      {"name": crs.name, "id": srid, "wkt": crs.to_wkt("WKT1_GDAL")})
 
     def _write_vector(self, conn: sqlite3.Connection, spec: LayerSpec, name: str, version: int,
-                      gdf: gpd.GeoDataFrame, created: str, prov: Mapping[str, Any]) -> dict[str, Any]:
+                      gdf: gpd.GeoDataFrame, created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
         srid = epsg_of(gdf.crs, spec.id)
         self._ensure_srs(conn, srid)
         geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -356,7 +301,7 @@ class GeoPackageStore(Store):
         return self._registry_row(spec.id, version, "vector", name, None, crs, srid, len(gdf), extent, created, prov)
 
     def _write_table(self, conn: sqlite3.Connection, spec: LayerSpec, name: str, version: int,
-                     frame: pd.DataFrame, created: str, prov: Mapping[str, Any]) -> dict[str, Any]:
+                     frame: pd.DataFrame, created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
         conn.execute(f"CREATE TABLE {quote_ident(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
                      f"{self._columns_sql(spec)})")
         conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
@@ -365,26 +310,6 @@ class GeoPackageStore(Store):
         values = [list(range(1, len(frame) + 1)), *(column_values(frame[f]) for f in spec.field_names)]
         self._insert_rows(conn, name, columns, values, spec.id)
         return self._registry_row(spec.id, version, "table", name, None, "", 0, len(frame), None, created, prov)
-
-    def _remove_orphans(self, conn: sqlite3.Connection) -> None:
-        """Delete raster files (and, defensively, version tables) that no registry row points to."""
-        rows = conn.execute("SELECT table_name, raster_path FROM gs_layer_versions").fetchall()
-        remove_orphan_rasters(self.raster_root, [str(self.store_dir / r["raster_path"]) for r in rows
-                                                 if r["raster_path"]])
-        registered = {r["table_name"] for r in rows if r["table_name"]}
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB "
-                                             "'*__v[0-9]*' AND name NOT GLOB 'rtree_*'")]
-        orphans = [t for t in tables if t not in registered]
-        if not orphans:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        for name in orphans:
-            conn.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-            conn.execute(f"DROP TABLE IF EXISTS {quote_ident(f'rtree_{name}_{GEOM}')}")
-            for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
-                conn.execute(f"DELETE FROM {meta} WHERE table_name = :t", {"t": name})
-        conn.execute("COMMIT")
-        log.info("dropped %d orphaned table(s): %s", len(orphans), ", ".join(orphans))
 
     # --- reading -------------------------------------------------------------------------------------------
     def _layer_data(self, row: sqlite3.Row) -> LayerData:
@@ -494,25 +419,6 @@ class GeoPackageStore(Store):
             return tiles.encode_mvt(clipped, layer_id, spec.field_names, z, x, y)
         return tiles.encode_geojson(clipped, spec.field_names)
 
-    # --- jobs ----------------------------------------------------------------------------------------------
-    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job:
-        return self._jobs.create(process_id, inputs)
-
-    def get_job(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
-
-    def list_jobs(self, limit: int = 100) -> list[Job]:
-        return self._jobs.list(limit)
-
-    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
-                   message: str | None = None, log_line: str | None = None,
-                   results: Mapping[str, Any] | None = None) -> Job:
-        return self._jobs.update(job_id, status=status, progress=progress, message=message, log_line=log_line,
-                                 results=results)
-
-    def claim_next_job(self) -> Job | None:
-        return self._jobs.claim_next()
-
     # --- health --------------------------------------------------------------------------------------------
     def ping(self) -> None:
         try:
@@ -528,3 +434,69 @@ class GeoPackageStore(Store):
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
         self._local = threading.local()
+
+
+class _GpkgTx:
+    """The GeoPackage's publish primitives on the publishing connection (see geoservice.store.publish)."""
+
+    def __init__(self, store: GeoPackageStore, conn: sqlite3.Connection):
+        self.store, self.conn = store, conn
+        self.raster_root = store.raster_root
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM gs_layer_versions")]
+
+    def current_row(self, layer_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(GeoPackageStore._CURRENT, {"id": layer_id}).fetchone()
+        return dict(row) if row is not None else None
+
+    def max_version(self, layer_id: str) -> int:
+        row = self.conn.execute("SELECT max(version) FROM gs_layer_versions WHERE layer_id = :id",
+                                {"id": layer_id}).fetchone()
+        return int(row[0] or 0)
+
+    def raster_file(self, row: Mapping[str, Any]) -> Path:
+        return self.store.store_dir / row["raster_path"]
+
+    def raster_row(self, layer_id: str, version: int, dest: Path, crs: str, cells: int, extent: Sequence[float],
+                   created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._registry_row(layer_id, version, "raster", None, dest, crs, epsg_of(crs, layer_id), cells,
+                                        extent, created, prov)
+
+    def write_vector(self, spec: LayerSpec, version: int, data: gpd.GeoDataFrame, created: datetime,
+                     prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._write_vector(self.conn, spec, table_name(spec.id, version), version, data, created, prov)
+
+    def write_table(self, spec: LayerSpec, version: int, data: pd.DataFrame, created: datetime,
+                    prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._write_table(self.conn, spec, table_name(spec.id, version), version, data, created, prov)
+
+    def register(self, rows: list[dict[str, Any]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO gs_layer_versions (layer_id, version, kind, table_name, raster_path, crs, srid, "
+            "feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, :version, :kind, "
+            ":table_name, :raster_path, :crs, :srid, :feature_count, :extent, :created_at, :provenance, :cache_key)",
+            rows)
+
+    def _drop_table(self, name: str) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+        self.conn.execute(f"DROP TABLE IF EXISTS {quote_ident(f'rtree_{name}_{GEOM}')}")
+        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions"):
+            self.conn.execute(f"DELETE FROM {meta} WHERE table_name = :t", {"t": name})
+
+    def drop(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if row.get("table_name"):
+                self._drop_table(row["table_name"])
+            self.conn.execute("DELETE FROM gs_layer_versions WHERE layer_id = :id AND version = :v",
+                              {"id": row["layer_id"], "v": int(row["version"])})
+
+    def drop_orphan_tables(self) -> None:
+        registered = {r["table_name"] for r in self.rows() if r["table_name"]}
+        tables = [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name "
+                                                  "GLOB '*__v[0-9]*' AND name NOT GLOB 'rtree_*'")]
+        orphans = [t for t in tables if t not in registered]
+        for name in orphans:
+            self._drop_table(name)
+        if orphans:
+            log.info("dropped %d orphaned table(s): %s", len(orphans), ", ".join(orphans))

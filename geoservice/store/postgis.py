@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
-from geoservice.store.base import FeaturePage, GeoJSONOptions, GeoJSONPage, Job, JobStatus, LayerVersion, Store
+from geoservice.store.base import FeaturePage, GeoJSONOptions, GeoJSONPage, LayerVersion, Store
 from geoservice.store.common import (
     COUNT_LIMIT,
     WRITE_BATCH_ROWS,
@@ -52,23 +52,18 @@ from geoservice.store.common import (
     epsg_of,
     geometry_extent,
     layer_data,
-    layer_kind,
     layer_version_from_row,
     not_published,
-    now_utc,
     provenance_json,
     quote_ident,
-    raster_file_name,
-    remove_orphan_rasters,
     table_name,
     vector_spec,
-    write_cog,
 )
 from geoservice.store.filters_sql import render_filter, render_order
-from geoservice.store.jobs import check_progress, check_status, job_from_row, job_not_found, load_sql, new_job_id
+from geoservice.store.jobs import LEASE_S, MAX_ATTEMPTS, SqlJobQueue, load_sql
 from layers.catalog import LayerSpec, get_layer
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
-from processing.pipeline import LayerData, Provenance
+from processing.pipeline import LayerData
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +86,11 @@ POOL_TIMEOUT_S = 30
 #: trip. A publish by this store object is seen at once; one by another process at most this late — the
 #: horizon the API's own version cache (geoservice.api.common.VERSION_TTL_S) already has.
 CURRENT_TTL_S = 1.0
+#: Default longest wait of a statement for a lock [s] (a table locked by another session: the request gets
+#: 503 + Retry-After instead of hanging); 0 = no limit.
+LOCK_TIMEOUT_S = 5.0
+#: SQLSTATEs of a statement cancelled by statement_timeout (57014) or lock_timeout (55P03).
+TIMEOUT_SQLSTATES = ("57014", "55P03")
 
 T = TypeVar("T")
 
@@ -178,6 +178,32 @@ def sqlalchemy_url(database_url: str) -> sa.URL:
     return url
 
 
+class PostgresJobs(SqlJobQueue):
+    """The job queue in ``geoservice.jobs``; concurrent claims skip each other's row (SKIP LOCKED)."""
+
+    table = f"{SCHEMA}.jobs"
+    log_append = "log || jsonb_build_array(CAST(:line AS text))"
+    json_param = "CAST(:{name} AS jsonb)"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, store: PostGISStore, lease_s: float, max_attempts: int):
+        super().__init__(lease_s, max_attempts)
+        self.store = store
+
+    def _one(self, sql: str, params: Mapping[str, Any], write: bool = True) -> Mapping[str, Any] | None:
+        """A write is not retried on a dropped connection (it may have committed before the drop)."""
+        def work(conn: Connection) -> Any:
+            return conn.execute(sa.text(sql), params).mappings().fetchone()
+
+        if not write:
+            return self.store._read(work)
+        with self.store._db() as conn:
+            return work(conn)
+
+    def _all(self, sql: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return self.store._read(lambda conn: conn.execute(sa.text(sql), params).mappings().fetchall())
+
+
 class PostGISStore(Store):
     """Versioned layers in PostGIS (schema ``geoservice``) and COG files under ``raster_dir``.
 
@@ -186,7 +212,8 @@ class PostGISStore(Store):
     """
 
     def __init__(self, database_url: str, raster_dir: str | Path, *, publish_hook: PublishHook | None = None,
-                 pool_size: int = POOL_SIZE):
+                 pool_size: int = POOL_SIZE, lease_s: float = LEASE_S, max_attempts: int = MAX_ATTEMPTS,
+                 statement_timeout_s: float = 0.0, lock_timeout_s: float = LOCK_TIMEOUT_S):
         try:
             self.url = sqlalchemy_url(database_url)
         except (sa.exc.ArgumentError, ValueError) as exc:
@@ -195,15 +222,19 @@ class PostGISStore(Store):
         self.raster_dir = Path(raster_dir)
         self.publish_hook = publish_hook
         # no pool_pre_ping (a round trip per checkout): reads retry once on a dropped connection (_read)
+        # every session bounds its statements and lock waits; a publish lifts both for its transaction
+        options = f"-c statement_timeout={int(statement_timeout_s * 1000)} -c lock_timeout={int(lock_timeout_s * 1000)}"
+        self.statement_timeout_s, self.lock_timeout_s = statement_timeout_s, lock_timeout_s
         self.engine: Engine = sa.create_engine(self.url, pool_size=pool_size, max_overflow=MAX_OVERFLOW,
                                                pool_timeout=POOL_TIMEOUT_S,
-                                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+                                               connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options})
         self._schema_ready = False
         self._schema_lock = threading.Lock()
         #: layer id -> (monotonic expiry [s], registry row of its current version); see CURRENT_TTL_S
         self._current_rows: dict[str, tuple[float, dict[str, Any]]] = {}
         #: (layer id, version) -> registry row; versions are immutable
         self._version_rows: dict[tuple[str, int], dict[str, Any]] = {}
+        self.jobs = PostgresJobs(self, lease_s, max_attempts)
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.safe_url!r})"
@@ -214,6 +245,12 @@ class PostGISStore(Store):
         return StoreUnavailable(f"the PostGIS database {self.safe_url} cannot be reached ({reason}); check that "
                                 "PostgreSQL is running and accepts connections at that host and port, and that "
                                 "GEOSERVICE_DATABASE_URL names the right database and user")
+
+    def _timed_out(self, exc: BaseException) -> StoreUnavailable:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return StoreUnavailable(f"the PostGIS database {self.safe_url} did not answer in time ({reason}; statement "
+                                f"limit {self.statement_timeout_s:g} s, lock wait limit {self.lock_timeout_s:g} s): "
+                                "it is overloaded or a table is locked; retry shortly")
 
     @contextlib.contextmanager
     def _db(self, begin: bool = False) -> Iterator[Connection]:
@@ -229,6 +266,8 @@ class PostGISStore(Store):
                 else:
                     yield conn.execution_options(isolation_level="AUTOCOMMIT")
         except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) in TIMEOUT_SQLSTATES:
+                raise self._timed_out(exc) from exc
             raise self._unavailable(exc) from exc
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:
@@ -260,6 +299,7 @@ class PostGISStore(Store):
                 return
             try:
                 with self.engine.connect() as conn, conn.begin():
+                    conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": SCHEMA_LOCK})
                     has_postgis = conn.execute(sa.text(
                         "SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).scalar()
@@ -285,10 +325,6 @@ class PostGISStore(Store):
                              f"created ({str(exc.orig).strip().splitlines()[0]}); install PostGIS "
                              "(scripts/ensure-postgis.sh, or the postgresql-15-postgis-3 package) and run "
                              "CREATE EXTENSION postgis as a superuser") from exc
-
-    def _hook(self, stage: str, **detail: Any) -> None:
-        if self.publish_hook is not None:
-            self.publish_hook(stage, detail)
 
     # --- registry ------------------------------------------------------------------------------------------
     _CURRENT = (f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
@@ -317,8 +353,8 @@ class PostGISStore(Store):
         self._current_rows[row["layer_id"]] = (time.monotonic() + CURRENT_TTL_S, dict(row))
 
     def _version_row(self, conn: Connection, layer_id: str, version: int) -> Mapping[str, Any]:
-        """The registry row of ``version``, remembered for good: a registered version never changes and is
-        never removed."""
+        """The registry row of ``version``, remembered until this store publishes or prunes: a registered
+        version never changes (and is pruned only long after it stopped being current)."""
         key = (layer_id, int(version))
         row = self._version_rows.get(key)
         if row is None:
@@ -351,48 +387,20 @@ class PostGISStore(Store):
             "ORDER BY layer_id, version DESC")).mappings().fetchall())
         return [layer_version_from_row(dict(r)) for r in rows]
 
-    # --- publishing ----------------------------------------------------------------------------------------
-    def publish_layers(self, layers: Mapping[str, LayerData], provenance: Provenance) -> list[LayerVersion]:
-        specs = {layer_id: get_layer(layer_id) for layer_id in layers}
-        for layer_id, data in layers.items():
-            layer_kind(specs[layer_id], data)
-        prov = provenance.to_dict()
-        created = now_utc()
-        written: list[Path] = []
-        registry: list[dict[str, Any]] = []
+    # --- publishing: the primitives of geoservice.store.publish ------------------------------------------
+    @contextlib.contextmanager
+    def publishing(self) -> Iterator[_PgTx]:
+        """One transaction holding the publish advisory lock, without the read timeouts (a publish writes
+        whole layers and may wait for another publisher)."""
         try:
             with self._db(begin=True) as conn:
+                conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
+                conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK})
-                self._remove_orphans(conn)
-                for layer_id, data in layers.items():
-                    spec = specs[layer_id]
-                    version = 1 + (conn.execute(sa.text(f"SELECT max(version) FROM {_qualified('layer_versions')} "
-                                                        "WHERE layer_id = :id"), {"id": layer_id}).scalar() or 0)
-                    if spec.kind == "raster":
-                        dest = self.raster_dir / layer_id / raster_file_name(version)
-                        written.append(dest)
-                        cells, extent, crs = write_cog(data, dest, layer_id)  # type: ignore[arg-type]
-                        registry.append(self._registry_row(layer_id, version, "raster", None, dest, crs,
-                                                           epsg_of(crs, layer_id), cells, extent, created, prov))
-                    elif spec.kind == "vector":
-                        registry.append(self._write_vector(conn, spec, version, data, created, prov))  # type: ignore[arg-type]
-                    else:
-                        registry.append(self._write_table(conn, spec, version, data, created, prov))  # type: ignore[arg-type]
-                    self._hook("layer", layer=layer_id)
-                conn.execute(sa.text(
-                    f"INSERT INTO {_qualified('layer_versions')} (layer_id, version, kind, table_name, raster_path, "
-                    "crs, srid, feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, "
-                    ":version, :kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, "
-                    ":created_at, CAST(:provenance AS jsonb), :cache_key)"), registry)
-                self._hook("commit")
-        except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
-            raise
-        for r in registry:
-            self._current_rows.pop(r["layer_id"], None)  # this process serves the new versions at once
-        log.info("published %s", ", ".join(f"{r['layer_id']} v{r['version']}" for r in registry))
-        return [layer_version_from_row(r) for r in registry]
+                yield _PgTx(self, conn)
+        finally:
+            self._current_rows.clear()  # this process serves new versions at once, pruned ones no more
+            self._version_rows.clear()
 
     def _registry_row(self, layer_id: str, version: int, kind: str, table: str | None, raster: Path | None,
                       crs: str, srid: int, count: int, extent: Sequence[float] | None, created: Any,
@@ -402,11 +410,6 @@ class PostGISStore(Store):
                 "crs": crs, "srid": srid, "feature_count": int(count),
                 "extent": None if extent is None else [float(v) for v in extent], "created_at": created,
                 "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
-
-    def _remove_orphans(self, conn: Connection) -> None:
-        paths = conn.execute(sa.text(f"SELECT raster_path FROM {_qualified('layer_versions')} "
-                                     "WHERE raster_path IS NOT NULL")).scalars().all()
-        remove_orphan_rasters(self.raster_dir, [str(self.raster_dir / p) for p in paths])
 
     def _copy(self, conn: Connection, name: str, columns: list[str], values: list[list[Any]], layer_id: str) -> None:
         """COPY ``values`` (one list per column) into table ``name`` in batches."""
@@ -418,7 +421,7 @@ class PostGISStore(Store):
                 stop = min(start + WRITE_BATCH_ROWS, total)
                 for row in zip(*(col[start:stop] for col in values)):
                     copy.write_row(row)
-                self._hook("rows", layer=layer_id, rows=stop, total=total)
+                self.hook("rows", layer=layer_id, rows=stop, total=total)
 
     def _columns_sql(self, spec: LayerSpec) -> str:
         return "".join(f", {quote_ident(f.name)} {_SQL_TYPES[f.dtype]}" for f in spec.fields)
@@ -621,57 +624,64 @@ class PostGISStore(Store):
             return b""
         return bytes(data) if fmt == "mvt" else data.encode()
 
-    # --- jobs ----------------------------------------------------------------------------------------------
-    def _job(self, sql: str, params: Mapping[str, Any], *, read: bool = False) -> Job | None:
-        """One job row from ``sql``; a ``read`` retries once on a dropped connection, a write does not (it
-        may have committed before the connection dropped) and raises StoreUnavailable."""
-        def work(conn: Connection) -> Any:
-            return conn.execute(sa.text(sql), params).mappings().fetchone()
-
-        if read:
-            row = self._read(work)
-        else:
-            with self._db() as conn:
-                row = work(conn)
-        return job_from_row(row) if row is not None else None
-
-    def create_job(self, process_id: str, inputs: Mapping[str, Any]) -> Job:
-        now = now_utc()
-        job = self._job(f"INSERT INTO {_qualified('jobs')} (job_id, process_id, status, inputs, created_at, "
-                        "updated_at) VALUES (:id, :process, 'accepted', CAST(:inputs AS jsonb), :now, :now) RETURNING *",
-                        {"id": new_job_id(), "process": process_id, "inputs": json.dumps(dict(inputs), default=str),
-                         "now": now})
-        if job is None:
-            raise StoreError(f"the new job was not stored in {self.safe_url}")
-        return job
-
-    def get_job(self, job_id: str) -> Job | None:
-        return self._job(f"SELECT * FROM {_qualified('jobs')} WHERE job_id = :id", {"id": job_id}, read=True)
-
-    def list_jobs(self, limit: int = 100) -> list[Job]:
-        rows = self._read(lambda conn: conn.execute(
-            sa.text(f"SELECT * FROM {_qualified('jobs')} ORDER BY seq DESC LIMIT :limit"),
-            {"limit": max(0, int(limit))}).mappings().fetchall())
-        return [job_from_row(r) for r in rows]
-
-    def update_job(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
-                   message: str | None = None, log_line: str | None = None,
-                   results: Mapping[str, Any] | None = None) -> Job:
-        check_status(status)
-        job = self._job(_sql("postgis_update_job.sql"),
-                        {"status": status, "progress": check_progress(progress), "message": message, "line": log_line,
-                         "results": None if results is None else json.dumps(dict(results), default=str),
-                         "job_id": job_id})
-        if job is None:
-            raise job_not_found(job_id)
-        return job
-
-    def claim_next_job(self) -> Job | None:
-        return self._job(_sql("postgis_claim_job.sql"), {})
-
     # --- health --------------------------------------------------------------------------------------------
     def ping(self) -> None:
-        self._read(lambda conn: conn.execute(sa.text("SELECT 1")))
+        """Read the registry: a database that answers but keeps the registry locked is not ready either."""
+        self._read(lambda conn: conn.execute(sa.text(f"SELECT 1 FROM {_qualified('layer_versions')} LIMIT 1")))
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class _PgTx:
+    """PostGIS's publish primitives on the publishing transaction (see geoservice.store.publish)."""
+
+    def __init__(self, store: PostGISStore, conn: Connection):
+        self.store, self.conn = store, conn
+        self.raster_root = store.raster_dir
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')}"))
+                .mappings()]
+
+    def current_row(self, layer_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.text(PostGISStore._CURRENT), {"id": layer_id}).mappings().fetchone()
+        return dict(row) if row is not None else None
+
+    def max_version(self, layer_id: str) -> int:
+        return int(self.conn.execute(sa.text(f"SELECT max(version) FROM {_qualified('layer_versions')} "
+                                             "WHERE layer_id = :id"), {"id": layer_id}).scalar() or 0)
+
+    def raster_file(self, row: Mapping[str, Any]) -> Path:
+        return self.store.raster_dir / row["raster_path"]
+
+    def raster_row(self, layer_id: str, version: int, dest: Path, crs: str, cells: int, extent: Sequence[float],
+                   created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._registry_row(layer_id, version, "raster", None, dest, crs, epsg_of(crs, layer_id), cells,
+                                        extent, created, prov)
+
+    def write_vector(self, spec: LayerSpec, version: int, data: gpd.GeoDataFrame, created: datetime,
+                     prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._write_vector(self.conn, spec, version, data, created, prov)
+
+    def write_table(self, spec: LayerSpec, version: int, data: pd.DataFrame, created: datetime,
+                    prov: Mapping[str, Any]) -> dict[str, Any]:
+        return self.store._write_table(self.conn, spec, version, data, created, prov)
+
+    def register(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(sa.text(
+                f"INSERT INTO {_qualified('layer_versions')} (layer_id, version, kind, table_name, raster_path, "
+                "crs, srid, feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, "
+                ":version, :kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, "
+                ":created_at, CAST(:provenance AS jsonb), :cache_key)"), rows)
+
+    def drop(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if row.get("table_name"):
+                self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {_qualified(row['table_name'])}"))
+            self.conn.execute(sa.text(f"DELETE FROM {_qualified('layer_versions')} WHERE layer_id = :id "
+                                      "AND version = :v"), {"id": row["layer_id"], "v": int(row["version"])})
+
+    def drop_orphan_tables(self) -> None:
+        """Nothing to do: PostgreSQL's DDL is transactional, so a failed publish leaves no table."""

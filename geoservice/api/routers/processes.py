@@ -186,13 +186,13 @@ def status_info(request: Request, job: Job, with_log: bool = True) -> dict[str, 
              responses={201: {"description": "Job created; Location names it."}})
 def execute(request: Request, processId: str = Path(..., max_length=100), body: Execute = Body(...)):
     job_inputs = normalise_inputs(request, processId, body.inputs)
-    job = store_of(request).create_job(processId, job_inputs)
+    job = store_of(request).jobs.create(processId, job_inputs)
     location = f"{base_url(request)}/jobs/{job.job_id}"
     return json_response(status_info(request, job), status_code=201, headers={"Location": location})
 
 
 def _job(request: Request, job_id: str) -> Job:
-    job = store_of(request).get_job(job_id) if _JOB_ID_RE.match(job_id) else None
+    job = store_of(request).jobs.get(job_id) if _JOB_ID_RE.match(job_id) else None
     if job is None:
         raise JobNotFound(f"no job {job_id!r}; see /jobs")
     return job
@@ -202,7 +202,7 @@ def _job(request: Request, job_id: str) -> Job:
 def jobs(request: Request, limit: int | None = Query(None, ge=1, le=1000, description="Jobs to list."),
          f: str | None = Query(None, description="json")):
     _json_only(f)
-    items = [status_info(request, j, with_log=False) for j in store_of(request).list_jobs(limit or 100)]
+    items = [status_info(request, j, with_log=False) for j in store_of(request).jobs.list(limit or 100)]
     return json_response({"jobs": items, "links": [link(f"{base_url(request)}/jobs", "self", JSON)]})
 
 
@@ -213,14 +213,15 @@ def job_status(request: Request, jobId: str = Path(..., max_length=100),
     return json_response(status_info(request, _job(request, jobId)))
 
 
-@router.delete("/jobs/{jobId}", summary="Dismiss a queued job", response_class=Response,
-               dependencies=[Depends(require_execute)])
+@router.delete("/jobs/{jobId}", summary="Dismiss a queued or running job", response_class=Response,
+               dependencies=[Depends(require_execute)],
+               description="A running job stops at its next progress report; a step already publishing completes.")
 def dismiss(request: Request, jobId: str = Path(..., max_length=100)):
     job = _job(request, jobId)
-    if job.status != "accepted":
-        raise Conflict(f"job {jobId!r} is {job.status}; only a queued (accepted) job can be dismissed")
-    job = store_of(request).update_job(jobId, status="dismissed", message="dismissed by a client")
-    return json_response(status_info(request, job))
+    dismissed = store_of(request).jobs.dismiss(jobId)
+    if dismissed is None:
+        raise Conflict(f"job {jobId!r} has ended ({job.status}); only a queued or running job can be dismissed")
+    return json_response(status_info(request, dismissed))
 
 
 @router.get("/jobs/{jobId}/results", summary="Job results: the published layer versions", response_class=Response)

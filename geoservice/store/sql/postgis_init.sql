@@ -32,4 +32,11 @@ CREATE TABLE IF NOT EXISTS geoservice.jobs (
     results jsonb NOT NULL DEFAULT '{}'
 );
 
+-- The lease of a running job (geoservice/store/jobs.py): its worker, until when [s since the epoch], claims.
+ALTER TABLE geoservice.jobs ADD COLUMN IF NOT EXISTS worker_id text;
+ALTER TABLE geoservice.jobs ADD COLUMN IF NOT EXISTS lease_until double precision;
+ALTER TABLE geoservice.jobs ADD COLUMN IF NOT EXISTS attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE geoservice.jobs ADD COLUMN IF NOT EXISTS started_at timestamptz;
+
 CREATE INDEX IF NOT EXISTS jobs_accepted ON geoservice.jobs (seq) WHERE status = 'accepted';
+CREATE INDEX IF NOT EXISTS jobs_running ON geoservice.jobs (lease_until) WHERE status = 'running';
