@@ -250,21 +250,70 @@ def export(obj: CliContext, layer_id: str, output: Path, fmt: str | None, overwr
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
 @click.pass_obj
 def serve(obj: CliContext, host: str, port: int, workers: int) -> None:
-    """Serve the OGC API (features, tiles, processes) and the web maps."""
+    """Serve the OGC API (features, tiles, processes) and the web maps.
+
+    A configuration error (a data folder that cannot be written, a malformed database URL) stops it at once.
+    A database that is down does not: the service starts, answers 503 with Retry-After (and /readyz says
+    not ready) until the database is back, then serves without a restart.
+    """
     import uvicorn
 
+    from geoservice.api.guard import SERVER_MAX_REQUEST_BYTES
     from geoservice.store import open_store
 
     try:
-        open_store(obj.settings).close()  # fail fast with a clear message
+        store = open_store(obj.settings)
     except GeoserviceError as exc:
         fail(str(exc))
+        return
+    try:
+        store.ping()
+    except GeoserviceError as exc:
+        click.secho(f"Warning: {exc}\nServing anyway: requests get 503 until the database answers.", fg="yellow",
+                    err=True)
+    finally:
+        store.close()
+    # request lines up to the API's own limit reach the app, which answers 414 beyond it (not a reset)
+    options = {"host": host, "port": port, "http": "h11", "h11_max_incomplete_event_size": SERVER_MAX_REQUEST_BYTES}
     if workers > 1:
-        uvicorn.run("geoservice.api:app_from_env", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("geoservice.api:app_from_env", factory=True, workers=workers, **options)
     else:
         from geoservice.api import create_app
 
-        uvicorn.run(create_app(obj.settings), host=host, port=port)
+        uvicorn.run(create_app(obj.settings), **options)
+
+
+@cli.command()
+@click.option("--keep", type=click.IntRange(1, 100000), default=None,
+              help="Versions of each layer to keep [default: GEOSERVICE_KEEP_VERSIONS, 5].")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+@click.pass_obj
+def prune(obj: CliContext, keep: int | None, dry_run: bool) -> None:
+    """Delete old layer versions: keep the newest N of each layer.
+
+    Never deleted: a layer's current version, a version that was current when the oldest running job
+    started (it may be reading it), and one superseded less than an hour ago.
+
+    \b
+    Example:
+      geoservice prune --keep 3
+    """
+    from geoservice.store import open_store
+
+    keep = keep or obj.settings.keep_versions
+    try:
+        store = open_store(obj.settings)
+        try:
+            started = [j.started_at for j in store.jobs.running() if j.started_at is not None]
+            doomed = store.prune(keep, min(started) if started else None, dry_run=dry_run)
+        finally:
+            store.close()
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    names = [f"{v.layer_id} v{v.version}" for v in doomed]
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {len(names)} version(s), keeping {keep} per layer" + (f": {', '.join(names)}" if names else ""))
 
 
 @cli.command()

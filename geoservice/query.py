@@ -38,10 +38,29 @@ class In:
 
 @dataclass(frozen=True)
 class Like:
-    """SQL LIKE with ``%`` and ``_`` wildcards; case-sensitive."""
+    """SQL LIKE with ``%`` and ``_`` wildcards and ``\\`` escaping the next ``%``, ``_`` or ``\\``;
+    case-sensitive."""
 
     prop: str
     pattern: str
+
+
+def like_parts(pattern: str) -> list[tuple[bool, str]]:
+    """The pattern as ``(is_wildcard, character)`` pairs (``%`` and ``_`` unescaped are wildcards). Raises
+    ValueError for a backslash that escapes nothing (at the end, or before another character): the stores
+    render LIKE with ESCAPE '\\', and PostgreSQL rejects a pattern ending in it."""
+    parts: list[tuple[bool, str]] = []
+    chars = iter(enumerate(pattern))
+    for pos, ch in chars:
+        if ch == "\\":
+            escaped = next(chars, (pos, ""))[1]
+            if escaped not in ("%", "_", "\\"):
+                raise ValueError(f"the backslash at position {pos} must be followed by %, _ or a backslash "
+                                 "(it escapes a wildcard); write two backslashes for a literal one")
+            parts.append((False, escaped))
+        else:
+            parts.append((ch in "%_", ch))
+    return parts
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,9 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
                 if interruptible is not None:
                     interruptible.clear()
         except WorkerStopping as exc:
-            log.warning("job %s: %s; giving it back to the queue", job.job_id, exc)
-            record(lambda: queue.release(job.job_id, worker_id, str(exc)), f"job {job.job_id} release", stop)
+            reason = str(exc)
+            log.warning("job %s: %s; giving it back to the queue", job.job_id, reason)
+            record(lambda: queue.release(job.job_id, worker_id, reason), f"job {job.job_id} release", stop)
             raise
         except JobInterrupted as exc:
             log.warning("%s", exc)

@@ -20,9 +20,9 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from geoservice import __version__
 from geoservice.api import problems
-from geoservice.api.auth import require_read
 from geoservice.api.common import MVT, STATIC_PATH, VersionCache, reject_unknown_params
-from geoservice.api.routers import collections, coverage, health, landing, processes, tiles
+from geoservice.api.guard import RequestGuard
+from geoservice.api.routers import collections, coverage, health, landing, login, processes, tiles
 from geoservice.api.tilecache import TileCache
 from geoservice.settings import Settings
 from geoservice.store.base import Store
@@ -63,10 +63,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             from geoservice.store import open_store
 
             try:
-                app.state.store = await run_in_threadpool(open_store, settings)
+                app.state.store = await run_in_threadpool(open_store, settings, serving=True)
+                await run_in_threadpool(app.state.store.ping)
             except Exception as exc:  # noqa: BLE001 - start anyway: /readyz says 503 until the store answers
-                log.warning("store not available at start-up (%s); retrying on each request", exc)
-                app.state.store = None
+                log.warning("store not available at start-up (%s); serving 503 + Retry-After until it answers",
+                            exc)
         try:
             yield
         finally:
@@ -85,14 +86,13 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     # JSON, GeoJSON and HTML gzipped when the client accepts it; tiles, PNG and COG (range requests) never
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL,
                        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "image/*", MVT))
+    app.add_middleware(RequestGuard, settings=settings)  # inside CORS: preflights are answered before it
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST",
                            "DELETE", "OPTIONS"], allow_headers=["Authorization", "Content-Type", "If-None-Match",
                            "Range", "Accept"], expose_headers=["ETag", "Content-Crs", "Location", "Content-Range"])
-    read = [Depends(require_read)]
-    app.include_router(health.router)
-    for module in (landing, collections, tiles, coverage, processes):
-        app.include_router(module.router, dependencies=read)
+    for module in (health, login, landing, collections, tiles, coverage, processes):
+        app.include_router(module.router)  # tokens: geoservice.api.guard, for every path
     app.mount("/maps", MapFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
     app.mount(STATIC_PATH, StaticFiles(directory=VENDORED), name="static")
     return app

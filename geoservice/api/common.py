@@ -52,7 +52,7 @@ def store_of(request: Request) -> Store:
             from geoservice.store import open_store
 
             try:
-                request.app.state.store = open_store(settings_of(request))
+                request.app.state.store = open_store(settings_of(request), serving=True)
             except StoreUnavailable:
                 raise
             except Exception as exc:
@@ -92,7 +92,7 @@ async def reject_unknown_params(request: Request) -> None:
 def parse_int(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"\s*[+-]?\d{1,12}\s*", raw):
+    if not re.fullmatch(r"\s*[+-]?[0-9]{1,12}\s*", raw):
         raise InvalidRequest(f"{name}={raw!r} is not an integer between {low} and {high}")
     value = int(raw)
     if not low <= value <= high:
@@ -118,7 +118,7 @@ def parse_bbox(raw: str) -> tuple[float, ...]:
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _DATETIME = _DATE + r"(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?"
-_INSTANT_RE = re.compile(rf"^(?:{_DATETIME}|\.\.|)$")
+_INSTANT_RE = re.compile(rf"^(?:{_DATETIME}|\.\.|)$", re.ASCII)
 
 
 def check_datetime(raw: str | None) -> None:
@@ -156,7 +156,9 @@ def wants_html(request: Request, f: str | None, json_values: tuple[str, ...] = (
 # --- links and responses ---------------------------------------------------------------------------
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The service's absolute root for links: ``GEOSERVICE_PUBLIC_BASE_URL`` when set (behind a reverse
+    proxy, and so that a forged ``Host`` header never reaches a link), else taken from the request."""
+    return settings_of(request).public_base_url or str(request.base_url).rstrip("/")
 
 
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:

@@ -29,7 +29,7 @@ import shapely
 from pyproj import CRS
 
 from geoservice.api import crs as crsmod
-from geoservice.query import And, Between, Comparison, Filter, In, Intersects, IsNull, Like, Not, Or, Scalar
+from geoservice.query import And, Between, Comparison, Filter, In, Intersects, IsNull, Like, Not, Or, Scalar, like_parts
 from layers.catalog.spec import Field, LayerSpec
 from layers.errors import InvalidRequest
 
@@ -37,6 +37,11 @@ from layers.errors import InvalidRequest
 MAX_FILTER_CHARS = 200_000
 #: Deepest nesting of parentheses/NOT accepted; protects the parser's recursion.
 MAX_DEPTH = 64
+#: Deepest nesting of parentheses in a WKT literal: a GEOMETRYCOLLECTION of multipolygons needs 4; PostGIS
+#: refuses deeply chained collections ("too many chained collections") and GEOS recurses on them.
+MAX_WKT_DEPTH = 8
+#: Most vertices of a WKT literal (a detailed commune boundary has a few thousand).
+MAX_WKT_VERTICES = 50_000
 #: Names under which the feature geometry may be referred to.
 GEOMETRY_NAMES = ("geometry", "geom")
 #: Integers a store can bind as a 64-bit value.
@@ -50,7 +55,7 @@ _TOKEN_RE = re.compile(r"""
   | (?P<ident>[A-Za-z_][A-Za-z0-9_.:]*)
   | (?P<op><>|<=|>=|=|<|>)
   | (?P<punct>[(),])
-""", re.VERBOSE)
+""", re.VERBOSE | re.ASCII)
 
 _WKT_TYPES = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
               "GEOMETRYCOLLECTION")
@@ -105,7 +110,7 @@ def check_text(value: str, what: str) -> str:
 
 def _number(text: str) -> int | float:
     try:
-        if re.fullmatch(r"[+-]?\d+", text):
+        if re.fullmatch(r"[+-]?[0-9]+", text):
             value = int(text)
             return value if abs(value) <= INT64 else float(value)
         number = float(text)
@@ -215,6 +220,10 @@ class _Parser:
             pattern = self._scalar()
             if not isinstance(pattern, _Lit) or not isinstance(pattern.value, str):
                 self._fail("LIKE needs a quoted pattern")
+            try:
+                like_parts(pattern.value)
+            except ValueError as exc:
+                raise InvalidRequest(f"filter: LIKE pattern {pattern.value[:40]!r}: {exc}") from None
             node: Filter = Like(prop.field.name, pattern.value)
         elif self._accept_kw("BETWEEN"):
             prop = self._need_prop(left, "BETWEEN")
@@ -351,6 +360,9 @@ class _Parser:
                 self._fail("unbalanced parentheses in the WKT geometry")
             if t.kind == "punct" and t.text == "(":
                 depth += 1
+                if depth > MAX_WKT_DEPTH:
+                    raise InvalidRequest(f"filter: the WKT geometry nests deeper than {MAX_WKT_DEPTH} levels; "
+                                         "flatten nested GEOMETRYCOLLECTIONs")
             elif t.kind == "punct" and t.text == ")":
                 depth -= 1
             elif t.kind not in ("number", "punct") and not (t.kind == "ident" and t.text.upper() in _WKT_TYPES):
@@ -365,6 +377,9 @@ class _Parser:
             raise InvalidRequest(f"filter: invalid WKT geometry: {exc}") from exc
         if geom is None or geom.is_empty:
             raise InvalidRequest("filter: the WKT geometry is empty")
+        if shapely.get_num_coordinates(geom) > MAX_WKT_VERTICES:
+            raise InvalidRequest(f"filter: the WKT geometry has more than {MAX_WKT_VERTICES} vertices; simplify it "
+                                 "or use BBOX(...)")
         if not math.isfinite(sum(shapely.bounds(geom))):
             raise InvalidRequest("filter: the WKT geometry has non-finite coordinates")
         geom = crsmod.from_request_order(shapely.make_valid(geom), self.filter_crs, self.storage_crs)
@@ -390,10 +405,12 @@ def coerce_query_value(field: Field, raw: str) -> Scalar:
     """A query-string value (``?commune=Esch``) converted to ``field``'s type."""
     check_text(raw, field.name)
     if field.dtype == "int":
-        if not re.fullmatch(r"[+-]?\d{1,30}", raw.strip()):
+        if not re.fullmatch(r"[+-]?[0-9]{1,30}", raw.strip()):
             raise InvalidRequest(f"{field.name}: {raw!r} is not an integer")
         return _number(raw.strip())
     if field.dtype == "float":
+        if not raw.isascii():  # float() also reads other scripts' digits
+            raise InvalidRequest(f"{field.name}: {raw!r} is not a number")
         try:
             value = float(raw)
         except ValueError:

@@ -50,6 +50,10 @@ class Conflict(GeoserviceError):
     """The resource is in a state that does not allow the request (e.g. results of a running job)."""
 
 
+class PayloadTooLarge(GeoserviceError):
+    """The request body exceeds the configured limit."""
+
+
 #: domain error → (status, problem type slug, title, echo the message to the client?)
 #: The first matching class in this order wins (subclasses before their bases).
 PROBLEM_TABLE: tuple[tuple[type[BaseException], int, str, str, bool], ...] = (
@@ -61,6 +65,7 @@ PROBLEM_TABLE: tuple[tuple[type[BaseException], int, str, str, bool], ...] = (
     (Forbidden, 403, "forbidden", "Forbidden", True),
     (NotAcceptable, 406, "not-acceptable", "Not acceptable", True),
     (Conflict, 409, "conflict", "Conflict", True),
+    (PayloadTooLarge, 413, "too-large", "Request body too large", True),
     (InputDataError, 422, "input-data", "Input data cannot be used", True),
     (StoreUnavailable, 503, "unavailable", "Service unavailable", False),
     (SchemaError, 500, "internal", "Internal error", False),
@@ -111,7 +116,7 @@ def problem_for(exc: BaseException, instance: str | None = None) -> JSONResponse
             if status >= 500 and status != 503:
                 log.error("internal error on %s", instance, exc_info=exc)
             detail = str(exc) if echo else (
-                "the database is unreachable; retry shortly" if status == 503
+                "the database is unreachable or too busy to answer in time; retry shortly" if status == 503
                 else "an internal error occurred; it has been logged")
             headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
             if status == 401:

@@ -9,7 +9,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from geoservice.query import And, Between, Comparison, Filter, In, Intersects, IsNull, Like, Not, Or, SortKey
+from geoservice.query import (
+    And,
+    Between,
+    Comparison,
+    Filter,
+    In,
+    Intersects,
+    IsNull,
+    Like,
+    Not,
+    Or,
+    SortKey,
+    like_parts,
+)
 from layers.catalog import LayerSpec
 from layers.errors import InvalidRequest
 
@@ -18,7 +31,11 @@ _OPS = {"=": np.equal, "<>": np.not_equal, "<": np.less, "<=": np.less_equal, ">
 
 
 def _like_regex(pattern: str) -> re.Pattern[str]:
-    parts = ["." if ch == "_" else ".*" if ch == "%" else re.escape(ch) for ch in pattern]
+    try:
+        pairs = like_parts(pattern)
+    except ValueError as exc:
+        raise InvalidRequest(f"filter: LIKE pattern {pattern[:40]!r}: {exc}") from None
+    parts = [("." if ch == "_" else ".*") if wild else re.escape(ch) for wild, ch in pairs]
     return re.compile("^" + "".join(parts) + "$", re.DOTALL)
 
 

@@ -113,10 +113,12 @@ class Store(ABC):
         versions instead when they already carry ``provenance.cache_key`` (checked under the publish lock)."""
         return sequence.publish(self, layers, provenance, reuse=reuse)
 
-    def prune(self, keep: int, running_since: datetime | None = None) -> list[LayerVersion]:
+    def prune(self, keep: int, running_since: datetime | None = None, *, dry_run: bool = False
+              ) -> list[LayerVersion]:
         """Delete all but the ``keep`` newest versions of each layer, never the current one nor one a job
-        running since ``running_since`` may read (see :func:`geoservice.store.publish.prunable`)."""
-        return sequence.prune(self, keep, running_since)
+        running since ``running_since`` may read (see :func:`geoservice.store.publish.prunable`); with
+        ``dry_run`` only say which."""
+        return sequence.prune(self, keep, running_since, dry_run=dry_run)
 
     @abstractmethod
     def publishing(self) -> AbstractContextManager[PublishTx]:

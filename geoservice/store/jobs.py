@@ -104,6 +104,10 @@ class JobQueue(ABC):
     def list(self, limit: int = 100) -> list[Job]: ...
 
     @abstractmethod
+    def running(self) -> list[Job]:
+        """The jobs running now (their leases may have expired)."""
+
+    @abstractmethod
     def update(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
                message: str | None = None, log_line: str | None = None,
                results: Mapping[str, Any] | None = None, worker_id: str | None = None) -> Job | None:
@@ -188,6 +192,9 @@ class SqlJobQueue(JobQueue):
     def list(self, limit: int = 100) -> list[Job]:
         rows = self._all(f"SELECT * FROM {self.table} ORDER BY seq DESC LIMIT :limit", {"limit": max(0, int(limit))})
         return [job_from_row(r) for r in rows]
+
+    def running(self) -> list[Job]:
+        return [job_from_row(r) for r in self._all(f"SELECT * FROM {self.table} WHERE status = 'running'", {})]
 
     def update(self, job_id: str, *, status: JobStatus | None = None, progress: float | None = None,
                message: str | None = None, log_line: str | None = None,

@@ -160,15 +160,18 @@ def prunable(rows: Sequence[Mapping[str, Any]], keep: int, protect_after: dateti
     return doomed
 
 
-def prune(store: Publisher, keep: int, running_since: datetime | None = None,
-          grace_s: float = PRUNE_GRACE_S) -> list:
+def prune(store: Publisher, keep: int, running_since: datetime | None = None, grace_s: float = PRUNE_GRACE_S,
+          *, dry_run: bool = False) -> list:
     """Delete old layer versions by :func:`prunable` under the publish lock; ``running_since`` is the start
-    of the oldest running job. Returns the deleted versions (LayerVersion)."""
+    of the oldest running job. Returns the deleted versions (LayerVersion), or with ``dry_run`` those it would
+    delete."""
     protect_after = now_utc() - timedelta(seconds=grace_s)
     if running_since is not None:
         protect_after = min(protect_after, running_since)
     with store.publishing() as tx:
         doomed = prunable(tx.rows(), keep, protect_after)
+        if dry_run:
+            return [layer_version_from_row(r) for r in doomed]
         files = [tx.raster_file(r) for r in doomed if r.get("raster_path")]
         tx.drop(doomed)
     for path in files:  # after the commit; a kill here leaves orphans the next publish deletes

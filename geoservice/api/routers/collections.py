@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,9 @@ _TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean
 #: Query parameters of /items besides the collection's field names.
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang",
                 "filter-crs", "sortby", "properties"}
+
+#: A feature id: ASCII digits only (str.isdigit and int() also accept "²", "①" and other scripts' digits).
+FEATURE_ID_RE = re.compile(r"[0-9]{1,19}")
 
 CollectionId = Path(..., description="Collection (layer) id, as listed by /collections.", max_length=200)
 
@@ -465,8 +469,8 @@ def get_item(
     vector = spec.kind == "vector"
     spatial = spec.kind != "table"
     out_crs, out_uri = _out_crs(request, crs, crsmod.offered_uris(version.crs if spatial else None))
-    if not featureId.isdigit() or int(featureId) > 2**63 - 1:
-        raise FeatureNotFound(f"no feature {featureId!r} in {spec.id!r}; feature ids are integers")
+    if not FEATURE_ID_RE.fullmatch(featureId) or int(featureId) > 2**63 - 1:
+        raise FeatureNotFound(f"no feature {featureId!r} in {spec.id!r}; feature ids are integers (ASCII digits)")
     fid = int(featureId)
     etag = f'"{version.etag}-{fid}-{hashlib.sha1(out_uri.encode()).hexdigest()[:8]}{"-h" if html_out else ""}"'
     headers = _cache_headers(etag, out_uri if spatial else None)

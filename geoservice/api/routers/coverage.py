@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -13,13 +14,32 @@ from pyproj import CRS
 
 from geoservice.api import crs as crsmod
 from geoservice.api.common import COG, collection, etag_matches, parse_bbox, store_of
+from geoservice.api.problems import problem
 from geoservice.api.rasters import subset_geotiff
 from layers.errors import InvalidRequest, LayerNotFound
 
 router = APIRouter(tags=["Rasters"])
 
+_RANGE_RE = re.compile(r"\s*(?:(\d+)\s*-\s*(\d*)|-\s*(\d+))\s*", re.ASCII)
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 GEOTIFF = "image/tiff; application=geotiff"
+
+
+def range_satisfiable(header: str, size: int) -> bool:
+    """Whether every range of a ``Range: bytes=...`` header (RFC 9110 §14.1.2) starts inside a file of
+    ``size`` bytes (what the file response serves); a malformed header raises InvalidRequest (a 400)."""
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        raise InvalidRequest(f"Range {header[:80]!r} is not a byte range; use e.g. 'bytes=0-1023'")
+    satisfiable = True
+    for part in spec.split(","):
+        match = _RANGE_RE.fullmatch(part)
+        if match is None or (match[2] and int(match[2]) < int(match[1])):
+            raise InvalidRequest(f"Range {header[:80]!r}: {part.strip()[:40]!r} is not first-last, first- or -suffix")
+        first = int(match[1]) if match[1] is not None else max(size - int(match[3]), 0)
+        satisfiable &= 0 <= first < size
+    return satisfiable
 
 
 def coverage(request: Request, collectionId: str = Path(..., max_length=200),
@@ -58,6 +78,10 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
     if box is not None:
         headers["Content-Disposition"] = f'inline; filename="{spec.id}-v{version}-subset.tif"'
         return Response(subset_geotiff(path, box), media_type=GEOTIFF, headers=headers)
+    size = os.stat(path).st_size
+    if "range" in request.headers and not range_satisfiable(request.headers["range"], size):
+        return problem(416, "Range not satisfiable", f"the Range header asks for no byte of the file's {size}",
+                       "range-not-satisfiable", request.url.path, headers={"Content-Range": f"bytes */{size}"})
     response = FileResponse(path, media_type=COG, filename=f"{spec.id}-v{version}.tif",
                             content_disposition_type="inline", stat_result=os.stat(path))
     response.headers.update(headers)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from geoservice.api.auth import require_execute
 from geoservice.api.common import JSON, base_url, json_response, link, settings_of, store_of
@@ -181,10 +181,29 @@ def status_info(request: Request, job: Job, with_log: bool = True) -> dict[str, 
     return doc
 
 
+async def raw_body(request: Request) -> bytes:
+    """The request body, read (not parsed) on the event loop; the guard has already checked the execute
+    token and bounded its size (GEOSERVICE_MAX_BODY_BYTES)."""
+    return await request.body()
+
+
+def parse_execute(raw: bytes) -> Execute:
+    """An execute request from its JSON text; InvalidRequest saying what is wrong."""
+    try:
+        return Execute.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise InvalidRequest(f"the execute request is not valid: {problems[:500]}") from None
+
+
 @router.post("/processes/{processId}/execution", summary="Execute a process (asynchronously)",
              response_class=Response, status_code=201, dependencies=[Depends(require_execute)],
-             responses={201: {"description": "Job created; Location names it."}})
-def execute(request: Request, processId: str = Path(..., max_length=100), body: Execute = Body(...)):
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 JSON: {"schema": Execute.model_json_schema()}}}},
+             responses={201: {"description": "Job created; Location names it."},
+                        413: {"description": "The body exceeds GEOSERVICE_MAX_BODY_BYTES."}})
+def execute(request: Request, processId: str = Path(..., max_length=100), raw: bytes = Depends(raw_body)):
+    body = parse_execute(raw)  # a plain def: FastAPI runs it in the thread pool, off the event loop
     job_inputs = normalise_inputs(request, processId, body.inputs)
     job = store_of(request).jobs.create(processId, job_inputs)
     location = f"{base_url(request)}/jobs/{job.job_id}"
