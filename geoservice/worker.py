@@ -77,7 +77,13 @@ def _results(store: Store, summary: Any, base: str = "") -> dict[str, Any]:
     from "the current version", which another job may have published meanwhile."""
     layers: dict[str, Any] = {}
     for report in summary.steps:
-        for layer_id, version in report.versions.items():
+        versions = dict(report.versions)
+        if report.status == "cached" and report.cache_key:  # reused: the version published with that key
+            for layer_id in report.outputs:
+                keyed = [v for v in store.versions(layer_id) if v.provenance.get("cache_key") == report.cache_key]
+                if keyed:
+                    versions[layer_id] = keyed[-1].version
+        for layer_id, version in versions.items():
             layers[layer_id] = {"version": version, "step": report.step, "status": report.status,
                                 "features": report.outputs.get(layer_id),
                                 "href": f"{base}/collections/{layer_id}?v={version}"}

@@ -1,0 +1,248 @@
+"""Jobs are never stuck (issue 19, defect 1), on both stores: a worker in a child process killed with SIGKILL
+(while working, and inside a publish) or stopped with SIGTERM; a job dismissed while it runs; the final
+status written while the store fails; the attempt limit. Plus duplicate versions (defect 8): identical
+publishes at once give one version, and a job's results name the versions it published.
+
+Reference for every expectation: the lease protocol as documented in geoservice/store/jobs.py (a job whose
+lease is not renewed for ``lease_s`` is requeued by the next worker, or failed after ``max_attempts``
+claims) — the tests drive real processes and real signals, not mocks of them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from geoservice.settings import Settings
+from geoservice.worker import process_job, requeue_lost_jobs, run_worker
+from layers.errors import StoreUnavailable
+from processing.pipeline import RunSummary, StepReport
+from tests.job_fixtures import open_test_store
+from tests.test_store import communes, provenance
+
+REPO = Path(__file__).resolve().parents[1]
+#: Lease of the child worker [s]: short, so the tests wait for its expiry only briefly.
+CHILD_LEASE_S = 1.5
+
+
+def _location(store, backend: str) -> tuple[str, str]:
+    if backend == "gpkg":
+        return str(store.store_dir), ""
+    return store.url.render_as_string(hide_password=False), str(store.raster_dir)
+
+
+def _start_child(store, backend, tmp_path, mode):
+    location, rasters = _location(store, backend)
+    marker = tmp_path / f"marker-{mode}"
+    proc = subprocess.Popen([sys.executable, "-m", "tests.job_fixtures", backend, location, rasters,
+                             str(tmp_path / "data"), str(marker), mode, str(CHILD_LEASE_S)], cwd=REPO,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"the child worker exited early:\n{proc.stdout.read().decode()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the child worker did not reach its marker within 120 s")
+        time.sleep(0.05)
+    return proc
+
+
+def _quick_runner(job_ids_seen: list[str] | None = None):
+    def runner(settings, region, steps, params, job_id, on_progress):
+        if job_ids_seen is not None:
+            job_ids_seen.append(job_id)
+        on_progress("inputs", 1.0, "done")
+        return RunSummary(job_id, str(region), [StepReport("inputs", "done", 0.1, {"communes": 12},
+                                                           versions={"communes": 1})])
+    return runner
+
+
+@pytest.mark.parametrize("mode", ["progress", "publish"])
+def test_sigkilled_worker_job_is_requeued_and_finished(backend, make_store, tmp_path, mode):
+    store = make_store(backend)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {"steps": ["inputs"]})
+    proc = _start_child(store, backend, tmp_path, mode)
+    running = store.jobs.get(job.job_id)
+    assert running.status == "running" and running.attempts == 1 and running.worker_id
+    scratch = settings.job_scratch_dir(job.job_id)
+    assert (scratch / "partial.tif").exists()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    killed_at = time.time()
+    assert store.jobs.get(job.job_id).status == "running"  # nobody knows yet
+    if mode == "publish":  # the killed publish left nothing visible
+        assert store.current("communes") is None
+
+    while time.time() < store.jobs.get(job.job_id).lease_until + 0.05:
+        time.sleep(0.05)
+    seen: list[str] = []
+    assert run_worker(settings, once=True, store=store, runner=_quick_runner(seen)) == 1
+    final = store.jobs.get(job.job_id)
+    assert seen == [job.job_id]
+    assert final.status == "successful" and final.attempts == 2, (final.status, final.message, final.log)
+    assert any("requeued: worker" in line and "attempt 1 of 3" in line for line in final.log), final.log
+    assert time.time() - killed_at < CHILD_LEASE_S + 30
+    assert not scratch.exists()  # the killed run's scratch folder is removed
+
+
+def test_lost_worker_fails_the_job_after_the_attempt_limit(backend, make_store, tmp_path):
+    store = make_store(backend)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {})
+    proc = _start_child(store, backend, tmp_path, "progress")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    strict = make_store(backend, max_attempts=1)
+    while time.time() < strict.jobs.get(job.job_id).lease_until + 0.05:
+        time.sleep(0.05)
+    [failed] = requeue_lost_jobs(strict, settings)
+    assert failed.job_id == job.job_id and failed.status == "failed"
+    assert "worker was lost" in failed.message and "giving up after 1" in failed.message
+    assert not settings.job_scratch_dir(job.job_id).exists()
+
+
+def test_sigterm_releases_the_job_at_once(backend, make_store, tmp_path):
+    store = make_store(backend)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {})
+    proc = _start_child(store, backend, tmp_path, "progress")
+    os.kill(proc.pid, signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out.decode()
+    released = store.jobs.get(job.job_id)
+    assert released.status == "accepted" and released.attempts == 0 and released.worker_id is None
+    assert any("SIGTERM" in line and "queued again" in line for line in released.log), released.log
+    assert not settings.job_scratch_dir(job.job_id).exists()
+    assert run_worker(settings, once=True, store=store, runner=_quick_runner()) == 1  # no lease to wait for
+    assert store.jobs.get(job.job_id).status == "successful"
+
+
+def test_dismissing_a_running_job_stops_its_worker(backend, make_store, tmp_path):
+    store = make_store(backend, lease_s=0.3)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {})
+    claimed = store.jobs.claim("w-dismiss")
+    steps = []
+
+    def runner(settings, region, steps_, params, job_id, on_progress):
+        for i in range(200):
+            on_progress("inputs", i / 200, "working")
+            steps.append(i)
+            if i == 5:
+                assert store.jobs.dismiss(job_id).status == "dismissed"
+            time.sleep(0.02)
+        raise AssertionError("the run was not interrupted")
+
+    assert process_job(store, settings, claimed, runner, worker_id="w-dismiss") is None
+    final = store.jobs.get(job.job_id)
+    assert final.status == "dismissed" and final.message == "dismissed by a client"
+    assert 5 < len(steps) < 200
+
+
+def test_final_status_is_retried_until_recorded(backend, make_store, tmp_path):
+    store = make_store(backend)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {})
+    claimed = store.jobs.claim("w-flaky")
+    real_finish, calls = store.jobs.finish, []
+
+    def flaky_finish(*args, **kwargs):
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            raise StoreUnavailable("the database cannot be reached (injected)")
+        return real_finish(*args, **kwargs)
+
+    store.jobs.finish = flaky_finish
+    final = process_job(store, settings, claimed, _quick_runner(), worker_id="w-flaky")
+    assert len(calls) == 3 and final.status == "successful"
+    assert store.jobs.get(job.job_id).results["layers"]["communes"]["version"] == 1
+
+
+def test_a_worker_whose_lease_was_taken_over_records_nothing(backend, make_store):
+    store = make_store(backend, lease_s=0.2)
+    job = store.jobs.create("run", {})
+    store.jobs.claim("old")
+    time.sleep(0.3)
+    [requeued] = store.jobs.expire_leases()
+    assert requeued.status == "accepted"
+    assert store.jobs.claim("new").worker_id == "new"
+    assert store.jobs.heartbeat(job.job_id, "old") is False
+    assert store.jobs.finish(job.job_id, "old", "failed", "stale") is None
+    assert store.jobs.update(job.job_id, progress=0.9, worker_id="old") is None
+    assert store.jobs.get(job.job_id).status == "running"
+
+
+# --- defect 8: duplicate versions --------------------------------------------------------------------------
+
+
+def test_identical_publishes_at_once_give_one_version(backend, make_store):
+    """Two jobs with the same cache key publishing concurrently (separate store objects, as separate
+    processes): the cache key is re-checked under the publish lock, so the second reuses the first's version."""
+    stores = [make_store(backend) for _ in range(2)]
+    results: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def publish(i):
+        barrier.wait()
+        results[i] = stores[i].publish_layers({"communes": communes()}, provenance("same-key", f"job-{i}"))
+
+    threads = [threading.Thread(target=publish, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [v.version for v in stores[0].versions("communes")] == [1]
+    assert [r[0].version for r in results] == [1, 1]
+    # a different key, or reuse switched off (geoservice run --no-cache), publishes a new version
+    assert stores[0].publish_layers({"communes": communes()}, provenance("same-key"), reuse=False)[0].version == 2
+    assert stores[0].publish_layers({"communes": communes()}, provenance("other-key"))[0].version == 3
+
+
+def test_job_results_name_the_versions_the_job_published(backend, make_store, tmp_path):
+    """Another job publishes after ours: our results still name our version, not the current one."""
+    store = make_store(backend)
+    settings = Settings(data_dir=tmp_path / "data")
+    job = store.jobs.create("run", {})
+    claimed = store.jobs.claim("w-results")
+
+    def runner(settings, region, steps, params, job_id, on_progress):
+        [mine] = store.publish_layers({"communes": communes()}, provenance("k-mine", job_id))
+        store.publish_layers({"communes": communes(8)}, provenance("k-other", "another-job"))  # meanwhile
+        return RunSummary(job_id, str(region), [StepReport("inputs", "done", 0.1, {"communes": 12},
+                                                           versions={"communes": mine.version})])
+
+    final = process_job(store, settings, claimed, runner, worker_id="w-results")
+    assert store.current("communes").version == 2
+    assert final.results["layers"]["communes"]["version"] == 1
+    assert final.results["layers"]["communes"]["href"].endswith("/collections/communes?v=1")
+
+
+def test_pipeline_reports_published_and_cached_versions(tmp_path):
+    """The runner records in each step report the versions the store returned (or, cached, the key)."""
+    from tests.pipeline_fixtures import SMALL_DEMO_TOML
+
+    from geoservice.runner import run_region
+    from geoservice.store import open_store
+
+    region = tmp_path / "small-demo.toml"
+    region.write_text(SMALL_DEMO_TOML, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    store = open_store(settings)
+    try:
+        first = run_region(settings, region, ["inputs"], store=store)
+        [report] = first.steps
+        assert report.status == "done" and report.versions["communes"] == store.current("communes").version
+        second = run_region(settings, region, ["inputs"], store=store)
+        assert second.steps[0].status == "cached" and second.steps[0].cache_key == report.cache_key
+    finally:
+        store.close()
