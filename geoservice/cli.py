@@ -444,3 +444,7 @@ def demo_generate(out: Path, seed: int | None, width_m: float | None, height_m: 
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,6 @@ from geoservice.settings import Settings
 from geoservice.worker import process_job, requeue_lost_jobs, run_worker
 from layers.errors import StoreUnavailable
 from processing.pipeline import RunSummary, StepReport
-from tests.job_fixtures import open_test_store
 from tests.test_store import communes, provenance
 
 REPO = Path(__file__).resolve().parents[1]
@@ -229,10 +228,9 @@ def test_job_results_name_the_versions_the_job_published(backend, make_store, tm
 
 def test_pipeline_reports_published_and_cached_versions(tmp_path):
     """The runner records in each step report the versions the store returned (or, cached, the key)."""
-    from tests.pipeline_fixtures import SMALL_DEMO_TOML
-
     from geoservice.runner import run_region
     from geoservice.store import open_store
+    from tests.pipeline_fixtures import SMALL_DEMO_TOML
 
     region = tmp_path / "small-demo.toml"
     region.write_text(SMALL_DEMO_TOML, encoding="utf-8")

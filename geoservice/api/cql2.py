@@ -40,8 +40,9 @@ MAX_DEPTH = 64
 #: Deepest nesting of parentheses in a WKT literal: a GEOMETRYCOLLECTION of multipolygons needs 4; PostGIS
 #: refuses deeply chained collections ("too many chained collections") and GEOS recurses on them.
 MAX_WKT_DEPTH = 8
-#: Most vertices of a WKT literal (a detailed commune boundary has a few thousand).
-MAX_WKT_VERTICES = 50_000
+#: Most vertices of a WKT literal (a detailed commune boundary has a few thousand; the longest filter text
+#: holds up to 50,000 short ones).
+MAX_WKT_VERTICES = 20_000
 #: Names under which the feature geometry may be referred to.
 GEOMETRY_NAMES = ("geometry", "geom")
 #: Integers a store can bind as a 64-bit value.
