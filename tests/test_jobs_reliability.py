@@ -211,7 +211,7 @@ def test_job_results_name_the_versions_the_job_published(backend, make_store, tm
     """Another job publishes after ours: our results still name our version, not the current one."""
     store = make_store(backend)
     settings = Settings(data_dir=tmp_path / "data")
-    job = store.jobs.create("run", {})
+    store.jobs.create("run", {})
     claimed = store.jobs.claim("w-results")
 
     def runner(settings, region, steps, params, job_id, on_progress):
