@@ -244,3 +244,67 @@ def test_pipeline_reports_published_and_cached_versions(tmp_path):
         assert second.steps[0].status == "cached" and second.steps[0].cache_key == report.cache_key
     finally:
         store.close()
+
+
+# --- retention: geoservice prune ----------------------------------------------------------------------------
+
+
+def _publish_versions(store, n, layers=("communes", "dem")):
+    from tests.test_store import dem
+
+    for i in range(n):
+        data = {"communes": communes(), "dem": dem()}
+        store.publish_layers({k: data[k] for k in layers}, provenance(f"k{i}", f"job-{i}"))
+
+
+def test_prune_keeps_the_newest_versions(backend, make_store):
+    store = make_store(backend)
+    _publish_versions(store, 4)
+    old_raster = store.raster_path("dem", 1)
+    assert store.prune(keep=2, running_since=None, dry_run=True) == []  # all superseded less than an hour ago
+    from geoservice.store import publish
+
+    rows_before = [(v.layer_id, v.version) for lid in ("communes", "dem") for v in store.versions(lid)]
+    doomed = publish.prune(store, 2, grace_s=0.0, dry_run=True)
+    assert sorted((v.layer_id, v.version) for v in doomed) == [("communes", 1), ("communes", 2), ("dem", 1),
+                                                                ("dem", 2)]
+    assert [(v.layer_id, v.version) for lid in ("communes", "dem") for v in store.versions(lid)] == rows_before
+    pruned = publish.prune(store, 2, grace_s=0.0)
+    assert len(pruned) == 4
+    assert [v.version for v in store.versions("communes")] == [3, 4]
+    assert [v.version for v in store.versions("dem")] == [3, 4]
+    assert not old_raster.exists() and store.raster_path("dem").exists()
+    assert len(store.read_vector("communes")) == 12  # the current version is untouched
+    # version numbers keep counting up after a prune
+    _publish_versions(store, 1, layers=("communes",))
+    assert store.current("communes").version == 5
+
+
+def test_prune_spares_what_a_running_job_may_read(backend, make_store):
+    """A version that was still current when the oldest running job started may be read by it: kept."""
+    from geoservice.store import publish
+    from geoservice.store.common import now_utc
+
+    store = make_store(backend)
+    _publish_versions(store, 2, layers=("communes",))
+    job_started = now_utc()
+    time.sleep(0.05)
+    _publish_versions(store, 2, layers=("communes",))  # v3, v4 published while the job runs
+    kept = publish.prune(store, 1, running_since=job_started, grace_s=0.0)
+    # v1 was superseded before the job started; v2 was current at its start and stays
+    assert [v.version for v in kept] == [1]
+    assert [v.version for v in store.versions("communes")] == [2, 3, 4]
+
+
+def test_prune_command(tmp_path):
+    from click.testing import CliRunner
+
+    from geoservice.cli import cli
+    from geoservice.store import open_store
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings)
+    _publish_versions(store, 3, layers=("communes",))
+    store.close()
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "prune", "--keep", "1", "--dry-run"])
+    assert result.exit_code == 0 and "would delete 0 version(s)" in result.output  # within the hour's grace
