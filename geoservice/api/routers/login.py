@@ -16,6 +16,7 @@ from geoservice.api import html
 from geoservice.api.auth import SESSION_COOKIE, session_value, valid_read_token
 from geoservice.api.common import settings_of
 from geoservice.api.guard import LOGIN_MAX_BYTES
+from layers.errors import InvalidRequest
 
 router = APIRouter(tags=["Sign-in"])
 
@@ -46,7 +47,10 @@ def login_form(next: str | None = Query(None, max_length=2000, description="Page
 
 async def _form_body(request: Request) -> dict[str, str]:
     raw = await request.body()  # at most LOGIN_MAX_BYTES: the guard refuses longer bodies
-    fields = parse_qs(raw[:LOGIN_MAX_BYTES].decode("utf-8", "replace"), max_num_fields=4)
+    try:
+        fields = parse_qs(raw[:LOGIN_MAX_BYTES].decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:
+        raise InvalidRequest("the sign-in form has too many fields; send token (and next)") from None
     return {k: v[0] for k, v in fields.items() if v}
 
 
