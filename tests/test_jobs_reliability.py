@@ -55,6 +55,19 @@ def _start_child(store, backend, tmp_path, mode):
     return proc
 
 
+def _killed_child(store, backend, tmp_path, mode):
+    """A child worker that has claimed the queued job, killed with SIGKILL at ``mode``'s marker."""
+    proc = _start_child(store, backend, tmp_path, mode)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return proc
+
+
+def _wait_for_lease_expiry(store, job_id: str) -> None:
+    while time.time() < store.jobs.get(job_id).lease_until + 0.05:
+        time.sleep(0.05)
+
+
 def _quick_runner(job_ids_seen: list[str] | None = None):
     def runner(settings, region, steps, params, job_id, on_progress):
         if job_ids_seen is not None:
@@ -70,20 +83,15 @@ def test_sigkilled_worker_job_is_requeued_and_finished(backend, make_store, tmp_
     store = make_store(backend)
     settings = Settings(data_dir=tmp_path / "data")
     job = store.jobs.create("run", {"steps": ["inputs"]})
-    proc = _start_child(store, backend, tmp_path, mode)
+    _killed_child(store, backend, tmp_path, mode)
+    killed_at = time.time()
     running = store.jobs.get(job.job_id)
     assert running.status == "running" and running.attempts == 1 and running.worker_id
     scratch = settings.job_scratch_dir(job.job_id)
     assert (scratch / "partial.tif").exists()
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    killed_at = time.time()
-    assert store.jobs.get(job.job_id).status == "running"  # nobody knows yet
     if mode == "publish":  # the killed publish left nothing visible
         assert store.current("communes") is None
-
-    while time.time() < store.jobs.get(job.job_id).lease_until + 0.05:
-        time.sleep(0.05)
+    _wait_for_lease_expiry(store, job.job_id)
     seen: list[str] = []
     assert run_worker(settings, once=True, store=store, runner=_quick_runner(seen)) == 1
     final = store.jobs.get(job.job_id)
@@ -98,12 +106,9 @@ def test_lost_worker_fails_the_job_after_the_attempt_limit(backend, make_store, 
     store = make_store(backend)
     settings = Settings(data_dir=tmp_path / "data")
     job = store.jobs.create("run", {})
-    proc = _start_child(store, backend, tmp_path, "progress")
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    _killed_child(store, backend, tmp_path, "progress")
     strict = make_store(backend, max_attempts=1)
-    while time.time() < strict.jobs.get(job.job_id).lease_until + 0.05:
-        time.sleep(0.05)
+    _wait_for_lease_expiry(strict, job.job_id)
     [failed] = requeue_lost_jobs(strict, settings)
     assert failed.job_id == job.job_id and failed.status == "failed"
     assert "worker was lost" in failed.message and "giving up after 1" in failed.message

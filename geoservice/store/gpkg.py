@@ -60,6 +60,7 @@ from geoservice.store.common import (
 )
 from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import BUSY_TIMEOUT_S, LEASE_S, MAX_ATTEMPTS, SqliteJobs, load_sql
+from geoservice.store.publish import TxBase
 from layers.catalog import LayerSpec, get_layer
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError
 from processing.pipeline import LayerData
@@ -436,12 +437,11 @@ class GeoPackageStore(Store):
         self._local = threading.local()
 
 
-class _GpkgTx:
+class _GpkgTx(TxBase):
     """The GeoPackage's publish primitives on the publishing connection (see geoservice.store.publish)."""
 
     def __init__(self, store: GeoPackageStore, conn: sqlite3.Connection):
-        self.store, self.conn = store, conn
-        self.raster_root = store.raster_root
+        super().__init__(store, conn, store.raster_root)
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute("SELECT * FROM gs_layer_versions")]
@@ -457,11 +457,6 @@ class _GpkgTx:
 
     def raster_file(self, row: Mapping[str, Any]) -> Path:
         return self.store.store_dir / row["raster_path"]
-
-    def raster_row(self, layer_id: str, version: int, dest: Path, crs: str, cells: int, extent: Sequence[float],
-                   created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
-        return self.store._registry_row(layer_id, version, "raster", None, dest, crs, epsg_of(crs, layer_id), cells,
-                                        extent, created, prov)
 
     def write_vector(self, spec: LayerSpec, version: int, data: gpd.GeoDataFrame, created: datetime,
                      prov: Mapping[str, Any]) -> dict[str, Any]:

@@ -61,6 +61,7 @@ from geoservice.store.common import (
 )
 from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import LEASE_S, MAX_ATTEMPTS, SqlJobQueue, load_sql
+from geoservice.store.publish import TxBase
 from layers.catalog import LayerSpec, get_layer
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
 from processing.pipeline import LayerData
@@ -633,12 +634,11 @@ class PostGISStore(Store):
         self.engine.dispose()
 
 
-class _PgTx:
+class _PgTx(TxBase):
     """PostGIS's publish primitives on the publishing transaction (see geoservice.store.publish)."""
 
     def __init__(self, store: PostGISStore, conn: Connection):
-        self.store, self.conn = store, conn
-        self.raster_root = store.raster_dir
+        super().__init__(store, conn, store.raster_dir)
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')}"))
@@ -654,11 +654,6 @@ class _PgTx:
 
     def raster_file(self, row: Mapping[str, Any]) -> Path:
         return self.store.raster_dir / row["raster_path"]
-
-    def raster_row(self, layer_id: str, version: int, dest: Path, crs: str, cells: int, extent: Sequence[float],
-                   created: datetime, prov: Mapping[str, Any]) -> dict[str, Any]:
-        return self.store._registry_row(layer_id, version, "raster", None, dest, crs, epsg_of(crs, layer_id), cells,
-                                        extent, created, prov)
 
     def write_vector(self, spec: LayerSpec, version: int, data: gpd.GeoDataFrame, created: datetime,
                      prov: Mapping[str, Any]) -> dict[str, Any]:

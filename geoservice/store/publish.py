@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from geoservice.store.common import (
+    epsg_of,
     layer_kind,
     layer_version_from_row,
     now_utc,
@@ -80,6 +81,19 @@ class PublishTx(Protocol):
 
     def drop_orphan_tables(self) -> None:
         """Drop version tables no registry row points to."""
+
+
+class TxBase:
+    """What both backends' primitives share: the store and the publishing connection, and the registry row
+    of a raster (built by the store's ``_registry_row``, whose encoding is the backend's)."""
+
+    def __init__(self, store: Any, conn: Any, raster_root: Path):
+        self.store, self.conn, self.raster_root = store, conn, raster_root
+
+    def raster_row(self, layer_id: str, version: int, dest: Path, crs: str, cells: int, extent: Sequence[float],
+                   created: datetime, prov: Mapping[str, Any]) -> Row:
+        return self.store._registry_row(layer_id, version, "raster", None, dest, crs, epsg_of(crs, layer_id), cells,
+                                        extent, created, prov)
 
 
 class Publisher(Protocol):
