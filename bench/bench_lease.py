@@ -65,7 +65,12 @@ def one_run(store, env: dict[str, str], args, log: Path) -> tuple[float, float]:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)  # releases the job
-                proc.wait(timeout=120)
+                try:
+                    proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    print(f"worker {proc.pid} did not stop within 120 s of SIGTERM; killed", file=sys.stderr)
+                    proc.kill()
+                    proc.wait()
     store.jobs.dismiss(job.job_id)
     return requeued_after, running_after
 
@@ -97,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             requeued, running = one_run(store, env, args, root / "workers.log")
             print(f"{i + 1:>3}  {requeued:>16.1f}  {running:>20.1f}")
-    finally:
+    except BaseException:
+        print(f"failed; workers' log kept in {root / 'workers.log'}", file=sys.stderr)
         store.close()
-        shutil.rmtree(root, ignore_errors=True)
+        raise
+    store.close()
+    shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -167,6 +167,8 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
     def on_progress(step: str, fraction: float, message: str = "") -> None:
         if lease.lost.is_set():
             raise JobInterrupted(f"job {job.job_id} was dismissed or requeued; this worker stops running it")
+        if stop is not None and stop.is_set():  # a stop signal that came while the job could not be interrupted
+            raise WorkerStopping("worker told to stop (SIGTERM/SIGINT)")
         with lock:
             fractions[step] = max(0.0, min(1.0, float(fraction)))
             overall = min(0.99, sum(fractions.values()) / max(n_steps, len(fractions)))
@@ -190,6 +192,8 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
         try:
             if interruptible is not None:
                 interruptible.set()
+            if stop is not None and stop.is_set():
+                raise WorkerStopping("worker told to stop (SIGTERM/SIGINT) before the job started")
             try:
                 summary = runner(settings, inputs.get("region") or settings.region, steps,
                                  inputs.get("params") or {}, job.job_id, on_progress)
