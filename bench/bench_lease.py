@@ -49,8 +49,9 @@ def one_run(store, env: dict[str, str], args, log: Path) -> tuple[float, float]:
     try:
         wait_for(lambda: (j := store.jobs.get(job.job_id)).status == "running" and j.progress >= args.kill_at,
                  timeout=900)
+        started = log.read_text(errors="replace").count("started (lease")
         second = start_worker(env, args.poll_s, log)  # the survivor, already polling when the first dies
-        time.sleep(args.poll_s + 1)
+        wait_for(lambda: log.read_text(errors="replace").count("started (lease") > started, timeout=300)
         os.kill(first.pid, signal.SIGKILL)
         killed = time.monotonic()
         first.wait()
