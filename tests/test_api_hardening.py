@@ -27,7 +27,7 @@ from geoservice.api.auth import SESSION_COOKIE
 from geoservice.api.guard import MAX_URL_BYTES
 from geoservice.settings import Settings
 from tests.test_api_fixtures import *
-from tests.test_api_fixtures import API_TOKEN
+from tests.test_api_fixtures import API_TOKEN, publish_demo
 
 REPO = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -232,6 +232,8 @@ def test_locked_registry_gives_503_and_readiness_notices(pg_database, api_data, 
 
     store = PostGISStore(pg_database, tmp_path / "rasters", statement_timeout_s=5.0, lock_timeout_s=1.0)
     settings = Settings(data_dir=tmp_path, database_url=pg_database)
+    if store.current("communes") is None:  # the database is shared with the other API tests
+        publish_demo(store, api_data)
     try:
         with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
             assert client.get("/readyz").status_code == 200
