@@ -88,6 +88,10 @@ def _load_params(path: Path | None) -> dict:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--params") from exc
+    if "params" in data and len(data) > 1:
+        others = ", ".join(f"[{k}]" for k in data if k != "params")
+        raise click.BadParameter(f"{path}: unknown section(s) {others} next to [params.*]; a parameter file holds "
+                                 "only [params.<step>] tables (or only [<step>] tables)", param_hint="--params")
     params = data.get("params", data)
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise click.BadParameter("expected tables [params.<step>] or [<step>] of parameters", param_hint="--params")
@@ -112,6 +116,7 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
     """Run the analyses for a region and publish every layer into the store."""
     from geoservice.progress import StepProgressDisplay
     from geoservice.runner import run_region
+    from processing.pipeline import PUBLISHED_STATUSES
 
     settings = obj.settings if workers is None else obj.settings.model_copy(update={"workers": workers})
     region = region or settings.region
@@ -124,18 +129,33 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
         fail(str(exc))
         return
     display.close()
+    _print_run_table(summary)
+    click.echo(f"run summary: {settings.data_dir / 'runs' / (summary.job_id + '.json')}")
+    if any(s.status in PUBLISHED_STATUSES for s in summary.steps):
+        store_where = settings.database_url and "PostGIS" or str(settings.store_dir)
+        click.echo(f"layers published to {store_where}")
+        if build_maps:
+            _build_maps(settings, region)
+    if not summary.ok:
+        lost = [f"{s.step} ({s.status})" for s in summary.steps if s.status not in PUBLISHED_STATUSES]
+        fail(f"{len(lost)} step(s) did not publish: {', '.join(lost)}; the reasons are in the table above")
+
+
+#: Colour of each step status in the run table.
+_STATUS_COLOURS = {"done": "green", "cached": "green", "degraded": "yellow", "blocked": "red", "failed": "red"}
+
+
+def _print_run_table(summary) -> None:
+    """One line per step (status, time, outputs) and, indented under it, why it degraded, was blocked or failed,
+    and the notes it logged (empty or heavily filtered results)."""
+    click.echo(f"{'step':<12} {'status':<9} {'time':>9}  outputs / reason")
     for report in summary.steps:
         outputs = ", ".join(f"{k} ({v:,} {_count_unit(k)})" for k, v in report.outputs.items())
-        line = f"{report.step:<12} {report.status:<8} {report.seconds:7.1f} s  {outputs}"
-        click.echo(line if report.status != "failed" else click.style(f"{line}{report.error}", fg="red"))
-    click.echo(f"run summary: {settings.data_dir / 'runs' / (summary.job_id + '.json')}")
-    if not summary.ok:
-        failed = next(s for s in summary.steps if s.status == "failed")
-        fail(f"step '{failed.step}' failed: {failed.error}")
-    store_where = settings.database_url and "PostGIS" or str(settings.store_dir)
-    click.echo(f"layers published to {store_where}")
-    if build_maps:
-        _build_maps(settings, region)
+        status = click.style(f"{report.status:<9}", fg=_STATUS_COLOURS.get(report.status))
+        click.echo(f"{report.step:<12} {status} {report.seconds:7.1f} s  {outputs}")
+        for line in ([report.error] if report.error else []) + report.notes:
+            for part in str(line).splitlines():
+                click.echo(f"{'':<12}   {part}")
 
 
 def _count_unit(layer_id: str) -> str:
@@ -345,12 +365,14 @@ def check(obj: CliContext, region: str | None, json_out: Path | None, html_out: 
       geoservice check --region my-region.toml --html quality.html
     """
     from geoservice.quality import check_region, render_html, render_text
+    from geoservice.runner import region_params
     from layers.region import load_region
     from layers.sources import RegionSource
     from processing.steps import all_steps
 
     try:
         config = load_region(region or obj.settings.region)
+        region_params(config, None)  # the parameters `run` would refuse
         report = check_region(RegionSource(config, obj.settings.inputs_dir), all_steps())
     except GeoserviceError as exc:
         fail(str(exc))
@@ -366,6 +388,26 @@ def check(obj: CliContext, region: str | None, json_out: Path | None, html_out: 
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@click.option("--markdown", "fmt", flag_value="markdown", help="Print Markdown (the form of docs/INPUTS.md).")
+def inputs(fmt: str | None) -> None:
+    """The input data contract: every canonical input with its geometry, fields (type, unit, allowed values),
+    the analyses that need it (required or optional) and where it can come from.
+
+    \b
+    Example:
+      geoservice inputs --markdown > docs/INPUTS.md
+    """
+    from geoservice.inputs_reference import input_reference, render_markdown, render_text
+    from processing.steps import all_steps
+
+    if fmt == "json":
+        click.echo(json.dumps(input_reference(all_steps()), indent=2))
+    else:
+        click.echo(render_markdown(all_steps()) if fmt == "markdown" else render_text(all_steps()), nl=False)
+
+
 @cli.group()
 def ingest() -> None:
     """Bring real data in (OpenStreetMap extracts)."""
@@ -377,17 +419,21 @@ def ingest() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="GeoPackage to write [default: <data dir>/inputs/<region>/osm.gpkg].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--communes-from-extent", is_flag=True,
+              help="When the extract holds no administrative boundary, write the region extent as one commune.")
 @click.pass_obj
-def ingest_osm_command(obj: CliContext, osm_file: Path, region: str | None, out: Path | None, overwrite: bool) -> None:
+def ingest_osm_command(obj: CliContext, osm_file: Path, region: str | None, out: Path | None, overwrite: bool,
+                       communes_from_extent: bool) -> None:
     """Map an OSM extract (.osm, .osm.pbf) onto the canonical inputs of a region.
 
     \b
     Example:
       geoservice ingest osm luxembourg-latest.osm.pbf --region my-region.toml
     The tag mapping is the table of layers/ingest/osm_tags.py; [osm] in the region file adds rules and
-    sets the communes' admin_level and the default construction year.
+    sets the communes' admin_level and the default construction year. The command reports the features it
+    dropped (and why) and the share of each attribute it had to assume.
     """
-    from layers.ingest.osm import OsmOptions, ingest_osm
+    from layers.ingest.osm import OsmOptions, extent_commune, ingest_osm
     from layers.ingest.osm_tags import TagRule
     from layers.region import load_region
 
@@ -400,14 +446,26 @@ def ingest_osm_command(obj: CliContext, osm_file: Path, region: str | None, out:
         options = OsmOptions(admin_level=config.osm.admin_level, year_built=config.osm.year_built,
                              rules=tuple(TagRule(r.target, r.geometry, r.key, tuple(r.values) if r.values else None,
                                                  dict(r.set)) for r in config.osm.rules))
-        counts = ingest_osm(osm_file, config.region.crs, out, extent=config.extent_m, options=options)
+        result = ingest_osm(osm_file, config.region.crs, out, extent=config.extent_m, options=options)
+        if "communes" not in result and communes_from_extent:
+            result.counts["communes"] = extent_commune(config, out)
     except GeoserviceError as exc:
         fail(str(exc))
         return
-    for layer, count in sorted(counts.items()):
+    for layer, count in sorted(result.items()):
         click.echo(f"{layer:<18} {count:>9} features")
+    report = result.report_lines()
+    if report:
+        click.echo("\nwhat the extract did not say (check these before trusting the figures that use them):")
+        for line in report:
+            click.echo(f"  {line}")
+    if "communes" not in result:
+        click.secho(f"\nno administrative boundary with admin_level={config.osm.admin_level} lies in the extract, "
+                    "so no communes layer was written. Either give a communes file ([inputs.communes] with "
+                    "fields = { name = ..., code = ... }), set [osm] admin_level to the level your country uses, "
+                    "or rerun with --communes-from-extent to take the region extent as one unit.", fg="yellow")
     click.echo(f"\nwritten to {out}; add these sources to the region file:\n")
-    for layer in sorted(counts):
+    for layer in sorted(result):
         click.echo(f'[inputs.{layer}]\npath = "{out.resolve()}"\nlayer = "{layer}"\n')
 
 

@@ -1,5 +1,9 @@
 """The data-quality report of a region (``geoservice check``): per input, what was found and how good it is,
-and which analyses can run, which degrade and for lack of what."""
+and which analyses can run, which degrade and for lack of what.
+
+An input is read and validated exactly as ``geoservice run`` reads and validates it (the same source, the
+same catalog check in the region CRS), and whether it is required comes from the analyses' own declarations.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,14 @@ from rasterio.enums import Resampling
 from shapely.geometry import box
 
 from layers.catalog import get_layer, input_layers
+from layers.contract import missing_inputs_message
+from layers.crs import crs_name
 from layers.errors import GeoserviceError
 from layers.raster import RasterFile
 from layers.region import RegionConfig
 from layers.sources import RegionSource
+from layers.validate import check_layer
+from layers.vocabulary import extra_values
 from processing.pipeline import Step
 
 #: Cell size of the grid used to measure how much of the region a line or point layer covers [m].
@@ -42,6 +50,7 @@ class InputReport:
     invalid_repaired: int | None = None
     nodata_pct: float | None = None
     message: str = ""
+    needed_by: list[str] = field(default_factory=list)  # "solar (required)", "wind (optional)"
 
 
 @dataclass
@@ -49,6 +58,7 @@ class StepReadiness:
     step: str
     status: str  # "ready", "degraded", "blocked"
     lacking: list[str] = field(default_factory=list)
+    missing: str = ""  # the missing required inputs with what they must hold (blocked analyses)
 
 
 @dataclass
@@ -103,7 +113,7 @@ def _raster_figures(raster: RasterFile, extent) -> tuple[float, float, str]:
         spanned = box(*extent).intersection(box(b.left, b.bottom, b.right, b.top)).area / box(*extent).area
         coverage = 100.0 * valid.mean()
         nodata_pct = 100.0 * max(0.0, spanned - valid.mean()) / spanned if spanned else 100.0
-        return coverage, nodata_pct, src.crs.to_string() if src.crs else "none"
+        return coverage, nodata_pct, crs_name(src.crs)
 
 
 def _source_info(config: RegionConfig, input_id: str) -> tuple[str | None, int | None]:
@@ -116,13 +126,24 @@ def _source_info(config: RegionConfig, input_id: str) -> tuple[str | None, int |
     return info.get("crs") or source.crs, invalid
 
 
-def inspect_input(source: RegionSource, input_id: str) -> InputReport:
+def needed_by(steps: list[Step], input_id: str) -> list[str]:
+    """The analyses that read ``input_id``: ``["solar (required)", "wind (optional)"]``."""
+    return [f"{s.name} ({'required' if input_id in s.inputs else 'optional'})" for s in steps
+            if input_id in (*s.inputs, *s.optional_inputs)]
+
+
+def inspect_input(source: RegionSource, input_id: str, steps: list[Step] | None = None) -> InputReport:
+    """Read ``input_id`` as the pipeline does, check it against the catalog in the region CRS, measure it."""
     spec = get_layer(input_id)
     config = source.config
     origin = "file" if input_id in config.inputs else "demo" if config.demo is not None else "-"
-    report = InputReport(input_id, "missing", origin, spec.optional)
+    users = needed_by(steps or [], input_id)
+    report = InputReport(input_id, "missing", origin, not any(u.endswith("(required)") for u in users),
+                         needed_by=users)
     try:
         data = source(input_id)
+        if data is not None:
+            check_layer(spec, data, config.crs, extra_values(config.vocabulary(input_id)))
     except GeoserviceError as exc:
         report.status, report.message = "error", str(exc)
         return report
@@ -156,7 +177,8 @@ def readiness(steps: list[Step], found: set[str]) -> list[StepReadiness]:
         blocked_upstream = [f"{i} (from blocked step {produced[i]})" for i in step.inputs
                             if i in produced and status.get(produced[i], StepReadiness("", "ready")).status == "blocked"]
         if lacking_required or blocked_upstream:
-            status[step.name] = StepReadiness(step.name, "blocked", lacking_required + blocked_upstream)
+            missing = missing_inputs_message(lacking_required, f"analysis {step.name}") if lacking_required else ""
+            status[step.name] = StepReadiness(step.name, "blocked", lacking_required + blocked_upstream, missing)
         elif lacking_optional:
             status[step.name] = StepReadiness(step.name, "degraded", lacking_optional)
         else:
@@ -166,9 +188,9 @@ def readiness(steps: list[Step], found: set[str]) -> list[StepReadiness]:
 
 def check_region(source: RegionSource, steps: list[Step]) -> QualityReport:
     """Inspect every canonical input of the region and what the analyses can do with them."""
-    inputs = [inspect_input(source, spec.id) for spec in input_layers()]
-    found = {i.id for i in inputs if i.status == "found" and i.features}
     ordered = [s for s in steps if s.name != "inputs"]
+    inputs = [inspect_input(source, spec.id, ordered) for spec in input_layers()]
+    found = {i.id for i in inputs if i.status == "found" and i.features}
     return QualityReport(source.config.region.id, source.extent, inputs, readiness(ordered, found))
 
 
@@ -191,6 +213,9 @@ def render_text(report: QualityReport) -> str:
                      f"{_fmt(i.invalid_repaired):>9}{_fmt(i.nodata_pct, ' %'):>8}  {i.message or i.source_crs or ''}")
     lines += ["", f"{'analysis':<14}{'status':<10}lacking"]
     lines += [f"{s.step:<14}{s.status:<10}{', '.join(s.lacking)}" for s in report.steps]
+    missing = [s.missing for s in report.steps if s.missing]
+    if missing:
+        lines += ["", "What the blocked analyses need:", *missing]
     lines.append("")
     lines.append("OK: every analysis can run" if report.ok else "NOT OK: fix the errors or blocked analyses above")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from geoservice.store.jobs import new_job_id
 from layers.errors import StoreError
 from layers.region import RegionConfig, load_region
 from layers.sources import RegionSource
-from processing.pipeline import ProgressFn, RunSummary, Step, run_pipeline
+from processing.pipeline import ProgressFn, RunSummary, Step, run_pipeline, validate_params
 from processing.steps import all_steps
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,16 @@ def merge_params(base: Mapping[str, Mapping[str, Any]], override: Mapping[str, M
 
 def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
     """Parameters of a run: the region's ``[params.*]``, facts stated with its inputs (the wind atlas's
-    height), then per-run overrides."""
+    height), then per-run overrides. Raise :class:`ConfigError` naming an unknown section or parameter and the
+    file it is in (``run`` and ``check`` both call this, so they accept and refuse the same parameters)."""
+    steps = all_steps()
+    validate_params(steps, config.params, f"region file {config.origin}")
+    validate_params(steps, override or {}, "--params")
     params = merge_params(config.params, override)
+    own = config.class_conductivities()  # [classes.geology.lithology] with their λ
+    if own:
+        table = params.setdefault("geothermal", {}).setdefault("conductivity_w_mk", {})
+        params["geothermal"]["conductivity_w_mk"] = {**own, **table}
     atlas = config.inputs.get("wind_speed")
     if atlas is not None and atlas.height_m is not None:
         params.setdefault("wind", {}).setdefault("atlas_height_m", atlas.height_m)

@@ -224,8 +224,8 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
         if summary.ok:
             outcome = ("successful", f"published {len(results['layers'])} layer(s)", 1.0)
         else:
-            failed = next((s for s in summary.steps if s.status == "failed"), None)
-            outcome = ("failed", f"step {failed.step} failed: {failed.error}" if failed
+            failed = next((s for s in summary.steps if s.status in ("failed", "blocked")), None)
+            outcome = ("failed", f"step {failed.step} {failed.status}: {failed.error}" if failed
                        else "the run did not complete", None)
         status, message, progress = outcome
         final = record(lambda: queue.finish(job.job_id, worker_id, status, message[:2000], progress=progress,

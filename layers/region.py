@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ from pyproj.exceptions import CRSError
 
 from layers.catalog import CATALOG
 from layers.errors import ConfigError
+from layers.vocabulary import FieldVocabulary
 
 #: Analyses that run on a grid, and their default cell size [m].
 DEFAULT_RESOLUTION_M = {"solar": 1.0, "wind": 10.0, "geothermal": 10.0, "corridors": 10.0}
@@ -56,6 +57,16 @@ class RegionContext:
     extent: tuple[float, float, float, float]
     resolution_m: Mapping[str, float]
     synthetic: bool = False
+    extra_values: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Input id → field → the region's own classes (``[classes]``), accepted besides the catalog's."""
+
+    def centre_latlon(self) -> tuple[float, float]:
+        """(latitude, longitude) [deg] of the centre of the region's extent."""
+        from pyproj import Transformer
+
+        to_wgs = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        lon, lat = to_wgs.transform((self.extent[0] + self.extent[2]) / 2.0, (self.extent[1] + self.extent[3]) / 2.0)
+        return float(lat), float(lon)
 
 
 class _Strict(BaseModel):
@@ -197,6 +208,22 @@ class OsmSection(_Strict):
     rules: list[OsmRule] = Field(default_factory=list)
 
 
+class RegionClass(_Strict):
+    """``[classes.<input>.<field>]`` entry: a class of the region's own data (see :mod:`layers.vocabulary`)."""
+
+    like: str | None = Field(default=None, description="Canonical class this class is read as.")
+    conductivity_w_mk: float | None = Field(default=None, ge=0.1, le=10.0,
+                                            description="Thermal conductivity of a lithology [W m-1 K-1].")
+    source: str = Field(default="", description="Where the value comes from (a map legend, a report).")
+
+    @model_validator(mode="after")
+    def _like_or_conductivity(self) -> RegionClass:
+        if (self.like is None) == (self.conductivity_w_mk is None):
+            raise ValueError("give either like = \"<canonical class>\" or (for geology.lithology) "
+                             "conductivity_w_mk = <W m-1 K-1>")
+        return self
+
+
 class RegionConfig(_Strict):
     """A whole region file, validated."""
 
@@ -206,7 +233,11 @@ class RegionConfig(_Strict):
     inputs: dict[str, InputSource] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     osm: OsmSection = Field(default_factory=OsmSection)
+    classes: dict[str, dict[str, dict[str, RegionClass]]] = Field(
+        default_factory=dict, description="[classes.<input>.<field>]: the region's own classes of a categorical "
+                                          "input field.")
     source_dir: Path = Field(default=Path("."), exclude=True, description="Folder the TOML file lies in.")
+    origin: str = Field(default="<memory>", exclude=True, description="Where the region was read from.")
 
     @field_validator("resolution")
     @classmethod
@@ -226,6 +257,28 @@ class RegionConfig(_Strict):
             if spec is None or spec.role != "input":
                 known = ", ".join(s.id for s in CATALOG.values() if s.role == "input")
                 raise ValueError(f"unknown input {input_id!r}; canonical inputs: {known}")
+        return value
+
+    @field_validator("classes")
+    @classmethod
+    def _known_classes(cls, value: dict[str, dict[str, dict[str, RegionClass]]]):
+        for input_id, fields in value.items():
+            spec = CATALOG.get(input_id)
+            if spec is None or spec.role != "input":
+                raise ValueError(f"unknown input {input_id!r}")
+            for name, classes in fields.items():
+                categorical = [f.name for f in spec.fields if f.values]
+                if name not in categorical:
+                    raise ValueError(f"{input_id}.{name} is not a class-valued field; {input_id} has {categorical}")
+                known = spec.get_field(name).values or ()
+                for label, entry in classes.items():
+                    if label in known:
+                        raise ValueError(f"{input_id}.{name}: {label!r} is already a known class")
+                    if entry.like is not None and entry.like not in known:
+                        raise ValueError(f"{input_id}.{name}.{label}: like = {entry.like!r} is not one of {list(known)}")
+                    if entry.conductivity_w_mk is not None and (input_id, name) != ("geology", "lithology"):
+                        raise ValueError(f"{input_id}.{name}.{label}: conductivity_w_mk applies to "
+                                         "geology.lithology only")
         return value
 
     @model_validator(mode="after")
@@ -258,6 +311,26 @@ class RegionConfig(_Strict):
         """Cell size [m] of ``analysis``'s grid."""
         return self.resolution.get(analysis, DEFAULT_RESOLUTION_M[analysis])
 
+    def vocabulary(self, input_id: str) -> dict[str, FieldVocabulary]:
+        """The region's additions to the class-valued fields of ``input_id``: its ``[classes]``, and for
+        geology the lithologies given a λ in ``[params.geothermal.conductivity_w_mk]``."""
+        out: dict[str, FieldVocabulary] = {}
+        for name, classes in self.classes.get(input_id, {}).items():
+            out[name] = FieldVocabulary(extra=tuple(k for k, c in classes.items() if c.like is None),
+                                        aliases={k: c.like for k, c in classes.items() if c.like is not None})
+        if input_id == "geology":
+            lithology = out.get("lithology", FieldVocabulary())
+            known = set(CATALOG["geology"].get_field("lithology").values or ()) | set(lithology.extra)
+            given = [k for k in self.params.get("geothermal", {}).get("conductivity_w_mk", {}) if k not in known]
+            if given:
+                out["lithology"] = FieldVocabulary((*lithology.extra, *given), lithology.aliases)
+        return out
+
+    def class_conductivities(self) -> dict[str, float]:
+        """λ [W m-1 K-1] of the region's own lithologies (``[classes.geology.lithology]``)."""
+        return {k: c.conductivity_w_mk for k, c in self.classes.get("geology", {}).get("lithology", {}).items()
+                if c.conductivity_w_mk is not None}
+
     def params_for(self, step: str) -> dict[str, Any]:
         """The raw ``[params.<step>]`` table (validated by the step's own parameter model)."""
         return dict(self.params.get(step, {}))
@@ -284,7 +357,7 @@ def _format_validation_error(exc: ValidationError, origin: str) -> str:
 def parse_region(data: dict[str, Any], source_dir: Path, origin: str = "<memory>") -> RegionConfig:
     """Validate a region given as a dict (the parsed TOML)."""
     try:
-        config = RegionConfig.model_validate({**data, "source_dir": source_dir})
+        config = RegionConfig.model_validate({**data, "source_dir": source_dir, "origin": origin})
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, origin)) from exc
     for input_id, source in config.inputs.items():

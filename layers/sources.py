@@ -25,6 +25,7 @@ import logging
 import math
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,10 +40,12 @@ from shapely.geometry import box
 
 from layers.catalog import get_layer
 from layers.catalog.spec import COMPATIBLE_GEOMETRIES, Field, LayerSpec
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.raster import RasterFile
 from layers.region import DEFAULT_RESOLUTION_M, InputSource, RegionConfig, RegionContext
 from layers.resample import WARP_ERROR_THRESHOLD_PX, is_categorical
+from layers.vocabulary import NO_ADDITIONS, FieldVocabulary, apply_vocabulary, extra_values
 
 if TYPE_CHECKING:  # the pipeline's type alias only; layers/ does not import processing/ at run time
     from processing.pipeline import LayerData
@@ -86,7 +89,9 @@ class RegionSource:
         """Id, CRS, extent [m], per-analysis resolution [m] and synthetic flag of the region."""
         return RegionContext(id=self.config.region.id, crs=self.config.crs, extent=self.extent,
                              resolution_m={a: self.config.resolution_m(a) for a in DEFAULT_RESOLUTION_M},
-                             synthetic=self.config.synthetic)
+                             synthetic=self.config.synthetic,
+                             extra_values={i: extra_values(self.config.vocabulary(i))
+                                           for i in {*self.config.classes, "geology"}})
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
@@ -156,7 +161,8 @@ class RegionSource:
         if spec.id not in {row[0] for row in pyogrio.list_layers(gpkg)}:
             return None
         frame = pyogrio.read_dataframe(gpkg, layer=spec.id)
-        return conform_vector(frame, spec, InputSource(path=str(gpkg), layer=spec.id), str(gpkg))
+        return conform_vector(frame, spec, InputSource(path=str(gpkg), layer=spec.id), str(gpkg),
+                              self.config.vocabulary(spec.id))
 
 
 def _input_ids() -> list[str]:
@@ -182,9 +188,9 @@ def _source_crs(input_id: str, path: str, file_crs: Any, source: InputSource) ->
     except CRSError:
         found = None
     if configured is not None:
-        if found is not None and not found.equals(configured):
+        if found is not None and not same_crs(found, configured):
             log.warning("input %r: %s declares %s but the region file says %s; using the region file's",
-                        input_id, path, found.to_string(), configured.to_string())
+                        input_id, path, crs_name(found), crs_name(configured))
         return configured
     if found is None:
         raise InputDataError(f"input {input_id!r}: {path} has no coordinate reference system; state it with "
@@ -195,7 +201,7 @@ def _source_crs(input_id: str, path: str, file_crs: Any, source: InputSource) ->
 def _transform_bounds(bounds, src: CRS, dst: CRS) -> tuple[float, float, float, float]:
     from pyproj import Transformer
 
-    if src.equals(dst):
+    if same_crs(src, dst):
         return tuple(float(b) for b in bounds)  # type: ignore[return-value]
     return Transformer.from_crs(src, dst, always_xy=True).transform_bounds(*bounds, densify_pts=21)
 
@@ -274,7 +280,7 @@ def read_vector(config: RegionConfig, input_id: str, source: InputSource,
             if not _overlaps(data_bounds, extent):
                 raise InputDataError(
                     f"input {input_id!r}: {path} does not overlap the region: data extent {_fmt(data_bounds)}, "
-                    f"region extent {_fmt(extent)} (both in {region_crs.to_string()}); check the file, its CRS "
+                    f"region extent {_fmt(extent)} (both in {crs_name(region_crs)}); check the file, its CRS "
                     f"(inputs.{input_id}.crs) or region.extent")
         bbox = _transform_bounds(extent, region_crs, src_crs)
     try:
@@ -285,11 +291,11 @@ def read_vector(config: RegionConfig, input_id: str, source: InputSource,
     if frame.empty:
         why = f"no feature matches where = {source.where!r}" if source.where else "no feature lies in the region"
         raise InputDataError(f"input {input_id!r}: {path}: {why}; region extent {_fmt(extent or (0, 0, 0, 0))} "
-                             f"in {region_crs.to_string()}")
+                             f"in {crs_name(region_crs)}")
     if "ENCODING" not in options:
         _warn_if_mis_decoded(frame, input_id, path)
     frame = frame.set_crs(src_crs, allow_override=True)
-    if not src_crs.equals(region_crs):
+    if not same_crs(src_crs, region_crs):
         frame = frame.to_crs(region_crs)
     frame = repair_geometries(frame, spec, input_id, path)
     if extent is not None:
@@ -297,8 +303,8 @@ def read_vector(config: RegionConfig, input_id: str, source: InputSource,
         frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
         if frame.empty:
             raise InputDataError(f"input {input_id!r}: {path}: no feature lies in the region extent "
-                                 f"{_fmt(extent)} ({region_crs.to_string()})")
-    return conform_vector(frame.reset_index(drop=True), spec, source, path)
+                                 f"{_fmt(extent)} ({crs_name(region_crs)})")
+    return conform_vector(frame.reset_index(drop=True), spec, source, path, config.vocabulary(input_id))
 
 
 def _keep_types(geom, allowed: frozenset[str]):
@@ -352,8 +358,10 @@ def _cast(series: pd.Series, f: Field, input_id: str, path: str) -> pd.Series:
     return numeric.astype("float64")
 
 
-def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, path: str) -> dict[str, pd.Series]:
-    """The catalog's columns from a source frame: renamed, defaulted, value-mapped, typed and checked."""
+def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, path: str,
+                     vocabulary: Mapping[str, FieldVocabulary] | None = None) -> dict[str, pd.Series]:
+    """The catalog's columns from a source frame: renamed, defaulted, value-mapped, typed and checked against
+    the catalog's classes and the region's own (``vocabulary``)."""
     input_id = spec.id
     geometry_name = getattr(frame, "_geometry_column_name", None)
     available = [c for c in frame.columns if c != geometry_name]
@@ -382,29 +390,24 @@ def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, 
             raise InputDataError(f"input {input_id!r}: {path}: required field {f.name!r} is empty on "
                                  f"{int(series.isna().sum())} features; fill it with defaults = {{ {f.name} = ... }}"
                                  f" in [inputs.{input_id}] or filter them out with where")
-        if f.values is not None:
-            present = series.dropna().astype(str)
-            unknown = sorted(set(present) - set(f.values))
-            if unknown:
-                raise InputDataError(
-                    f"input {input_id!r}: {path}: field {f.name!r} holds values {unknown[:8]} the catalog does not "
-                    f"know (allowed: {list(f.values)}); map them with values.{f.name} = {{ \"{unknown[0]}\" = "
-                    f"\"<allowed value>\" }} in [inputs.{input_id}]")
+        series = apply_vocabulary(series, f, (vocabulary or {}).get(f.name, NO_ADDITIONS), input_id, path)
         columns[f.name] = series
     return columns
 
 
-def conform_vector(frame: gpd.GeoDataFrame, spec: LayerSpec, source: InputSource, path: str) -> gpd.GeoDataFrame:
+def conform_vector(frame: gpd.GeoDataFrame, spec: LayerSpec, source: InputSource, path: str,
+                   vocabulary: Mapping[str, FieldVocabulary] | None = None) -> gpd.GeoDataFrame:
     """Exactly the catalog's fields (in order) and the geometry, from a source frame."""
-    columns = _conform_columns(frame, spec, source, path)
+    columns = _conform_columns(frame, spec, source, path, vocabulary)
     return gpd.GeoDataFrame(columns, geometry=frame.geometry.to_numpy(), crs=frame.crs).reset_index(drop=True)
 
 
 # -- tables ---------------------------------------------------------------------------------------------
 
-def conform_table(frame: pd.DataFrame, spec: LayerSpec, source: InputSource) -> pd.DataFrame:
+def conform_table(frame: pd.DataFrame, spec: LayerSpec, source: InputSource,
+                  vocabulary: Mapping[str, FieldVocabulary] | None = None) -> pd.DataFrame:
     """Exactly the catalog's columns (in order), from a source table."""
-    return pd.DataFrame(_conform_columns(frame, spec, source, source.path)).reset_index(drop=True)
+    return pd.DataFrame(_conform_columns(frame, spec, source, source.path, vocabulary)).reset_index(drop=True)
 
 
 def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.DataFrame:
@@ -421,7 +424,7 @@ def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.D
         raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
     if frame.empty:
         raise InputDataError(f"input {input_id!r}: {path} is empty")
-    return conform_table(frame, spec, InputSource(**{**source.model_dump(), "path": path}))
+    return conform_table(frame, spec, InputSource(**{**source.model_dump(), "path": path}), config.vocabulary(input_id))
 
 
 # -- rasters --------------------------------------------------------------------------------------------
@@ -470,12 +473,12 @@ def read_raster(config: RegionConfig, input_id: str, source: InputSource, extent
     data_bounds = _transform_bounds(bounds, src_crs, region_crs)
     if not _overlaps(data_bounds, extent):
         raise InputDataError(f"input {input_id!r}: {path} does not overlap the region: data extent "
-                             f"{_fmt(data_bounds)}, region extent {_fmt(extent)} (both in {region_crs.to_string()}); "
+                             f"{_fmt(data_bounds)}, region extent {_fmt(extent)} (both in {crs_name(region_crs)}); "
                              f"check the file, its CRS (inputs.{input_id}.crs) or region.extent")
     out_dir = cache_dir / config.region.id
     north_up = transform.b == 0 and transform.d == 0 and transform.a > 0 and transform.e < 0
-    if src_crs.equals(region_crs) and north_up:
-        declared = file_crs is not None and CRS.from_user_input(file_crs.to_wkt()).equals(region_crs)
+    if same_crs(src_crs, region_crs) and north_up:
+        declared = file_crs is not None and same_crs(file_crs, region_crs)
         cell = max(transform.a, -transform.e)
         within = (bounds[0] >= extent[0] - cell and bounds[1] >= extent[1] - cell and bounds[2] <= extent[2] + cell
                   and bounds[3] <= extent[3] + cell)
@@ -611,7 +614,7 @@ def warp_to_crs(path: str, src_crs: CRS, dst_crs: CRS, cache_dir: Path, name: st
     tmp = out.with_suffix(".tmp.tif")
     src_rio = rasterio.crs.CRS.from_wkt(src_crs.to_wkt())
     dst_rio = rasterio.crs.CRS.from_wkt(dst_crs.to_wkt())
-    log.info("warping %s from %s to %s into %s", path, src_crs.to_string(), dst_crs.to_string(), out)
+    log.info("warping %s from %s to %s into %s", path, crs_name(src_crs), crs_name(dst_crs), out)
     with rasterio.open(path, **options) as src:
         transform, width, height = calculate_default_transform(src_rio, dst_rio, src.width, src.height, *src.bounds)
         if extent is not None:
@@ -621,7 +624,7 @@ def warp_to_crs(path: str, src_crs: CRS, dst_crs: CRS, cache_dir: Path, name: st
             row0 = max(0, math.floor((transform.f - extent[3]) / res_y) - RASTER_MARGIN_CELLS)
             row1 = min(height, math.ceil((transform.f - extent[1]) / res_y) + RASTER_MARGIN_CELLS)
             if col1 <= col0 or row1 <= row0:
-                raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)} ({dst_crs.to_string()})")
+                raise InputDataError(f"{path} does not overlap the extent {_fmt(extent)} ({crs_name(dst_crs)})")
             transform = transform @ Affine.translation(col0, row0)
             width, height = col1 - col0, row1 - row0
         nodata = _warp_nodata(src.dtypes[0], src.nodata)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
 from layers.catalog.spec import COMPATIBLE_GEOMETRIES, LayerSpec
+from layers.crs import crs_name, same_crs
 from layers.errors import SchemaError
 from layers.raster import Raster, RasterFile
 
@@ -19,14 +22,16 @@ _DTYPE_CHECKS = {
 }
 
 
-def check_layer(spec: LayerSpec, data: object, crs: CRS | None = None) -> None:
-    """Raise :class:`SchemaError` unless ``data`` matches ``spec`` (and is in ``crs`` when given)."""
+def check_layer(spec: LayerSpec, data: object, crs: CRS | None = None,
+                extra_values: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Raise :class:`SchemaError` unless ``data`` matches ``spec`` (and is in ``crs`` when given); a
+    class-valued field may also hold the region's own classes in ``extra_values`` (field → classes)."""
     if spec.kind == "raster":
         _check_raster(spec, data, crs)
     elif spec.kind == "vector":
-        _check_vector(spec, data, crs)
+        _check_vector(spec, data, crs, extra_values or {})
     else:
-        _check_table(spec, data)
+        _check_table(spec, data, extra_values or {})
 
 
 def _check_raster(spec: LayerSpec, data: object, crs: CRS | None) -> None:
@@ -34,11 +39,11 @@ def _check_raster(spec: LayerSpec, data: object, crs: CRS | None) -> None:
         raise SchemaError(f"layer {spec.id!r} is declared raster but got {type(data).__name__}")
     if data.unit != spec.unit:
         raise SchemaError(f"layer {spec.id!r} is declared in {spec.unit!r} but the data says {data.unit!r}")
-    if crs is not None and not CRS.from_user_input(data.crs).equals(crs):
-        raise SchemaError(f"layer {spec.id!r} is in {data.crs.to_string()}, expected {crs.to_string()}")
+    if crs is not None and not same_crs(data.crs, crs):
+        raise SchemaError(f"layer {spec.id!r} is in {crs_name(data.crs)}, expected {crs_name(crs)}")
 
 
-def _check_columns(spec: LayerSpec, frame: pd.DataFrame) -> None:
+def _check_columns(spec: LayerSpec, frame: pd.DataFrame, extra_values: Mapping[str, Sequence[str]]) -> None:
     columns = [c for c in frame.columns if c != getattr(frame, "_geometry_column_name", None)]
     missing = [f.name for f in spec.fields if f.name not in columns]
     extra = [c for c in columns if c not in spec.field_names]
@@ -54,16 +59,17 @@ def _check_columns(spec: LayerSpec, frame: pd.DataFrame) -> None:
         if len(non_null) and not _DTYPE_CHECKS[f.dtype](series if f.dtype != "str" else non_null.astype(object)):
             raise SchemaError(f"layer {spec.id!r}: field {f.name!r} is declared {f.dtype} but holds {series.dtype}")
         if f.values is not None and len(non_null):
-            bad = sorted(set(non_null.astype(str)) - set(f.values))
+            allowed = [*f.values, *extra_values.get(f.name, ())]
+            bad = sorted(set(non_null.astype(str)) - set(allowed))
             if bad:
                 raise SchemaError(f"layer {spec.id!r}: field {f.name!r} holds undeclared values {bad[:5]}; "
-                                  f"allowed: {list(f.values)}")
+                                  f"allowed: {allowed}")
 
 
-def _check_vector(spec: LayerSpec, data: object, crs: CRS | None) -> None:
+def _check_vector(spec: LayerSpec, data: object, crs: CRS | None, extra_values: Mapping[str, Sequence[str]]) -> None:
     if not isinstance(data, gpd.GeoDataFrame):
         raise SchemaError(f"layer {spec.id!r} is declared vector but got {type(data).__name__}")
-    _check_columns(spec, data)
+    _check_columns(spec, data, extra_values)
     if len(data):
         allowed = COMPATIBLE_GEOMETRIES[spec.geometry or ""]
         kinds = set(data.geometry.geom_type.dropna().unique())
@@ -73,14 +79,14 @@ def _check_vector(spec: LayerSpec, data: object, crs: CRS | None) -> None:
             raise SchemaError(f"layer {spec.id!r} holds empty geometries")
     if data.crs is None:
         raise SchemaError(f"layer {spec.id!r} has no CRS")
-    if crs is not None and not CRS.from_user_input(data.crs).equals(crs):
-        raise SchemaError(f"layer {spec.id!r} is in {data.crs.to_string()}, expected {crs.to_string()}")
+    if crs is not None and not same_crs(data.crs, crs):
+        raise SchemaError(f"layer {spec.id!r} is in {crs_name(data.crs)}, expected {crs_name(crs)}")
 
 
-def _check_table(spec: LayerSpec, data: object) -> None:
+def _check_table(spec: LayerSpec, data: object, extra_values: Mapping[str, Sequence[str]]) -> None:
     if not isinstance(data, pd.DataFrame) or isinstance(data, gpd.GeoDataFrame):
         raise SchemaError(f"layer {spec.id!r} is declared a table but got {type(data).__name__}")
-    _check_columns(spec, data)
+    _check_columns(spec, data, extra_values)
 
 
 def data_checksum(data: object) -> str:

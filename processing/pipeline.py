@@ -4,10 +4,16 @@ A :class:`Step` declares the layer ids it reads and writes and its parameter mod
 dependencies (a step's input is either another step's output or an input layer from the source), validates
 every output against the catalog, skips a step whose inputs and parameters are unchanged (cache key stored
 with each output), and publishes each step's outputs atomically through the sink.
+
+One failure never sinks unrelated steps: an unreadable input or a failed step makes only the steps that
+require it ``blocked``; a step runs ``degraded`` when an optional input is unreadable or when it warns that its
+result is degraded (it lacks what part of the analysis needs, it had to assume a default); its explanations of
+empty or heavily filtered results (``extra=EXPLANATION``) are notes. Every report says why.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
@@ -23,6 +29,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from layers.catalog import get_layer
+from layers.contract import missing_inputs_message
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed
 from layers.raster import Raster, RasterFile
 from layers.region import RegionContext
@@ -54,7 +61,7 @@ class StepContext:
         """The input ``layer_id``; raise :class:`InputDataError` when it is missing."""
         data = self.inputs.get(layer_id)
         if data is None:
-            raise InputDataError(f"input layer {layer_id!r} is missing; add [inputs.{layer_id}] to the region file")
+            raise InputDataError(missing_inputs_message([layer_id], "this analysis"))
         return data
 
 
@@ -132,18 +139,28 @@ class LayerSource(Protocol):
     def __call__(self, layer_id: str) -> LayerData | None: ...
 
 
+#: Statuses of a step in a run: it ran (``done``), reused its published outputs (``cached``), ran but warned
+#: that its result is degraded or an optional input was unreadable (``degraded``), could not start for lack of a
+#: required input (``blocked``) or raised (``failed``).
+STEP_STATUSES = ("done", "cached", "degraded", "blocked", "failed")
+#: Statuses after which a step's outputs are published and current.
+PUBLISHED_STATUSES = ("done", "cached", "degraded")
+
+
 @dataclass
 class StepReport:
-    """What happened to one step in a run."""
+    """What happened to one step in a run, and why (``error`` for blocked and failed steps, ``notes`` for the
+    warnings it logged: degraded inputs, empty or heavily filtered results)."""
 
     step: str
-    status: str  # "done", "cached", "failed", "skipped"
+    status: str  # one of STEP_STATUSES
     seconds: float = 0.0
     outputs: dict[str, int] = field(default_factory=dict)  # layer id → feature count or cell count
     error: str | None = None
     #: layer id → the version this run published (or reused), when the sink reports versions
     versions: dict[str, int] = field(default_factory=dict)
     cache_key: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -154,7 +171,8 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return all(s.status in ("done", "cached") for s in self.steps)
+        """Every step published its outputs (possibly degraded)."""
+        return all(s.status in PUBLISHED_STATUSES for s in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "region": self.region, "ok": self.ok,
@@ -190,6 +208,44 @@ def plan(steps: Sequence[Step], targets: Sequence[str] | None = None) -> list[St
     return ordered
 
 
+def validate_params(steps: Sequence[Step], params: Mapping[str, Any], origin: str) -> dict[str, BaseModel]:
+    """Every step's parameters parsed from ``params`` (``{step: {name: value}}``); raise :class:`ConfigError`
+    naming an unknown section (``[params.solr]``) or parameter, and ``origin`` (the file it came from)."""
+    names = [s.name for s in steps]
+    unknown = [name for name in params if name not in names]
+    if unknown:
+        hints = [f"[params.{u}]" + (f" (did you mean [params.{close[0]}]?)" if (close := difflib.get_close_matches(
+            u, names, n=1)) else "") for u in unknown]
+        raise ConfigError(f"{origin}: unknown parameter section{'s' if len(unknown) > 1 else ''} {', '.join(hints)}"
+                          f"; analyses with parameters: {', '.join(names)}")
+    parsed: dict[str, BaseModel] = {}
+    for step in steps:
+        try:
+            parsed[step.name] = step.parse_params(params.get(step.name, {}))
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") from exc
+    return parsed
+
+
+#: ``log.warning(message, extra=EXPLANATION)``: a step explains an empty or heavily filtered result (a note in
+#: the run summary); any other warning a step logs says its result is degraded.
+EXPLANATION = {"explains": True}
+
+
+class _StepNotes(logging.Handler):
+    """Collects the warnings a step logs while it runs: explanations of its results, and degradations."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.notes: list[str] = []
+        self.degraded = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("processing.") and record.name != __name__:
+            self.notes.append(record.getMessage())
+            self.degraded = self.degraded or not getattr(record, "explains", False)
+
+
 def cache_key(step: Step, params: BaseModel, input_checksums: Mapping[str, str], region: RegionContext,
               code_version: str) -> str:
     """Hash of everything a step's result depends on."""
@@ -206,6 +262,42 @@ def _size(data: LayerData) -> int:
         rows, cols = data.shape
         return rows * cols
     return len(data)
+
+
+def _gather(step: Step, produced: Mapping[str, LayerData], unavailable: dict[str, str | None],
+            source: LayerSource) -> tuple[dict[str, LayerData | None], dict[str, str | None]]:
+    """A step's inputs, and those it lacks with the reason (``None``: the region does not provide it)."""
+    inputs: dict[str, LayerData | None] = {}
+    lacking: dict[str, str | None] = {}
+    for layer_id in (*step.inputs, *step.optional_inputs):
+        data = produced.get(layer_id)
+        if data is None and layer_id not in unavailable:
+            try:
+                data = source(layer_id)
+            except GeoserviceError as exc:  # an unreadable input stops only the steps that require it
+                unavailable[layer_id] = str(exc)
+            else:
+                if data is None:
+                    unavailable[layer_id] = None
+        if data is None:
+            lacking[layer_id] = unavailable.get(layer_id)
+        inputs[layer_id] = data
+    return inputs, lacking
+
+
+def _blocked_reason(step: Step, lacking: Mapping[str, str | None]) -> str:
+    """Why ``step`` cannot start: its missing required inputs with what they must hold, and the problems of
+    the unreadable ones."""
+    absent = [i for i, why in lacking.items() if why is None]
+    lines = [missing_inputs_message(absent, f"step {step.name}")] if absent else []
+    lines += [f"{i}: {why}" for i, why in lacking.items() if why is not None]
+    return "\n".join(lines)
+
+
+def _optional_lacking(step: Step, lacking: Mapping[str, str | None]) -> list[str]:
+    """Optional inputs ``step`` runs without: all it lacks, except a pass-through input (one the step also
+    outputs) that the region simply does not provide."""
+    return [i for i in step.optional_inputs if i in lacking and (i not in step.outputs or lacking[i] is not None)]
 
 
 def run_pipeline(
@@ -225,31 +317,36 @@ def run_pipeline(
 ) -> RunSummary:
     """Run ``targets`` and their dependencies; publish each step's outputs through ``sink``.
 
-    A failing step stops the run: later steps are reported ``skipped`` and nothing of the failing step is
-    published (outputs already published by earlier steps stay, as complete versions).
+    A step whose required input is missing, unreadable or the output of a step that published nothing is
+    ``blocked`` (every such input named at once, with what it must hold); a step that raises is ``failed`` and
+    publishes nothing. Neither stops the steps that do not need them; outputs already published stay complete.
     """
-    params = params or {}
+    parsed = validate_params(steps, params or {}, "parameters")  # fail before any work
     ordered = plan(steps, targets)
-    parsed = {s.name: s.parse_params(params.get(s.name, {})) for s in ordered}  # fail before any work
     produced: dict[str, LayerData] = {}
+    unavailable: dict[str, str | None] = {}  # layer id → why this run lacks it (None: not provided)
     reports: list[StepReport] = []
-    failed = False
     for step in ordered:
-        if failed:
-            reports.append(StepReport(step.name, "skipped"))
-            continue
         started = time.perf_counter()
+        inputs, lacking = _gather(step, produced, unavailable, source)
+        blocking = {i: why for i, why in lacking.items() if i in step.inputs}
+        if blocking:
+            reason = _blocked_reason(step, blocking)
+            reports.append(StepReport(step.name, "blocked", error=reason))
+            unavailable.update({o: f"step {step.name} is blocked" for o in step.outputs if o not in produced})
+            log.error("step %s is blocked: %s", step.name, reason)
+            continue
+        without = _optional_lacking(step, lacking)
+        absent = [i for i in without if lacking[i] is None]
+        unreadable = [i for i in without if lacking[i] is not None]
+        notes = [f"without {', '.join(absent)} (not provided by the region)"] if absent else []
+        notes += [f"without {i}: {lacking[i]}" for i in unreadable]
+        if absent:
+            log.info("step %s runs without its optional input%s %s", step.name, "s" if len(absent) > 1 else "",
+                     ", ".join(absent))
+        for i in unreadable:
+            log.warning("step %s runs without its optional input %s, which cannot be read", step.name, i)
         try:
-            inputs: dict[str, LayerData | None] = {}
-            for layer_id in (*step.inputs, *step.optional_inputs):
-                data = produced[layer_id] if layer_id in produced else source(layer_id)
-                if data is None and layer_id in step.inputs:
-                    raise InputDataError(f"required input {layer_id!r} is missing; add [inputs.{layer_id}] to the "
-                                         "region file or run the step that produces it")
-                if data is None:
-                    log.warning("step %s: optional input %r is missing; the result degrades without it",
-                                step.name, layer_id)
-                inputs[layer_id] = data
             checksums = {k: data_checksum(v) for k, v in inputs.items() if v is not None}
             key = cache_key(step, parsed[step.name], checksums, region, code_version)
             # a pass-through input the region lacks is not expected among the outputs
@@ -257,37 +354,56 @@ def run_pipeline(
             cached = sink.cached_layers(expected, key) if use_cache else None
             if cached is not None:
                 produced.update(cached)
-                reports.append(StepReport(step.name, "cached", time.perf_counter() - started,
-                                          {k: _size(v) for k, v in cached.items()}, cache_key=key))
+                reports.append(StepReport(step.name, "degraded" if unreadable else "cached",
+                                          time.perf_counter() - started, {k: _size(v) for k, v in cached.items()},
+                                          notes=notes, cache_key=key))
                 log.info("step %s: inputs and parameters unchanged, reusing published outputs", step.name)
                 continue
-            progress = progress_factory(step) if progress_factory else (lambda f, m: None)
-            with tempfile.TemporaryDirectory(prefix=f"geoservice-{step.name}-", dir=scratch_dir) as workdir:
-                context = StepContext(region, inputs, parsed[step.name], progress, Path(workdir), executor)
-                outputs = dict(step.run(context))
-                # an input layer the region lacks has nothing to pass through; analysis outputs are all due
-                missing = {o for o in step.outputs if o not in outputs and get_layer(o).role == "output"}
-                if missing or set(outputs) - set(step.outputs):
-                    raise StepFailed(step.name, f"returned layers {sorted(outputs)}, declared {sorted(step.outputs)}")
-                for layer_id, data in outputs.items():
-                    check_layer(get_layer(layer_id), data, region.crs)
-                provenance = Provenance(job_id, step.name, parsed[step.name].model_dump(mode="json"), checksums,
-                                        code_version, key, region.synthetic)
-                published = sink.publish_layers(outputs, provenance, reuse=use_cache) or ()
-                versions = {v.layer_id: v.version for v in published}
-                # a RasterFile in the scratch folder is gone after this block: use the published copy
-                outputs = {k: sink.current_layer(k) if isinstance(v, RasterFile) else v for k, v in outputs.items()}
+            collector = _StepNotes()
+            logging.getLogger().addHandler(collector)
+            try:
+                outputs, versions = _run_and_publish(step, region, inputs, parsed[step.name], key, checksums, sink,
+                                                     job_id, code_version, progress_factory, scratch_dir, executor,
+                                                     use_cache)
+            finally:
+                logging.getLogger().removeHandler(collector)
             produced.update(outputs)
-            reports.append(StepReport(step.name, "done", time.perf_counter() - started,
-                                      {k: _size(v) for k, v in outputs.items()}, versions=versions, cache_key=key))
+            status = "degraded" if unreadable or collector.degraded else "done"
+            reports.append(StepReport(step.name, status, time.perf_counter() - started,
+                                      {k: _size(v) for k, v in outputs.items()}, notes=notes + collector.notes,
+                                      versions=versions, cache_key=key))
         except GeoserviceError as exc:
-            failed = True
             message = str(exc.cause) if isinstance(exc, StepFailed) else str(exc)
             reports.append(StepReport(step.name, "failed", time.perf_counter() - started, error=message))
             log.error("step %s failed: %s", step.name, message)
         except Exception as exc:  # an unexpected bug: report it, keep the traceback in the log
-            failed = True
             reports.append(StepReport(step.name, "failed", time.perf_counter() - started,
                                       error=f"{type(exc).__name__}: {exc}"))
             log.exception("step %s failed unexpectedly", step.name)
+        if reports[-1].status == "failed":
+            unavailable.update({o: f"step {step.name} failed" for o in step.outputs if o not in produced})
     return RunSummary(job_id, region.id, reports)
+
+
+def _run_and_publish(step: Step, region: RegionContext, inputs: Mapping[str, LayerData | None], params: BaseModel,
+                     key: str, checksums: Mapping[str, str], sink: LayerSink, job_id: str, code_version: str,
+                     progress_factory: Callable[[Step], ProgressFn] | None, scratch_dir: str | None,
+                     executor: WindowExecutor, use_cache: bool) -> tuple[dict[str, LayerData], dict[str, int]]:
+    """Run one step, check its outputs against the catalog and publish them atomically; return them and the
+    versions the sink published (layer id → version, when the sink reports them)."""
+    progress = progress_factory(step) if progress_factory else (lambda f, m: None)
+    with tempfile.TemporaryDirectory(prefix=f"geoservice-{step.name}-", dir=scratch_dir) as workdir:
+        context = StepContext(region, inputs, params, progress, Path(workdir), executor)
+        outputs = dict(step.run(context))
+        # an input layer the region lacks has nothing to pass through; analysis outputs are all due
+        missing = {o for o in step.outputs if o not in outputs and get_layer(o).role == "output"}
+        if missing or set(outputs) - set(step.outputs):
+            raise StepFailed(step.name, f"returned layers {sorted(outputs)}, declared {sorted(step.outputs)}")
+        for layer_id, data in outputs.items():
+            check_layer(get_layer(layer_id), data, region.crs, region.extra_values.get(layer_id))
+        provenance = Provenance(job_id, step.name, params.model_dump(mode="json"), dict(checksums), code_version,
+                                key, region.synthetic)
+        published = sink.publish_layers(outputs, provenance, reuse=use_cache) or ()
+        versions = {v.layer_id: v.version for v in published}
+        # a RasterFile in the scratch folder is gone after this block: use the published copy
+        return {k: sink.current_layer(k) if isinstance(v, RasterFile) else v for k, v in outputs.items()}, versions

@@ -28,6 +28,9 @@ seed = 7
 origin = [64000.0, 60000.0]
 width_m = 3000.0
 height_m = 2500.0
+
+[params.geothermal]
+ground_temperature_c = 11.0  # Luxembourg, as the bundled demo region states
 """
 
 

@@ -75,6 +75,32 @@ def test_unknown_step_and_bad_params_fail(tiny, tmp_path):
     assert result.exit_code == 1 and "params.inputs.foo: unknown parameter" in result.output
 
 
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_run_and_check_refuse_the_same_parameters(command, tmp_path):
+    """A typo in a [params.<analysis>] section or a parameter name: both commands name it, before any work."""
+    typo = tmp_path / "typo.toml"
+    typo.write_text(TINY_DEMO + "\n[params.solr]\nmin_area_m2 = 5\n")
+    result = invoke(command, "--region", typo, *(["--no-maps"] if command == "run" else []), data_dir=tmp_path)
+    assert result.exit_code == 1
+    assert "unknown parameter section [params.solr] (did you mean [params.solar]?)" in result.output
+    assert str(typo) in result.output
+    bad_value = tmp_path / "bad.toml"
+    bad_value.write_text(TINY_DEMO + "\n[params.wind]\nhub_hieght_m = 150\n")
+    result = invoke(command, "--region", bad_value, *(["--no-maps"] if command == "run" else []), data_dir=tmp_path)
+    assert result.exit_code == 1 and "params.wind.hub_hieght_m: unknown parameter" in result.output
+
+
+def test_params_file_with_unknown_sections_fails(tiny, tmp_path):
+    _, region = tiny
+    params = tmp_path / "p.toml"
+    params.write_text("[params.wind]\nhub_height_m = 150\n[extras]\nx = 1\n")
+    result = invoke("run", "--region", region, "--params", params, "--no-maps", data_dir=tmp_path)
+    assert result.exit_code == 2 and "unknown section(s) [extras]" in result.output  # a usage error
+    params.write_text("[wnd]\nhub_height_m = 150\n")
+    result = invoke("run", "--region", region, "--params", params, "--no-maps", data_dir=tmp_path)
+    assert result.exit_code == 1 and "--params: unknown parameter section [params.wnd]" in result.output
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere, so permissions cannot be tested")
 def test_unwritable_data_dir(tiny, tmp_path):
     _, region = tiny

@@ -140,7 +140,7 @@ def test_black_network_skipped_without_light_data(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("inputs, match", [
-    ({"landcover": None}, "'landcover' is missing"),
+    ({"landcover": None}, "needs 1 missing input: landcover"),
     ({"landcover": _gdf([{"class": "jungle", "geometry": _b(0, 0, W, H)}])}, "unknown values \\['jungle'\\]"),
     ({"landcover": _gdf([{"geometry": _b(0, 0, W, H)}])}, "lacks the field 'class'"),
     ({"landcover": _gdf([{"class": "forest", "geometry": _b(0, 0, W, H)}]).to_crs(4326)}, "expected the region CRS"),

@@ -64,8 +64,8 @@ def test_conductivity_table_override_and_unknown_lithology():
     table = conductivity_table({"marl": 2.5, "basalt": 1.7})
     assert table["marl"] == 2.5 and table["basalt"] == 1.7 and table["limestone"] == 2.8
     np.testing.assert_array_equal(lithology_conductivity(["marl", None, "basalt"], table), [2.5, np.nan, 1.7])
-    with pytest.raises(InputDataError, match=r"without a thermal conductivity: \['granite'\]"):
-        lithology_conductivity(["granite"], table)
+    with pytest.raises(InputDataError, match=r"without a thermal conductivity: \['obsidian'\]"):
+        lithology_conductivity(["obsidian"], table)
     with pytest.raises(InputDataError, match="must lie in 0.1-10"):
         conductivity_table({"marl": 0.0})
 

@@ -127,8 +127,10 @@ def _inputs():
 
 
 def _run(inputs, tmp_path: Path, params=None):
+    """Run the step on the hand-made Luxembourg region (ground temperature 11 °C, as the demo region states)."""
     region = RegionContext("hand", CRS_LUX, (X0, Y0, X0 + 2000, Y0 + 1000), {"geothermal": 10.0})
-    ctx = StepContext(region, inputs, STEP.parse_params(params or {}), lambda f, m: None, tmp_path)
+    params = {"ground_temperature_c": 11.0, **(params or {})}
+    ctx = StepContext(region, inputs, STEP.parse_params(params), lambda f, m: None, tmp_path)
     return STEP.run(ctx)
 
 
@@ -209,9 +211,9 @@ def test_bad_inputs_say_what_to_fix(tmp_path):
     inputs = _inputs()
     with pytest.raises(InputDataError, match="geology lacks the field 'lithology'"):
         _run({**inputs, "geology": inputs["geology"].rename(columns={"lithology": "rock"})}, tmp_path)
-    with pytest.raises(InputDataError, match=r"lithologies without a thermal conductivity: \['granite'\]"):
-        _run({**inputs, "geology": inputs["geology"].assign(lithology="granite")}, tmp_path)
-    with pytest.raises(InputDataError, match="input layer 'buildings' is missing"):
+    with pytest.raises(InputDataError, match=r"lithologies without a thermal conductivity: \['obsidian'\]"):
+        _run({**inputs, "geology": inputs["geology"].assign(lithology="obsidian")}, tmp_path)
+    with pytest.raises(InputDataError, match="needs 1 missing input: buildings"):
         _run({**inputs, "buildings": None}, tmp_path)
     with pytest.raises(InputDataError, match="expected the region CRS"):
         _run({**inputs, "roads": inputs["roads"].to_crs(4326)}, tmp_path)

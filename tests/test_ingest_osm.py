@@ -125,7 +125,7 @@ def test_every_canonical_layer_is_mapped_and_valid(ingested):
     expected = {"buildings": 3, "landcover": 10, "waterways": 2, "water_bodies": 1, "wetlands": 1, "roads": 7,
                 "railways": 2, "power_lines": 2, "streetlights": 1, "transit_stops": 3, "communes": 1,
                 "protected_areas": 3, "brownfields": 1, "airports": 1}
-    assert counts == expected
+    assert dict(counts) == expected
     for layer in pyogrio.list_layers(out)[:, 0]:
         gdf = read(out, layer)
         assert gdf.crs.to_epsg() == 2169
@@ -208,3 +208,60 @@ def test_bad_files(tmp_path):
     txt.write_text("x")
     with pytest.raises(InputDataError, match="not an OSM file"):
         ingest_osm(txt, "EPSG:2169", tmp_path / "o.gpkg")
+
+
+def test_assumed_attributes_are_counted_with_their_share(ingested):
+    counts = ingested[1]
+    buildings = read(ingested[0], "buildings")
+    assumed = counts.assumed["buildings"]
+    # the untagged house gets 2 storeys, year 1970, a gable roof at 35°: each counted
+    assert 1 <= assumed["levels"] < len(buildings) and 1 <= assumed["year_built"] < len(buildings)
+    lines = counts.report_lines()
+    assert any(line.startswith("buildings: ") and "got an assumed levels: 2 storeys" in line for line in lines)
+
+
+HALF_CUT = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="49.5000" lon="6.0000"/><node id="2" lat="49.5000" lon="6.0010"/>
+  <node id="3" lat="49.5010" lon="6.0010"/><node id="4" lat="49.5010" lon="6.0000"/>
+  <node id="5" lat="49.5020" lon="6.0000"/><node id="6" lat="49.5020" lon="6.0010"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="building" v="yes"/></way>
+  <way id="11"><nd ref="4"/><nd ref="3"/><nd ref="6"/><nd ref="5"/><nd ref="99"/><nd ref="4"/>
+    <tag k="building" v="house"/></way>
+</osm>
+"""
+
+
+def test_a_building_cut_by_the_extract_edge_is_counted_as_dropped(tmp_path):
+    extract = tmp_path / "cut.osm"
+    extract.write_text(HALF_CUT)
+    counts = ingest_osm(extract, "EPSG:2169", tmp_path / "o.gpkg")
+    assert counts["buildings"] == 1
+    assert counts.dropped["buildings"] == {"outline incomplete in the extract (cut by its edge: member ways or nodes "
+                                           "missing) or broken": 1}
+    assert "buildings: 1 dropped: outline incomplete" in "\n".join(counts.report_lines())
+
+
+def test_no_admin_boundary_says_so_and_the_extent_can_be_the_unit(tmp_path):
+    from click.testing import CliRunner
+
+    from geoservice.cli import cli
+
+    extract = tmp_path / "cut.osm"
+    extract.write_text(HALF_CUT)
+    x0, y0 = Transformer.from_crs(4326, 2169, always_xy=True).transform(5.999, 49.499)
+    region = tmp_path / "r.toml"
+    region.write_text(f'[region]\nid = "r"\ntitle = "Cut"\ncrs = "EPSG:2169"\n'
+                      f'extent = [{x0}, {y0}, {x0 + 500}, {y0 + 500}]\n')
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["--data-dir", str(tmp_path / "d"), "ingest", "osm", str(extract), "--region",
+                                str(region), "--out", str(tmp_path / "a.gpkg")], catch_exceptions=False)
+    assert plain.exit_code == 0 and "no administrative boundary with admin_level=8" in plain.output
+    assert "--communes-from-extent" in plain.output and "[inputs.communes]" not in plain.output.split("written to")[1]
+    unit = runner.invoke(cli, ["--data-dir", str(tmp_path / "d"), "ingest", "osm", str(extract), "--region",
+                               str(region), "--out", str(tmp_path / "b.gpkg"), "--communes-from-extent"],
+                         catch_exceptions=False)
+    assert unit.exit_code == 0, unit.output
+    communes = read(tmp_path / "b.gpkg", "communes")
+    assert len(communes) == 1 and communes.iloc[0]["name"] == "Cut"
+    check_layer(get_layer("communes"), communes.assign(area_km2=communes.area / 1e6), "EPSG:2169")

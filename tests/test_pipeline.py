@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 from pyproj import CRS
@@ -11,7 +12,7 @@ from shapely.geometry import box
 from layers.catalog import get_layer
 from layers.errors import ConfigError, InputDataError
 from processing.inputs_step import STEP as INPUTS
-from processing.pipeline import RegionContext, Step, plan, run_pipeline
+from processing.pipeline import EXPLANATION, RegionContext, Step, plan, run_pipeline
 
 REGION = RegionContext("t", CRS.from_epsg(2169), (0.0, 0.0, 2000.0, 1000.0), {"wind": 10.0})
 
@@ -130,11 +131,94 @@ def test_output_not_matching_the_catalog_fails_the_step():
     assert "missing fields ['area_ha']" in summary.steps[-1].error
 
 
-def test_missing_required_input_is_named():
+def test_missing_required_input_is_named_with_what_it_must_hold():
     summary = run_pipeline([INPUTS], REGION, lambda layer_id: None, DictSink())
-    assert "required input 'communes' is missing" in summary.steps[0].error
+    assert summary.steps[0].status == "blocked"
+    error = summary.steps[0].error
+    assert "step inputs needs 1 missing input: communes" in error
+    assert "Polygon layer with name (str), code (str)" in error and "geoservice ingest osm" in error
+
+
+def placeholder_step(name, layer_id, inputs, optional=()):
+    """A step named ``name`` writing ``layer_id`` (one feature per commune, placeholder field values)."""
+    def run(ctx):
+        c = ctx.require("communes")
+        spec = get_layer(layer_id)
+        data = {f.name: [f.values[0] if f.values else FILLERS[f.dtype]] * len(c) for f in spec.fields}
+        out = gpd.GeoDataFrame(data, geometry=c.geometry.representative_point() if spec.geometry == "Point"
+                               else c.geometry, crs=c.crs) if spec.kind == "vector" else pd.DataFrame(data)
+        return {layer_id: out}
+    return Step(name=name, title=name, inputs=inputs, optional_inputs=optional, outputs=(layer_id,),
+                params=AreaParams, run=run)
+
+
+def test_a_blocked_or_failed_step_stops_only_the_steps_that_need_it():
+    def broken(ctx):
+        raise ValueError("a bug")
+
+    wind = make_step(inputs=("communes", "buildings"))  # buildings: not provided → blocked
+    geothermal = placeholder_step("geothermal", "heat_demand_density", ("communes",))
+    geothermal = replace(geothermal, run=broken)
+    corridors = placeholder_step("corridors", "corridors", ("communes",))
+    districts = placeholder_step("districts", "test_district_candidates", ("communes", "wind_eligible_areas"))
+    summary = run_pipeline([INPUTS, wind, geothermal, corridors, districts], REGION, source, DictSink())
+    status = {r.step: r.status for r in summary.steps}
+    assert status == {"inputs": "done", "wind": "blocked", "geothermal": "failed", "corridors": "done",
+                      "districts": "blocked"}
+    reports = {r.step: r for r in summary.steps}
+    assert "buildings: Polygon layer with building_id (str)" in reports["wind"].error
+    assert "wind_eligible_areas: step wind is blocked" in reports["districts"].error
+    assert not summary.ok
+
+
+def test_an_unreadable_input_degrades_the_steps_that_can_do_without_it():
+    def unreadable(layer_id):
+        if layer_id == "geology":
+            raise InputDataError("input 'geology': granite is not a known lithology")
+        return source(layer_id)
+
+    corridors = placeholder_step("corridors", "corridors", ("communes",), optional=("geology",))
+    geothermal = placeholder_step("geothermal", "heat_demand_density", ("communes", "geology"))
+    summary = run_pipeline([INPUTS, corridors, geothermal], REGION, unreadable, DictSink())
+    reports = {r.step: r for r in summary.steps}
+    assert reports["inputs"].status == "degraded" and "granite" in reports["inputs"].notes[0]
+    assert reports["corridors"].status == "degraded"
+    assert reports["corridors"].notes == ["without geology: input 'geology': granite is not a known lithology"]
+    assert reports["geothermal"].status == "blocked" and "geology: input 'geology': granite" in reports[
+        "geothermal"].error
+
+
+def test_unknown_parameter_section_is_named():
+    with pytest.raises(ConfigError, match=r"unknown parameter section \[params\.wnd\] \(did you mean "
+                                          r"\[params\.wind\]\?\)"):
+        run_pipeline([INPUTS, make_step()], REGION, source, DictSink(), params={"wnd": {"min_area_ha": 2}})
 
 
 def test_step_declaring_a_layer_of_another_step_is_refused():
     with pytest.raises(ValueError, match="the catalog says 'solar' produces"):
         make_step(outputs=("solar_roofs",))
+
+
+def test_degraded_is_what_the_analysis_says_and_absent_optional_inputs_are_noted():
+    import logging
+
+    warned = logging.getLogger("processing.corridors.test")
+
+    def warns(ctx):
+        warned.warning("green network: no habitat core, because the region has no forest")
+        return placeholder_step("corridors", "corridors", ("communes",)).run(ctx)
+
+    quiet = placeholder_step("corridors", "corridors", ("communes",), optional=("streetlights",))
+    summary = run_pipeline([INPUTS, quiet], REGION, source, DictSink())
+    report = summary.steps[-1]
+    assert report.status == "done" and report.notes == ["without streetlights (not provided by the region)"]
+    summary = run_pipeline([INPUTS, replace(quiet, run=warns)], REGION, source, DictSink(), use_cache=False)
+    report = summary.steps[-1]
+    assert report.status == "degraded" and "no habitat core" in report.notes[-1] and summary.ok
+
+    def explains(ctx):  # an explanation of an empty result is a note, not a degradation
+        warned.warning("green network: no habitat core, because the region has no forest", extra=EXPLANATION)
+        return placeholder_step("corridors", "corridors", ("communes",)).run(ctx)
+
+    summary = run_pipeline([INPUTS, replace(quiet, run=explains)], REGION, source, DictSink(), use_cache=False)
+    assert summary.steps[-1].status == "done" and "no habitat core" in summary.steps[-1].notes[-1]

@@ -114,7 +114,7 @@ def test_unknown_category_values_name_the_mapping(tmp_path):
                                                                   box(65300, 60100, 65400, 60200)],
                      crs=LUREF).to_file(tmp_path / "lc.gpkg")
     config = _region(tmp_path, {"landcover": {"path": "lc.gpkg"}})
-    with pytest.raises(InputDataError, match=r"values \['vineyard'\].*values.class"):
+    with pytest.raises(InputDataError, match=r"'vineyard' \(1 feature\).*values.class"):
         RegionSource(config, tmp_path)("landcover")
 
 

@@ -18,13 +18,14 @@ from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
+from layers.crs import epsg_code, same_crs
 from layers.errors import InvalidRequest
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"
 _EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
-#: EPSG codes every collection offers besides CRS84 and its storage CRS.
-OFFERED_EPSG = (4326, 3857, 2169)
+#: EPSG codes every collection offers besides CRS84 and its storage CRS (the region's own CRS).
+OFFERED_EPSG = (4326, 3857)
 
 _URI_RE = re.compile(r"^https?://www\.opengis\.net/def/crs/(EPSG|OGC)/[0-9.]+/([A-Za-z0-9]+)$")
 _CURIE_RE = re.compile(r"^\[?(EPSG|OGC):([A-Za-z0-9]+)\]?$", re.IGNORECASE)
@@ -35,7 +36,7 @@ def uri_for(crs: CRS | str) -> str:
     crs = CRS.from_user_input(crs)
     if crs.equals(CRS.from_user_input("OGC:CRS84")) and crs.axis_info[0].direction == "east":
         return CRS84
-    code = crs.to_epsg()
+    code = epsg_code(crs)
     if code is None:
         raise InvalidRequest(f"CRS {crs.name!r} has no EPSG code")
     return _EPSG_URI.format(code=code)
@@ -137,7 +138,7 @@ def _swap(coords: np.ndarray) -> np.ndarray:
 def to_request_order(geoms: np.ndarray | BaseGeometry, src: CRS, dst: CRS):
     """Geometries in GIS order in ``src`` → coordinates in ``dst`` in ``dst``'s axis order."""
     out = geoms
-    if not src.equals(dst):
+    if not same_crs(src, dst):
         t = transformer(src, dst)
         out = shapely.transform(out, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
     if lat_first(dst):
@@ -149,7 +150,7 @@ def from_request_order(geom: BaseGeometry, src: CRS, dst: CRS) -> BaseGeometry:
     """A geometry given in ``src``'s axis order → GIS order in ``dst``."""
     if lat_first(src):
         geom = shapely.transform(geom, _swap)
-    if not src.equals(dst):
+    if not same_crs(src, dst):
         t = transformer(src, dst)
         geom = shapely.transform(geom, lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
     if not shapely.is_valid(geom) or not np.isfinite(shapely.get_coordinates(geom)).all():
@@ -172,7 +173,7 @@ def bbox_to_storage(bbox: tuple[float, ...], bbox_crs: CRS, storage: CRS) -> Bas
             xmin, xmax = -180.0, 180.0
     if xmin > xmax or ymin > ymax:
         raise InvalidRequest("bbox: the lower corner must come before the upper corner")
-    if bbox_crs.equals(storage):
+    if same_crs(bbox_crs, storage):
         return shapely.box(xmin, ymin, xmax, ymax)
     t = transformer(bbox_crs, storage)
     try:

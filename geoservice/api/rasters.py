@@ -21,6 +21,7 @@ from rasterio.windows import Window
 from rasterio.windows import from_bounds as window_from_bounds
 
 from layers.catalog.spec import Style
+from layers.crs import crs_name
 from layers.errors import InvalidRequest
 
 TILE_SIZE = 256
@@ -92,7 +93,7 @@ def subset_geotiff(path: Path, bounds: tuple[float, float, float, float]) -> byt
         if window is None or window.width < 1 or window.height < 1:
             left, bottom, right, top = src.bounds
             raise InvalidRequest(f"bbox does not overlap the raster, whose extent is {left:.0f},{bottom:.0f},"
-                                 f"{right:.0f},{top:.0f} in {src.crs.to_string()}")
+                                 f"{right:.0f},{top:.0f} in {crs_name(src.crs)}")
         width, height = int(window.width), int(window.height)
         if width * height > MAX_SUBSET_CELLS:
             raise InvalidRequest(f"bbox covers {width} x {height} cells, more than the {MAX_SUBSET_CELLS:,} a "

@@ -21,6 +21,7 @@ import pandas as pd
 from pyproj import CRS
 
 from layers.catalog import LayerSpec, get_layer
+from layers.crs import crs_ref, epsg_code
 from layers.errors import InvalidRequest, LayerNotFound, SchemaError, StoreError
 from layers.raster import Raster, RasterFile
 
@@ -81,7 +82,7 @@ def epsg_of(crs: Any, layer_id: str) -> int:
     """The EPSG code of ``crs``; StoreError when it has none (the stores index geometries by SRID)."""
     if crs is None:
         raise SchemaError(f"layer {layer_id!r} has no CRS; set one (e.g. gdf.set_crs('EPSG:2169'))")
-    code = CRS.from_user_input(crs).to_epsg()
+    code = epsg_code(crs)
     if code is None:
         raise SchemaError(f"layer {layer_id!r} is in a CRS without an EPSG code; reproject it to the region CRS")
     return int(code)
@@ -241,7 +242,7 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
             with rasterio.open(source) as src:
                 if src.crs is None:
                     raise SchemaError(f"raster layer {layer_id!r} has no CRS; write it with one")
-                crs = CRS.from_user_input(src.crs).to_string()
+                crs = crs_ref(src.crs)
                 cells = src.width * src.height
                 b = src.bounds
                 extent = (b.left, b.bottom, b.right, b.top)
@@ -260,7 +261,7 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
                     height = min(RASTER_WINDOW_ROWS, rows - row)
                     dst.write(array[row:row + height], 1, window=Window(0, row, cols, height))
             source = str(staging)
-            crs = data.crs.to_string()
+            crs = crs_ref(data.crs)
             cells = rows * cols
             extent = data.bounds
         with rasterio.Env(GDAL_CACHEMAX=256):

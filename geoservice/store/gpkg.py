@@ -62,6 +62,7 @@ from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import BUSY_TIMEOUT_S, LEASE_S, MAX_ATTEMPTS, SqliteJobs, load_sql
 from geoservice.store.publish import TxBase
 from layers.catalog import LayerSpec, get_layer
+from layers.crs import crs_ref
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError
 from processing.pipeline import LayerData
 
@@ -298,7 +299,7 @@ class GeoPackageStore(Store):
             conn.executemany(f"INSERT INTO {quote_ident(rtree)} VALUES (?, ?, ?, ?, ?)",
                              zip(fids, bounds[:, 0].tolist(), bounds[:, 2].tolist(), bounds[:, 1].tolist(),
                                  bounds[:, 3].tolist()))
-        crs = CRS.from_user_input(gdf.crs).to_string()
+        crs = crs_ref(gdf.crs)
         return self._registry_row(spec.id, version, "vector", name, None, crs, srid, len(gdf), extent, created, prov)
 
     def _write_table(self, conn: sqlite3.Connection, spec: LayerSpec, name: str, version: int,

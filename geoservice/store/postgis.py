@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
-from pyproj import CRS
 from sqlalchemy.engine import Connection, Engine
 
 from geoservice.query import Filter, Intersects, SortKey
@@ -63,6 +62,7 @@ from geoservice.store.filters_sql import render_filter, render_order
 from geoservice.store.jobs import LEASE_S, MAX_ATTEMPTS, SqlJobQueue, load_sql
 from geoservice.store.publish import TxBase
 from layers.catalog import LayerSpec, get_layer
+from layers.crs import crs_ref
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
 from processing.pipeline import LayerData
 
@@ -445,7 +445,7 @@ class PostGISStore(Store):
             conn.execute(sa.text(f"CREATE INDEX {quote_ident(f'{name}_{column}_idx')} ON {_qualified(name)} "
                                  f"USING gist ({column})"))
         conn.execute(sa.text(f"ANALYZE {_qualified(name)}"))
-        crs = CRS.from_user_input(gdf.crs).to_string()
+        crs = crs_ref(gdf.crs)
         return self._registry_row(spec.id, version, "vector", name, None, crs, srid, len(gdf),
                                   geometry_extent(gdf), created, prov)
 

@@ -22,6 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geoservice.store import mvt
+from layers.crs import crs_ref
 from layers.errors import InvalidRequest
 
 #: MVT coordinate extent of one tile.
@@ -116,7 +117,7 @@ def prepare_tile_geometries(gdf: gpd.GeoDataFrame, z: int, x: int, y: int) -> gp
     ST_AsMVTGeom does; features that vanish are dropped."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if len(geoms):
-        geoms = reproject(geoms, CRS.from_user_input(gdf.crs).to_string(), "EPSG:3857")
+        geoms = reproject(geoms, crs_ref(gdf.crs), "EPSG:3857")
         invalid = np.flatnonzero(np.isin(shapely.get_type_id(geoms), [3, 6]) & ~shapely.is_valid(geoms))
         if len(invalid):
             geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)

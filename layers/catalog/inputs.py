@@ -16,7 +16,12 @@ RAILWAY_KINDS = ("rail", "tram", "disused")
 PROTECTED_DESIGNATIONS = ("natura2000_habitats", "natura2000_birds", "nature_reserve", "biosphere")
 PROTECTED_ZONES = ("core", "buffer", "transition", "whole")
 DRILLING_CLASSES = ("allowed", "depth_limited", "conditions", "forbidden")
-LITHOLOGIES = ("limestone", "sandstone", "marl", "clay", "ironstone", "alluvium", "sand", "gravel")
+#: Lithologies with a VDI 4640-1 thermal conductivity (processing/geothermal/conductivity.py holds λ and source
+#: per class; a test keeps the two lists equal): loose sediments, sedimentary, igneous and metamorphic rocks.
+LITHOLOGIES = ("clay", "sand", "gravel", "alluvium", "till", "peat", "claystone", "sandstone", "conglomerate", "marl",
+               "limestone", "dolomite", "anhydrite", "gypsum", "rock_salt", "coal", "ironstone", "granite", "diorite",
+               "gabbro", "rhyolite", "basalt", "tuff", "gneiss", "migmatite", "amphibolite", "schist", "slate",
+               "quartzite", "marble")
 MINING_KINDS = ("gallery", "subsidence", "open_pit")
 TRANSIT_MODES = ("rail", "bus", "tram")
 WATERWAY_KINDS = ("river", "stream", "canal", "ditch")
@@ -251,7 +256,9 @@ INPUT_LAYERS: tuple[LayerSpec, ...] = (
         fields=(Field("lithology", "str", description="Dominant lithology.", values=LITHOLOGIES),),
         style=Style(field="lithology", fill_opacity=0.5, categories=_categories({
             "limestone": "#8dd3c7", "sandstone": "#ffffb3", "marl": "#bebada", "clay": "#fb8072",
-            "ironstone": "#b3541e", "alluvium": "#80b1d3", "sand": "#fdb462", "gravel": "#b3de69"})),
+            "ironstone": "#b3541e", "alluvium": "#80b1d3", "sand": "#fdb462", "gravel": "#b3de69",
+            "granite": "#e78ac3", "gneiss": "#c51b7d", "basalt": "#4d4d4d", "schist": "#8073ac",
+            "quartzite": "#fee0b6", "dolomite": "#b2abd2"})),
         produced_by="inputs",
     ),
     LayerSpec(

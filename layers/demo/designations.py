@@ -8,12 +8,13 @@ import numpy as np
 import shapely
 from shapely.ops import unary_union
 
-from layers.catalog.inputs import LITHOLOGIES
 from layers.demo.classify import polygonize, smooth_noise
 from layers.demo.frame import DemoFrame
 from layers.demo.layout import Layout, _ellipse, _rect
 from layers.demo.terrain import COARSE_RES_M, Terrain
 
+#: Lithologies of the Minett (Lias limestones and marls, Minette ironstone, valley fills), the demo's geology.
+LITHOLOGIES = ("limestone", "sandstone", "marl", "clay", "ironstone", "alluvium", "sand", "gravel")
 LITHO = {name: i + 1 for i, name in enumerate(LITHOLOGIES)}
 #: Return periods mapped for flood zones [yr] and the half-width of each zone beyond the valley floor [m].
 FLOOD_ZONES = ((10, 0.5), (100, 1.6))

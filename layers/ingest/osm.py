@@ -13,7 +13,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +102,23 @@ def protected_designation(tags: Mapping[str, str]) -> tuple[str, str]:
 def _building(tags, rule, osm_id) -> dict[str, Any]:
     levels = parse_number(tags.get("building:levels"))
     height = parse_number(tags.get("height"))
+    assumed = []
     if levels is None:
         levels = max(1.0, round(height / T.STOREY_HEIGHT_M)) if height else float(T.DEFAULT_LEVELS)
+        assumed.append("levels" if not height else "levels (from height)")
+    if not height:
+        assumed.append("height_m (from levels)")
     year = parse_number((tags.get("start_date") or tags.get("building:year") or "")[:4])
     shape = T.ROOF_SHAPE.get(tags.get("roof:shape", ""))
-    use = T.BUILDING_USE.get(tags.get("building:use") or tags.get("building", ""), "residential")
+    use = T.BUILDING_USE.get(tags.get("building:use") or tags.get("building", ""))
+    if use is None:
+        use = "residential"
+        assumed.append("use")
     return {"building_id": f"osm-{osm_id}", "levels": int(levels), "use": use,
             "height_m": height if height else levels * T.STOREY_HEIGHT_M,
             "year_built": int(year) if year else None, "roof_shape": shape,
             "roof_tilt_deg": parse_number(tags.get("roof:angle")),
-            "roof_azimuth_deg": roof_direction_deg(tags.get("roof:direction"))}
+            "roof_azimuth_deg": roof_direction_deg(tags.get("roof:direction")), ASSUMED: assumed}
 
 
 def _named(tags, rule, osm_id) -> dict[str, Any]:
@@ -125,7 +132,8 @@ def _converter(target: str) -> Callable[[Mapping[str, str], TagRule, str], dict[
         "waterways": lambda tags, rule, osm_id: {**_named(tags, rule, osm_id),
                                                  "width_m": parse_number(tags.get("width"))},
         "railways": lambda tags, rule, osm_id: dict(rule.set),
-        "power_lines": lambda tags, rule, osm_id: {"voltage_kv": voltage_kv(tags)},
+        "power_lines": lambda tags, rule, osm_id: {"voltage_kv": voltage_kv(tags),
+                                                   ASSUMED: [] if tags.get("voltage") else ["voltage_kv"]},
         "streetlights": lambda tags, rule, osm_id: {"flux_lm": None, "height_m": parse_number(tags.get("height"))},
         "protected_areas": lambda tags, rule, osm_id: {
             "name": tags.get("name"),
@@ -134,14 +142,69 @@ def _converter(target: str) -> Callable[[Mapping[str, str], TagRule, str], dict[
     }.get(target, _named)
 
 
+#: Column listing, per feature, the attributes the ingestion assumed rather than read from OSM tags.
+ASSUMED = "_assumed"
+
+
+@dataclass
+class OsmIngest(Mapping[str, int]):
+    """What ``ingest osm`` wrote: features per layer (the mapping itself), what it dropped and why, and how
+    many features of each layer got an assumed (defaulted) attribute."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    assumed: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+
+    def __getitem__(self, layer: str) -> int:
+        return self.counts[layer]
+
+    def __iter__(self):
+        return iter(self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def report_lines(self) -> list[str]:
+        """``buildings: 67.3 % (300 of 446) assumed levels (no building:levels or height tag)`` and
+        ``buildings: 48 dropped (outline incomplete in the extract ...)``, layer by layer."""
+        lines = []
+        for layer in sorted(set(self.assumed) | set(self.dropped)):
+            total = self.counts.get(layer, 0)
+            for attribute, n in sorted(self.assumed.get(layer, {}).items(), key=lambda kv: -kv[1]):
+                share = 100.0 * n / total if total else 0.0
+                lines.append(f"{layer}: {share:.1f} % ({n:,} of {total:,}) got an assumed {attribute}: "
+                             f"{ASSUMPTIONS.get(attribute, 'the documented default')}")
+            for reason, n in self.dropped.get(layer, {}).items():
+                lines.append(f"{layer}: {n:,} dropped: {reason}")
+        return lines
+
+
+#: What each assumed attribute was set to (layers/ingest/osm_tags.py holds the figures).
+ASSUMPTIONS = {
+    "levels": f"{T.DEFAULT_LEVELS} storeys (no building:levels or height tag)",
+    "levels (from height)": f"height ÷ {T.STOREY_HEIGHT_M} m (no building:levels tag)",
+    "height_m (from levels)": f"storeys × {T.STOREY_HEIGHT_M} m (no height tag)",
+    "use": "residential (building=yes or an unmapped building value)",
+    "year_built": "the region's [osm] year_built (no start_date tag)",
+    "roof_shape": f"flat on footprints ≥ {T.FLAT_ROOF_MIN_FOOTPRINT_M2:g} m² or commercial/industrial use, else "
+                  "gable (no roof:shape tag)",
+    "roof_tilt_deg": f"{T.DEFAULT_PITCHED_TILT_DEG:g}° on pitched roofs (no roof:angle tag)",
+    "voltage_kv": "by power=* kind (no voltage tag)",
+}
+#: Why features are dropped.
+INCOMPLETE = "outline incomplete in the extract (cut by its edge: member ways or nodes missing) or broken"
+WRONG_TYPE = "nothing of the feature's kind left after clipping to the region"
+
+
 class _Batches:
     """Per-layer feature buffers written to the GeoPackage in batches (reprojected, clipped, validated)."""
 
-    def __init__(self, out: Path, crs: CRS, clip_box, options: OsmOptions, batch_size: int):
+    def __init__(self, out: Path, crs: CRS, clip_box, options: OsmOptions, batch_size: int, result: OsmIngest):
         self.out, self.crs, self.clip_box, self.options, self.batch_size = out, crs, clip_box, options, batch_size
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.geoms: dict[str, list] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
+        self.result = result
 
     def add(self, target: str, props: dict, geom) -> None:
         self.rows[target].append(props)
@@ -160,7 +223,10 @@ class _Batches:
         gdf = gdf.set_geometry(shapely.make_valid(gdf.geometry.values))
         if self.clip_box is not None:
             gdf = gdf.clip(self.clip_box)
-        gdf = _finish(target, gdf, self.options)
+        before = len(gdf)
+        gdf = _finish(target, gdf, self.options, self.result.assumed[target])
+        if len(gdf) < before:
+            self.result.dropped[target][WRONG_TYPE] += before - len(gdf)
         if gdf.empty:
             return
         pyogrio.write_dataframe(gdf, self.out, layer=target, driver="GPKG", append=self.counts[target] > 0,
@@ -173,18 +239,27 @@ class _Batches:
         return dict(self.counts)
 
 
-def _finish(target: str, gdf: gpd.GeoDataFrame, options: OsmOptions) -> gpd.GeoDataFrame:
-    """Canonical columns in catalog order, with the documented defaults for what OSM leaves untagged."""
+def _finish(target: str, gdf: gpd.GeoDataFrame, options: OsmOptions, assumed: dict[str, int]) -> gpd.GeoDataFrame:
+    """Canonical columns in catalog order, with the documented defaults for what OSM leaves untagged (counted
+    per attribute in ``assumed``)."""
     spec = get_layer(target)
     kind = "Point" if spec.geometry == "Point" else "LineString" if spec.geometry == "LineString" else "Polygon"
     gdf = gdf[gdf.geometry.geom_type.str.contains(kind) & ~gdf.geometry.is_empty]
+    if ASSUMED in gdf.columns:
+        for names in gdf[ASSUMED]:
+            for name in names:
+                assumed[name] += 1
     if target == "buildings" and not gdf.empty:
         gdf = gdf.copy()
+        pitched_untagged = gdf["roof_tilt_deg"].isna()
+        for name in ("year_built", "roof_shape"):
+            assumed[name] += int(gdf[name].isna().sum())
         large = gdf.geometry.area >= T.FLAT_ROOF_MIN_FOOTPRINT_M2
         non_residential = gdf["use"].isin(["industrial", "commercial"])
         guess = np.where(large | non_residential, "flat", "gable")
         gdf["roof_shape"] = gdf["roof_shape"].fillna(pd.Series(guess, index=gdf.index))
         flat = gdf["roof_shape"] == "flat"
+        assumed["roof_tilt_deg"] += int((pitched_untagged & ~flat).sum())
         gdf["roof_tilt_deg"] = gdf["roof_tilt_deg"].astype(float).where(~flat, 0.0).fillna(T.DEFAULT_PITCHED_TILT_DEG)
         gdf["year_built"] = gdf["year_built"].fillna(options.year_built).astype(int)
         gdf["roof_azimuth_deg"] = gdf["roof_azimuth_deg"].astype(float)
@@ -205,8 +280,9 @@ def _keys(rules: Iterable[TagRule]) -> list[str]:
 
 def ingest_osm(path: str | Path, crs: str | CRS, out_gpkg: str | Path, *,
                extent: tuple[float, float, float, float] | None = None, options: OsmOptions | None = None,
-               batch_size: int = BATCH_SIZE) -> dict[str, int]:
-    """Map an OSM extract onto the canonical inputs; return the feature count written per layer.
+               batch_size: int = BATCH_SIZE) -> OsmIngest:
+    """Map an OSM extract onto the canonical inputs; return the feature count written per layer (an
+    :class:`OsmIngest`, which also counts what was dropped and why and which attributes were assumed).
 
     Parameters
     ----------
@@ -229,7 +305,8 @@ def ingest_osm(path: str | Path, crs: str | CRS, out_gpkg: str | Path, *,
     wkb = osmium.geom.WKBFactory()
     tmp_out = out_gpkg.with_name(out_gpkg.stem + ".partial.gpkg")
     tmp_out.unlink(missing_ok=True)
-    batches = _Batches(tmp_out, crs, clip_box, options, batch_size)
+    result = OsmIngest()
+    batches = _Batches(tmp_out, crs, clip_box, options, batch_size, result)
     with tempfile.TemporaryDirectory(prefix="geoservice-osm-") as tmpdir:
         try:
             processor = (osmium.FileProcessor(str(path)).with_locations(_location_storage(path, tmpdir))
@@ -240,12 +317,13 @@ def ingest_osm(path: str | Path, crs: str | CRS, out_gpkg: str | Path, *,
             tmp_out.unlink(missing_ok=True)
             raise InputDataError(f"cannot read OSM file {path}: {exc}") from exc
         counts = batches.close()
+    result.counts = counts
     if not counts:
         tmp_out.unlink(missing_ok=True)
         raise InputDataError(f"no mapped OSM feature inside the region in {path}; check that the extract covers "
                              f"the region extent {extent}")
     tmp_out.replace(out_gpkg)
-    return counts
+    return result
 
 
 def _handle(obj, by_kind, wkb, batches: _Batches, options: OsmOptions, bbox_wgs84) -> None:
@@ -258,6 +336,8 @@ def _handle(obj, by_kind, wkb, batches: _Batches, options: OsmOptions, bbox_wgs8
     else:
         return
     tags = dict(obj.tags)
+    if kind == "line":
+        _count_incomplete_outline(obj, tags, by_kind["area"], batches.result, bbox_wgs84)
     matched = [r for r in by_kind[kind] if r.matches(tags)]
     if not matched:
         return
@@ -284,3 +364,31 @@ def _handle(obj, by_kind, wkb, batches: _Batches, options: OsmOptions, bbox_wgs8
                      or tags.get("ref") or f"osm-{osm_id}"}
         seen.add(rule.target)
         batches.add(rule.target, props, geom)
+
+
+def _count_incomplete_outline(way, tags, area_rules, result: OsmIngest, bbox_wgs84) -> None:
+    """Count a way that would be an area (a building, a forest) but misses nodes in the extract, when a node it
+    has lies in the region: osmium assembles no area from it, so it is dropped."""
+    targets = {r.target for r in area_rules if r.matches(tags)} - {"communes"}
+    if not targets:
+        return
+    located = [n.location for n in way.nodes if n.location.valid()]
+    if len(located) == len(way.nodes):
+        return
+    if bbox_wgs84 is None or any(bbox_wgs84.contains(shapely.Point(loc.lon, loc.lat)) for loc in located):
+        for target in targets:
+            result.dropped[target][INCOMPLETE] += 1
+
+
+def extent_commune(config, out_gpkg: str | Path) -> int:
+    """Append a ``communes`` layer holding the region extent as one unit (named after the region) to
+    ``out_gpkg``; return 1. For extracts without administrative boundaries (``--communes-from-extent``)."""
+    if config.extent_m is None:
+        raise InputDataError("--communes-from-extent needs region.extent in the region file (xmin, ymin, xmax, ymax "
+                             "in the region CRS)")
+    unit = gpd.GeoDataFrame({"name": [config.region.title], "code": [config.region.id]},
+                            geometry=[box(*config.extent_m)], crs=config.crs)
+    pyogrio.write_dataframe(unit, Path(out_gpkg), layer="communes", driver="GPKG", append=True,
+                            promote_to_multi=True)
+    log.info("communes: the region extent written as one unit %r", config.region.title)
+    return 1

@@ -35,14 +35,14 @@ from layers.catalog import get_layer
 from layers.errors import ConfigError, InputDataError
 from layers.grid import Grid
 from layers.raster import Raster, RasterFile
-from processing.corridors.cores import M2_PER_HA, cores_from_area, habitat_area
+from processing.corridors.cores import M2_PER_HA, cores_from_area, habitat_area, why_few_cores
 from processing.corridors.inputs import checked
 from processing.corridors.light import LightModel, lamp_distance, light_factor, lit_zones, night_radiance
 from processing.corridors.network import ConnectivitySettings, analyse_network
 from processing.corridors.params import CorridorsParams
 from processing.corridors.resistance import resistance_surface, tables_for
 from processing.corridors.summary import commune_of, commune_summary
-from processing.pipeline import LayerData, Step, StepContext
+from processing.pipeline import EXPLANATION, LayerData, Step, StepContext
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
         progress(0.1)
         cores = cores_from_area(net, area, getattr(p.min_core_area_ha, net), crs)
         cores.insert(3, "commune", commune_of(cores, communes).to_numpy() if len(cores) else [])
+        reason = why_few_cores(net, area, cores, getattr(p.min_core_area_ha, net))
+        if reason:
+            log.warning(reason, extra=EXPLANATION)
         result = analyse_network(net, grid, resistance, cores, settings, landscape_ha,
                                  roads=vec["roads"], railways=vec["railways"], road_table=table.roads,
                                  rail_table=table.railways, lit=lit, strong_lit=strong,

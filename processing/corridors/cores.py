@@ -67,6 +67,29 @@ def cores_from_area(network: str, area: BaseGeometry | None, min_area_ha: float,
     return frame[CORE_COLUMNS]
 
 
+def why_few_cores(network: str, area: BaseGeometry | None, cores: gpd.GeoDataFrame, min_area_ha: float) -> str | None:
+    """Why a network has fewer than two cores (so no corridor), in a planner's terms; ``None`` otherwise."""
+    if len(cores) >= 2:
+        return None
+    sources = f"land cover {' or '.join(CORE_LANDCOVER[network])}"
+    if network != "blue":
+        sources += f", or {'/'.join(PROTECTED_HABITAT[network])} inside a protected area"
+    else:
+        sources += ", water bodies and wetlands"
+    if network == "black":
+        sources += ", away from lit streets"
+    if area is None or area.is_empty:
+        return (f"{network} network: no habitat core, because cores come only from {sources}, and the region has "
+                "none (e.g. a city centre without forest); no corridor either")
+    parts = gpd.GeoSeries([area]).explode(index_parts=False)
+    largest = float(parts.area.max()) / M2_PER_HA
+    if not len(cores):
+        return (f"{network} network: no habitat core: the largest patch of {sources} is {largest:.2f} ha, below the "
+                f"{min_area_ha:g} ha minimum core area ([params.corridors] min_core_area_ha); no corridor either")
+    return (f"{network} network: one habitat core ({float(cores['area_ha'].iloc[0]):.1f} ha) and no other patch of "
+            f"{min_area_ha:g} ha or more: corridors join pairs of cores, so there is none")
+
+
 def core_labels(grid: Grid, cores: gpd.GeoDataFrame) -> np.ndarray:
     """Core label per cell (row order of ``cores`` + 1; 0 outside), every core at least one cell."""
     if len(cores) == 0:

@@ -6,6 +6,8 @@ import geopandas as gpd
 from pyproj import CRS
 
 from layers.catalog import get_layer
+from layers.contract import missing_inputs_message
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 
 
@@ -16,12 +18,13 @@ def checked(layer_id: str, frame: gpd.GeoDataFrame | None, crs: CRS, *, required
     """
     if frame is None:
         if required:
-            raise InputDataError(f"input layer {layer_id!r} is missing; add [inputs.{layer_id}] to the region file")
+            raise InputDataError(missing_inputs_message([layer_id], "this analysis"))
         return None
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputDataError(f"input layer {layer_id!r} must be vector data, got {type(frame).__name__}")
-    if frame.crs is None or not CRS.from_user_input(frame.crs).equals(crs):
-        raise InputDataError(f"input layer {layer_id!r} is in {frame.crs}, expected the region CRS {crs.to_string()}")
+    if frame.crs is None or not same_crs(frame.crs, crs):
+        raise InputDataError(f"input layer {layer_id!r} is in {crs_name(frame.crs)}, expected the region CRS "
+                             f"{crs_name(crs)}")
     spec = get_layer(layer_id)
     for f in spec.fields:
         if f.name not in frame.columns:

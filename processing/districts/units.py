@@ -14,6 +14,7 @@ import shapely
 from pyproj import CRS
 
 from processing.districts.overlay import M2_PER_HA, representative_points, unit_of_points
+from processing.pipeline import EXPLANATION
 
 log = logging.getLogger(__name__)
 
@@ -169,12 +170,24 @@ def candidate_units(
         area_ha = np.array([g.area for g in geoms]) / M2_PER_HA
         counts = _building_counts(geoms, buildings)
         keep = (area_ha >= params.min_unit_area_ha) & (area_ha <= max_ha) & (counts >= params.min_buildings)
+        _explain_filter(kind, area_ha, counts, keep, params, max_ha)
         geoms = [g for g, k in zip(geoms, keep, strict=True) if k]
         order = _spatial_order(geoms) if geoms else []
         frames.append(_frame([geoms[k] for k in order], kind, prefix, crs=crs))
-        log.info("%d %s candidates (of %d)", len(geoms), kind, len(keep))
     else:
         log.warning("no buildings: only brownfields are candidate units")
     frames.append(_frame(bf_geoms, "brownfield", "BF", bf_names, crs))
     units = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(units, geometry="geometry", crs=crs)
+
+
+def _explain_filter(kind: str, area_ha: np.ndarray, counts: np.ndarray, keep: np.ndarray, params, max_ha: float) -> None:
+    """Log how many candidate units survive the size and building filters and why the others do not; a warning
+    when most are filtered away."""
+    reasons = {f"smaller than {params.min_unit_area_ha:g} ha (min_unit_area_ha)": area_ha < params.min_unit_area_ha,
+               f"larger than {max_ha:g} ha (max_block_area_ha)": area_ha > max_ha,
+               f"with fewer than {params.min_buildings} buildings (min_buildings)": counts < params.min_buildings}
+    why = "; ".join(f"{int(mask.sum())} {text}" for text, mask in reasons.items() if mask.any())
+    message = (f"{int(keep.sum())} {kind} candidates of {len(keep)}" + (f": the others are {why}" if why else "")
+               + (" ([params.districts])" if why else ""))
+    (log.warning if keep.sum() < len(keep) / 2 else log.info)(message, extra=EXPLANATION)

@@ -1,8 +1,10 @@
 """Ground thermal conductivity by lithology (VDI 4640-1) and the indicative VDI 4640-2 extraction class.
 
-The conductivity table holds one typical value per canonical lithology of ``layers.catalog.inputs``;
-a region overrides any of them with ``[params.geothermal.conductivity_w_mk]``. Values that VDI 4640-1
-does not give are labelled estimates in :data:`CONDUCTIVITY_SOURCES`.
+The conductivity table holds one typical value per canonical lithology of ``layers.catalog.inputs`` (sediments,
+sedimentary, igneous and metamorphic rocks); a region overrides any of them with
+``[params.geothermal.conductivity_w_mk]`` and adds its own lithologies with their λ there or in
+``[classes.geology.lithology]``. Values that VDI 4640-1 does not give are labelled estimates in
+:data:`CONDUCTIVITY_SOURCES`.
 """
 
 from __future__ import annotations
@@ -14,26 +16,51 @@ from numpy.typing import ArrayLike
 
 from layers.errors import InputDataError
 
-_VDI1 = "VDI 4640-1 typical value"
-#: Typical thermal conductivity λ [W m-1 K-1] of the first 100 m, per canonical lithology.
-#: Loose sediments are taken water-saturated (a 100 m probe lies mostly below the water table).
-VDI4640_1_CONDUCTIVITY_W_MK: dict[str, float] = {
-    "limestone": 2.8,   # massive limestone
-    "sandstone": 2.3,
-    "marl": 2.1,        # VDI 4640-1 (2010) table A1, marl 1.5-3.5, recommended 2.1
-    "clay": 1.7,        # water-saturated clay/silt
-    "ironstone": 2.3,   # ESTIMATE: Minette oolitic ironstone in a sandy-marly matrix, taken as sandstone
-    "alluvium": 1.8,    # ESTIMATE: valley alluvium taken as water-saturated gravel
-    "sand": 2.4,        # water-saturated sand
-    "gravel": 1.8,      # water-saturated gravel
+#: Typical thermal conductivity λ [W m-1 K-1] of the first 100 m, per canonical lithology, with its source.
+#: Loose sediments are taken water-saturated (a 100 m probe lies mostly below the water table). The rows are
+#: VDI 4640-1 (2010) table A1's recommended values (the table's range in brackets; the values as carried in the
+#: geothermal literature, not re-checked against the standard's own text here); docs/references/vocabularies.md
+#: lists them. The canonical lithology list of the geology input is this table's keys.
+VDI4640_1_TABLE: dict[str, tuple[float, str]] = {
+    # loose sediments (water-saturated)
+    "clay": (1.7, "VDI 4640-1 (water-saturated clay/silt, 1.1-3.1)"),
+    "sand": (2.4, "VDI 4640-1 (water-saturated sand, 2.0-3.0)"),
+    "gravel": (1.8, "VDI 4640-1 (water-saturated gravel/stones, 1.6-2.5)"),
+    "alluvium": (1.8, "estimate (valley alluvium taken as water-saturated gravel, VDI 4640-1)"),
+    "till": (2.4, "VDI 4640-1 (till / Geschiebemergel, 1.1-2.9)"),
+    "peat": (0.4, "VDI 4640-1 (peat, 0.2-0.7)"),
+    # sedimentary rocks
+    "claystone": (2.2, "VDI 4640-1 (claystone/siltstone, 1.1-3.5)"),
+    "sandstone": (2.3, "VDI 4640-1 (sandstone, 1.3-5.1)"),
+    "conglomerate": (2.3, "VDI 4640-1 (conglomerate/breccia, 1.3-5.1)"),
+    "marl": (2.1, "VDI 4640-1 (marl, 1.5-3.5)"),
+    "limestone": (2.8, "VDI 4640-1 (limestone, 2.0-3.9)"),
+    "dolomite": (3.2, "VDI 4640-1 (dolomite, 2.8-4.3)"),
+    "anhydrite": (4.1, "VDI 4640-1 (anhydrite, 1.5-7.7)"),
+    "gypsum": (1.6, "VDI 4640-1 (gypsum, 1.3-2.8)"),
+    "rock_salt": (5.4, "VDI 4640-1 (rock salt, 3.6-6.1)"),
+    "coal": (0.4, "VDI 4640-1 (hard coal, 0.3-0.6)"),
+    "ironstone": (2.3, "estimate (Minette oolitic ironstone in a sandy-marly matrix, taken as sandstone)"),
+    # igneous rocks
+    "granite": (3.2, "VDI 4640-1 (granite, 2.1-4.1)"),
+    "diorite": (2.6, "VDI 4640-1 (diorite, 2.0-2.9)"),
+    "gabbro": (2.0, "VDI 4640-1 (gabbro, 1.7-2.5)"),
+    "rhyolite": (3.3, "VDI 4640-1 (acid volcanic rock, 3.1-3.4)"),
+    "basalt": (1.7, "VDI 4640-1 (basalt, 1.3-2.3)"),
+    "tuff": (1.1, "VDI 4640-1 (tuff)"),
+    # metamorphic rocks
+    "gneiss": (2.9, "VDI 4640-1 (gneiss, 1.9-4.0)"),
+    "migmatite": (2.9, "estimate (migmatite taken as gneiss, VDI 4640-1)"),
+    "amphibolite": (2.9, "estimate (amphibolite 2.1-3.6 in the literature; VDI 4640-1 gives no row)"),
+    "schist": (2.0, "VDI 4640-1 (mica schist, 1.5-3.1)"),
+    "slate": (2.1, "VDI 4640-1 (argillaceous slate, 1.5-2.6)"),
+    "quartzite": (5.5, "VDI 4640-1 (quartzite, 5.0-6.0)"),
+    "marble": (2.1, "VDI 4640-1 (marble, 1.3-3.1)"),
 }
+#: λ [W m-1 K-1] per canonical lithology.
+VDI4640_1_CONDUCTIVITY_W_MK: dict[str, float] = {k: v[0] for k, v in VDI4640_1_TABLE.items()}
 #: Where each default value comes from (published with the layer descriptions and the docs).
-CONDUCTIVITY_SOURCES: dict[str, str] = {
-    "limestone": _VDI1, "sandstone": _VDI1, "marl": _VDI1, "clay": f"{_VDI1} (water-saturated clay/silt)",
-    "ironstone": "estimate (no VDI value; taken as sandstone)",
-    "alluvium": "estimate (taken as water-saturated gravel, VDI 4640-1)",
-    "sand": f"{_VDI1} (water-saturated)", "gravel": f"{_VDI1} (water-saturated)",
-}
+CONDUCTIVITY_SOURCES: dict[str, str] = {k: v[1] for k, v in VDI4640_1_TABLE.items()}
 
 #: VDI 4640-2 (2001) general guideline rows: upper λ bound [W m-1 K-1] of the class, label, and specific
 #: heat extraction [W m-1] at 1,800 h and 2,400 h of operation per year. INDICATIVE ONLY: withdrawn in the

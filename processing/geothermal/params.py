@@ -20,8 +20,9 @@ class GeothermalParams(BaseModel):
     conductivity_w_mk: dict[str, float] = Field(
         default_factory=dict, description="Thermal conductivity [W m-1 K-1] per lithology, overriding the "
         "VDI 4640-1 typical values.")
-    ground_temperature_c: float = Field(gpot.GROUND_TEMPERATURE_C, ge=0.0, le=25.0,
-                                        description="Undisturbed ground temperature [degC].")
+    ground_temperature_c: float | None = Field(
+        None, ge=0.0, le=25.0, description="Undisturbed ground temperature [degC]; default: derived from the "
+        "region's latitude (processing.geothermal.ground_temperature), with a warning.")
     limit_temperature_c: float = Field(gpot.LIMIT_TEMPERATURE_C, ge=-10.0, le=5.0,
                                        description="Minimum heat-carrier fluid temperature [degC].")
     heat_capacity_mj_m3k: float = Field(gpot.HEAT_CAPACITY_MJ_M3K, ge=1.0, le=4.5,
@@ -113,7 +114,10 @@ class GeothermalParams(BaseModel):
         return self
 
     def gpot_kwargs(self) -> dict[str, float]:
-        """Keyword arguments of :func:`processing.geothermal.gpot.gpot_power_w` (without the length)."""
+        """Keyword arguments of :func:`processing.geothermal.gpot.gpot_power_w` (without the length); the
+        ground temperature must be resolved first (:func:`.ground_temperature.with_ground_temperature`)."""
+        if self.ground_temperature_c is None:
+            raise ValueError("ground_temperature_c is not resolved; call with_ground_temperature first")
         return {"ground_temperature_c": self.ground_temperature_c, "limit_temperature_c": self.limit_temperature_c,
                 "heat_capacity_mj_m3k": self.heat_capacity_mj_m3k, "season_days": self.season_days,
                 "borehole_radius_m": self.borehole_radius_m, "borehole_resistance_mk_w": self.borehole_resistance_mk_w,

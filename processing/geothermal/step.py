@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from layers.catalog import get_layer
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.grid import Grid
 from processing.geothermal.conductivity import conductivity_table, lithology_conductivity
@@ -34,8 +35,8 @@ from processing.geothermal.demand import building_heat_demand
 from processing.geothermal.district_heating import district_heating_areas, linear_heat_density, nearby_heat_sources
 from processing.geothermal.gpot import gpot_energy_mwh_yr
 from processing.geothermal.ground import ground_rasters
+from processing.geothermal.ground_temperature import with_ground_temperature
 from processing.geothermal.hectare import aggregate_to_hectares, density_cells, hectare_grid
-from processing.geothermal.params import GeothermalParams
 from processing.geothermal.probes import place_probes
 from processing.geothermal.restrictions import RESTRICTION_CLASSES, SEVERITY, restriction_polygons
 from processing.pipeline import LayerData, StepContext
@@ -52,9 +53,9 @@ def _vector(ctx: StepContext, layer_id: str, required: bool = False) -> gpd.GeoD
         return None
     if not isinstance(data, gpd.GeoDataFrame):
         raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
-    if data.crs is None or not data.crs.equals(ctx.region.crs):
+    if data.crs is None or not same_crs(data.crs, ctx.region.crs):
         raise InputDataError(f"input {layer_id!r} is in {data.crs}, expected the region CRS "
-                             f"{ctx.region.crs.to_string()}; the source should reproject it")
+                             f"{crs_name(ctx.region.crs)}; the source should reproject it")
     return data
 
 
@@ -95,7 +96,7 @@ def recommendation(in_dh: np.ndarray, probes: np.ndarray, severity: np.ndarray, 
 
 def run(ctx: StepContext) -> Mapping[str, LayerData]:
     """Compute every output layer of the geothermal step (see the package docstring)."""
-    p: GeothermalParams = ctx.params  # type: ignore[assignment]
+    p = with_ground_temperature(ctx.params, ctx.region)  # type: ignore[arg-type]
     crs = ctx.region.crs
     geology = _vector(ctx, "geology", required=True)
     buildings = _clean_buildings(_vector(ctx, "buildings", required=True))

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 
 from layers.catalog import get_layer
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from processing.green_roofs.assess import assess_faces
 from processing.green_roofs.params import GreenRoofsParams
@@ -26,8 +27,9 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     faces = ctx.require("solar_roofs")
     if not isinstance(faces, gpd.GeoDataFrame):
         raise InputDataError(f"solar_roofs must be a vector layer, got {type(faces).__name__}")
-    if faces.crs is None or not faces.crs.equals(ctx.region.crs):
-        raise InputDataError(f"solar_roofs is in {faces.crs}, expected the region CRS {ctx.region.crs.to_string()}")
+    if faces.crs is None or not same_crs(faces.crs, ctx.region.crs):
+        raise InputDataError(f"solar_roofs is in {crs_name(faces.crs)}, expected the region CRS "
+                             f"{crs_name(ctx.region.crs)}")
     if p.annual_precipitation_mm is None:
         log.warning("green_roofs: no annual_precipitation_mm in [params.green_roofs]; retention uses the "
                     "estimate of 725 mm/yr and every face says so")

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from layers.catalog import get_layer
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from processing.districts.overlay import unit_of_points
 from processing.heat_recovery.matching import match_sources
@@ -32,9 +33,9 @@ def _vector(ctx: StepContext, layer_id: str, required: bool = False) -> gpd.GeoD
         return None
     if not isinstance(data, gpd.GeoDataFrame):
         raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
-    if data.crs is None or not data.crs.equals(ctx.region.crs):
+    if data.crs is None or not same_crs(data.crs, ctx.region.crs):
         raise InputDataError(f"input {layer_id!r} is in {data.crs}, expected the region CRS "
-                             f"{ctx.region.crs.to_string()}; the source should reproject it")
+                             f"{crs_name(ctx.region.crs)}; the source should reproject it")
     return data
 
 

@@ -40,6 +40,10 @@ _GOLDEN = 0.6180339887498949
 DEFAULT_CLEAR_SKY_INDEX = (0.62, 0.66, 0.70, 0.74, 0.71, 0.71, 0.74, 0.75, 0.72, 0.65, 0.60, 0.62)
 #: Default monthly mean air temperature [degC] for the same default table (ESTIMATE, Luxembourg lowlands).
 DEFAULT_TEMP_AIR_C = (1.5, 2.5, 6.0, 9.5, 13.5, 16.5, 18.5, 18.0, 14.5, 10.0, 5.5, 2.5)
+#: Latitude [deg] the default table describes, and how far from it [deg] a region may lie before the table is
+#: said not to fit it.
+DEFAULT_CLIMATE_LATITUDE = 49.5
+DEFAULT_CLIMATE_FITS_DEG = 5.0
 #: Label of sky figures scaled with the default table rather than the region's climate table.
 DEFAULT_CLIMATE_LABEL = "default_estimate"
 CLIMATE_TABLE_LABEL = "climate_table"
@@ -110,14 +114,22 @@ def year_times(year: int = 2023, step_minutes: int = 60) -> pd.DatetimeIndex:
     return pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left")
 
 
-def monthly_clear_sky_index(clear_ghi: pd.Series, climate: pd.DataFrame | None) -> tuple[tuple[float, ...], str]:
+def monthly_clear_sky_index(clear_ghi: pd.Series, climate: pd.DataFrame | None,
+                            latitude: float = DEFAULT_CLIMATE_LATITUDE) -> tuple[tuple[float, ...], str]:
     """Monthly clear-sky index k_c = GHI_month(climate) / clear-sky GHI_month [-] and its source label.
 
-    Without a climate table, :data:`DEFAULT_CLEAR_SKY_INDEX` (an estimate, labelled ``default_estimate``).
+    Without a climate table, :data:`DEFAULT_CLEAR_SKY_INDEX` (an estimate, labelled ``default_estimate``), with a
+    warning that says so — and, for a region at ``latitude`` [deg] more than :data:`DEFAULT_CLIMATE_FITS_DEG` from
+    the table's, that the table does not fit it.
     """
     if climate is None:
-        log.warning("solar: no climate table; scaling clear sky with the DEFAULT monthly clear-sky index "
-                    "(an estimate for Western Europe near 49.5 N), labelled %r", DEFAULT_CLIMATE_LABEL)
+        off = abs(latitude - DEFAULT_CLIMATE_LATITUDE)
+        fit = (f"the region lies at {latitude:.1f}°, {off:.0f}° from the table's latitude: its cloudiness, and so "
+               "every yield, may be far off" if off > DEFAULT_CLIMATE_FITS_DEG else "")
+        log.warning("no climate table: scaling clear sky with the DEFAULT monthly clear-sky index, an estimate "
+                    "for Western Europe near %.1f° N (faces say climate = %r)%s; give [inputs.climate] (monthly "
+                    "GHI and air temperature, e.g. from PVGIS) or [inputs.climate_hourly]",
+                    DEFAULT_CLIMATE_LATITUDE, DEFAULT_CLIMATE_LABEL, f"; {fit}" if fit else "")
         return DEFAULT_CLEAR_SKY_INDEX, DEFAULT_CLIMATE_LABEL
     table = _check_climate(climate)
     step_h = _step_hours(clear_ghi.index)
@@ -246,7 +258,7 @@ def representative_sky(latitude: float, longitude: float, altitude: float = 300.
         k_month = tuple(float(v) for v in pd.Series(ghi).groupby(month).sum().to_numpy() / clear_month)
         source = HOURLY_FILE_LABEL
     else:
-        k_month, source = monthly_clear_sky_index(clear["ghi"], climate)
+        k_month, source = monthly_clear_sky_index(clear["ghi"], climate, latitude)
         k = daily_clear_sky_index(times, clear["ghi"].to_numpy(), k_month, day_model)
         ghi = clear["ghi"].to_numpy() * k
     erbs = pvlib.irradiance.erbs(ghi, zenith, times)

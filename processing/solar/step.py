@@ -23,11 +23,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from rasterio import features
 from scipy import ndimage
 
 from layers.catalog import get_layer
+from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.raster import Raster, RasterFile
 from processing.pipeline import LayerData, StepContext
@@ -78,7 +79,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     climate = ctx.inputs.get("climate")
     communes = ctx.require("communes")
     ctx.progress(0.02, "sky of the representative year")
-    lat, lon = _centre_lonlat(ctx.region.extent, crs)
+    lat, lon = ctx.region.centre_latlon()
     ground = sample_points(dem, *_points(buildings))
     altitude = float(np.nanmedian(ground)) if np.isfinite(ground).any() else 0.0
     hourly = ctx.inputs.get("climate_hourly")
@@ -124,8 +125,8 @@ def check_buildings(buildings: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     if len(buildings) == 0:
         raise InputDataError("the buildings layer is empty: the solar step needs building footprints; check "
                              "[inputs.buildings] (path, layer, where filter) in the region file")
-    if buildings.crs is None or not CRS.from_user_input(buildings.crs).equals(crs):
-        raise InputDataError(f"buildings are in {buildings.crs}, the region in {crs.to_string()}; reproject them or "
+    if buildings.crs is None or not same_crs(buildings.crs, crs):
+        raise InputDataError(f"buildings are in {crs_name(buildings.crs)}, the region in {crs_name(crs)}; reproject them or "
                              "state their CRS in [inputs.buildings]")
     missing = [f for f in REQUIRED_BUILDING_FIELDS if f not in buildings.columns]
     if missing:
@@ -151,9 +152,9 @@ def check_raster(data: LayerData, name: str, crs: CRS, buildings: gpd.GeoDataFra
     """A raster in the region CRS, with square cells, overlapping the buildings."""
     if not isinstance(data, Raster | RasterFile):
         raise InputDataError(f"{name} must be a raster, got {type(data).__name__}")
-    if not CRS.from_user_input(data.crs).equals(crs):
-        raise InputDataError(f"{name} is in {CRS.from_user_input(data.crs).to_string()}, the region in "
-                             f"{crs.to_string()}; reproject it (e.g. gdalwarp -t_srs {crs.to_string()}) or fix "
+    if not same_crs(data.crs, crs):
+        raise InputDataError(f"{name} is in {crs_name(data.crs)}, the region in "
+                             f"{crs_name(crs)}; reproject it (e.g. gdalwarp -t_srs {crs_name(crs)}) or fix "
                              f"[inputs.{name}].crs")
     t = data.transform
     if t.b != 0 or t.d != 0 or abs(abs(t.a) - abs(t.e)) > 1e-6 * abs(t.a):
@@ -165,12 +166,6 @@ def check_raster(data: LayerData, name: str, crs: CRS, buildings: gpd.GeoDataFra
                              f"the buildings ({bx[0]:.0f}, {bx[1]:.0f}, {bx[2]:.0f}, {bx[3]:.0f}); check that "
                              f"[inputs.{name}] is the right file and CRS")
     return data
-
-
-def _centre_lonlat(extent, crs: CRS) -> tuple[float, float]:
-    to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs.transform((extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0)
-    return float(lat), float(lon)
 
 
 def _points(buildings: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from rasterio.vrt import WarpedVRT
 from layers.errors import ConfigError, InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
-from processing.pipeline import LayerData, StepContext
+from processing.pipeline import EXPLANATION, LayerData, StepContext
 from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
 from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
 from processing.wind.exclusions import exclusion_codes, exclusion_polygons
@@ -96,6 +96,23 @@ def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid
     return frame[[*SITE_COLUMNS, "geometry"]]
 
 
+def _why_no_eligible_area(region: np.ndarray, codes: np.ndarray, res_m: float, min_area_ha: float,
+                          exclusions: gpd.GeoDataFrame) -> str:
+    """Why no area is eligible, in a planner's terms: the excluded share and the rules that exclude most."""
+    free = region & (codes == 0)
+    share = 100.0 * (1.0 - free.sum() / max(1, region.sum()))
+    by_rule: dict[str, float] = {}
+    for ids, ha in zip(exclusions["rules"], exclusions["area_ha"], strict=True):
+        for rule in str(ids).split(","):
+            by_rule[rule] = by_rule.get(rule, 0.0) + float(ha)
+    rules = [f"{rule} ({ha:,.0f} ha)" for rule, ha in sorted(by_rule.items(), key=lambda kv: -kv[1])[:3]]
+    free_ha = float(free.sum()) * res_m * res_m / 1e4
+    return (f"no eligible wind area: the exclusion rules cover {share:.0f} % of the region"
+            + (f", mostly {', '.join(rules)}" if rules else "")
+            + f"; the {free_ha:,.1f} ha left lie in patches smaller than min_area_ha = {min_area_ha:g} ha"
+            + " (a city centre has no room for a turbine's setbacks)")
+
+
 def run(ctx: StepContext) -> Mapping[str, LayerData]:
     """Run the wind cadastre on the region (see the package docstring)."""
     params: WindParams = ctx.params  # type: ignore[assignment]
@@ -118,6 +135,9 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
         raise InputDataError("the communes do not cover any cell of the region extent; check their CRS")
     exclusions = exclusion_polygons(codes, used, grid, region)
     labels, area_ha = eligible_labels(region & (codes == 0), grid.res, params.min_area_ha)
+    if not len(area_ha):
+        log.warning(_why_no_eligible_area(region, codes, grid.res, params.min_area_ha, exclusions),
+                    extra=EXPLANATION)
     del codes
     ctx.progress(0.7, f"{len(area_ha)} eligible areas")
 
