@@ -5,7 +5,7 @@ Run from the repository root::
     python bench/bench_heat_recovery_green_roofs.py                      # demo region + allocation sizes
     python bench/bench_heat_recovery_green_roofs.py --sizes 10x10 40x30  # sources x areas of the scaling part
 
-Part 1 runs ``geoservice run --only heat_recovery green_roofs`` (and the steps they depend on: inputs, solar,
+Part 1 runs ``geoservice run --only heat_recovery --only green_roofs`` (and the steps they depend on: inputs, solar,
 geothermal) on the demo region into a fresh data folder in a child process, and prints each step's wall time
 from the run summary, the child's peak memory, and the demo figures: heat used / unused, lines and their cost
 range; green-roof, biosolar and retained-stormwater totals. Part 2 times :func:`match_sources` (pair search,
@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 def demo_run() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-hr-gr-") as tmp:
         env = {**os.environ, "GEOSERVICE_DATA_DIR": tmp, "PYTHONPATH": str(ROOT)}
-        args = ["run", "--no-maps", "--only", "heat_recovery", "green_roofs"]
+        args = ["run", "--no-maps", "--only", "heat_recovery", "--only", "green_roofs"]
         wrapper = ("import resource, sys\nfrom geoservice.cli import main\nsys.argv = ['geoservice', *sys.argv[1:]]\n"
                    "try:\n    main()\nfinally:\n    print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
                    " / 1024, file=sys.stderr)")
