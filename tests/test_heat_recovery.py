@@ -178,3 +178,11 @@ def test_monotone_in_cost_ceiling_and_conserving(seed):
         assert (m.links.cost_eur_mwh <= ceiling * (1 + 1e-6)).all()
         assert (m.areas.excess_heat_mwh_yr <= m.areas.base_load_mwh_yr * (1 + 1e-6)).all()
     assert all(b >= a * (1 - 1e-7) - 1e-6 for a, b in zip(delivered, delivered[1:], strict=False)), delivered
+
+
+def test_source_inside_an_area_needs_no_line():
+    sources = gpd.GeoSeries([shapely.Point(250, 100)], crs=CRS)
+    areas = gpd.GeoSeries([shapely.box(0, 0, 500, 500)], crs=CRS)
+    route = route_lines(sources, areas, candidate_pairs(sources, areas, 1000.0), None, 1.3, 1000.0)[0]
+    assert route.length_m == 0.0 and route.geometry.is_valid  # drawn to the nearest edge, 100 m south
+    assert route.geometry.length == pytest.approx(100.0)

@@ -5,6 +5,7 @@ area's edge, 0 inside). Where a road network is given, the line follows the road
 nearest road node, along the shortest road path (Dijkstra, networkx) to the road node at or in the area that
 is closest along the network, then straight into the area (on the largest connected part of the network). Where no road path exists, or no roads are given,
 the length is the straight distance times a detour factor (the circuity of road travel, Ballou et al. 2002).
+A source inside an area needs no transmission line: length 0, drawn to the area's nearest edge.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def route_lines(sources: gpd.GeoSeries, areas: gpd.GeoSeries, pairs: list[tuple[
     by_source: dict[int, tuple[dict, dict, tuple, float]] = {}
     for s, a, straight in pairs:
         src, area = sources.iloc[s], areas.iloc[a]
-        target = shapely.shortest_line(src, area)
+        # a source inside the area needs no transmission line (length 0); its line is drawn to the area's edge
+        target = shapely.shortest_line(src, area if straight > 0 else area.boundary)
         route = None
         if graph is not None and straight > 0:
             if s not in by_source:
