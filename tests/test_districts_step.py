@@ -212,6 +212,19 @@ def test_ahp_weights():
     c = run_step(weighting="ahp", ahp_criteria=["solar", "rail", "heat_density", "use_mix"],
                  ahp_matrix=matrix)["test_district_candidates"]
     assert c["rank"].notna().sum() == 5
+    # the published CR is the one of the leader example (Wikipedia: 0.044, to 5e-4)
+    assert c["ahp_consistency_ratio"].to_numpy(float) == pytest.approx(0.044, abs=5e-4)
+
+
+def test_ahp_over_all_eleven_criteria_publishes_its_consistency_ratio():
+    keys = list(CRITERIA_BY_KEY)
+    w = np.arange(len(keys), 0, -1, dtype=float)
+    matrix = np.clip(np.round(w[:, None] / w[None, :] * 2.0) / 2.0, 1 / 9, 9)
+    matrix = np.triu(matrix, 1) + np.tril(1.0 / matrix.T, -1) + np.eye(len(keys))
+    c = run_step(weighting="ahp", ahp_criteria=keys, ahp_matrix=matrix.tolist())["test_district_candidates"]
+    cr = c["ahp_consistency_ratio"].to_numpy(float)
+    assert len(set(cr)) == 1 and 0.0 < cr[0] <= 0.10  # RI(11) = 1.51 (Saaty 1980), no longer a KeyError
+    assert run_step()["test_district_candidates"]["ahp_consistency_ratio"].isna().all()
 
 
 def test_bad_parameters_are_config_errors():

@@ -56,6 +56,9 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("score", "float", "", "Score of the ranking method, 0-1 (empty when excluded).", required=False),
     Field("rank", "int", description="Rank by score, 1 = best (empty when excluded).", required=False),
     Field("method", "str", description="Ranking method behind score and rank.", values=SCORING_METHODS),
+    Field("ahp_consistency_ratio", "float", "", "Consistency ratio CR of the AHP pairwise matrix behind the "
+          "weights (Saaty 1980; judgments with CR > 0.10 are refused); empty under direct weights.",
+          required=False),
     Field("wlc_score", "float", "", "Weighted linear combination of the normalised criteria, 0-1.",
           required=False),
     Field("wlc_rank", "int", description="Rank by the WLC score, 1 = best.", required=False),

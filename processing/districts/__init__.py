@@ -14,7 +14,7 @@ Region-file example (every key optional; weights not named keep their default, 0
     method = "topsis"               # behind score and rank; both methods are always published
     weights = { solar = 0.2, rail = 0.15, corridor_conflict = 0.15 }
 
-    # or weights from AHP pairwise judgments (Saaty 1-9 scale), refused when CR >= 0.10:
+    # or weights from AHP pairwise judgments (Saaty 1-9 scale), refused when CR > 0.10:
     # weighting = "ahp"
     # ahp_criteria = ["solar", "rail", "brownfield"]
     # ahp_matrix = [[1, 3, 5], [0.3333, 1, 3], [0.2, 0.3333, 1]]

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Saaty's random consistency index RI by matrix order n (Saaty 1980, *The Analytic Hierarchy Process*,
-#: McGraw-Hill; values for n = 3..7 as in docs/REFERENCES.md: 0.58, 0.90, 1.12, 1.24, 1.32).
+#: Saaty's random consistency index RI by matrix order n = 1..15 (Saaty 1980, *The Analytic Hierarchy
+#: Process*, McGraw-Hill, p. 21; docs/REFERENCES.md "Test districts").
 RANDOM_INDEX: dict[int, float] = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
-                                  9: 1.45, 10: 1.49}
+                                  9: 1.45, 10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
 #: Largest acceptable consistency ratio (Saaty 1980).
 MAX_CONSISTENCY_RATIO = 0.10
 #: Relative tolerance on a_ji = 1 / a_ij when checking a pairwise matrix is reciprocal.
@@ -128,7 +128,7 @@ class AHPResult:
 
     @property
     def consistent(self) -> bool:
-        return self.cr < MAX_CONSISTENCY_RATIO
+        return self.cr <= MAX_CONSISTENCY_RATIO
 
 
 def ahp_weights(pairwise: Sequence[Sequence[float]] | np.ndarray) -> AHPResult:
@@ -142,7 +142,7 @@ def ahp_weights(pairwise: Sequence[Sequence[float]] | np.ndarray) -> AHPResult:
     Notes
     -----
     A w = λmax w; CI = (λmax − n)/(n − 1); CR = CI / RI(n) with Saaty's :data:`RANDOM_INDEX`. Judgments
-    with CR ≥ 0.10 should be revised.
+    with CR > 0.10 should be revised.
 
     References
     ----------

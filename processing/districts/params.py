@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from layers.catalog.solar import SOLAR_CLASSES
 from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
-from processing.districts.mcda import ahp_weights
+from processing.districts.mcda import MAX_CONSISTENCY_RATIO, ahp_weights
 
 #: CO2 emission factor of natural gas [t CO2 MWh-1 of fuel]: 56,100 kg TJ-1 × 3.6 TJ per 1,000 MWh
 #: (IPCC 2006 Guidelines, Vol. 2, Table 2.2, stationary combustion).
@@ -67,8 +67,9 @@ class DistrictsParams(BaseModel):
     ahp_matrix: tuple[tuple[float, ...], ...] = Field(
         (), description="AHP pairwise matrix on Saaty's 1-9 scale [-]: a[i][j] = how much more important "
         "criterion i is than j, a[j][i] = 1/a[i][j].")
-    ahp_max_cr: float = Field(0.10, gt=0.0, le=1.0,
-                              description="Largest accepted AHP consistency ratio [-] (Saaty 1980: 0.10).")
+    ahp_max_cr: float = Field(MAX_CONSISTENCY_RATIO, gt=0.0, le=MAX_CONSISTENCY_RATIO,
+                              description="Largest accepted AHP consistency ratio [-]; at most Saaty's (1980) "
+                              "0.10, judgments above it are refused.")
     method: Literal["wlc", "topsis"] = Field("wlc", description="Method behind `score` and `rank` (both are "
                                              "always computed).")
     sensitivity_change: float = Field(0.20, ge=0.0, lt=1.0,
@@ -135,10 +136,15 @@ class DistrictsParams(BaseModel):
             if len(self.ahp_matrix) != n or any(len(row) != n for row in self.ahp_matrix):
                 raise ValueError(f"ahp_matrix must be {n} x {n}, one row and column per ahp_criteria entry")
             result = ahp_weights(self.ahp_matrix)  # ValueError names a non-reciprocal entry
-            if result.cr >= self.ahp_max_cr:
-                raise ValueError(f"the AHP judgments are inconsistent: consistency ratio {result.cr:.3f} >= "
-                                 f"{self.ahp_max_cr:g}; revise the pairwise comparisons (or raise ahp_max_cr)")
+            if result.cr > self.ahp_max_cr:
+                raise ValueError(f"the AHP judgments are inconsistent: consistency ratio {result.cr:.3f} > "
+                                 f"{self.ahp_max_cr:g} (Saaty 1980); revise the pairwise comparisons of "
+                                 "ahp_matrix until CR <= 0.10")
         return self
+
+    def consistency_ratio(self) -> float | None:
+        """AHP consistency ratio CR [-] of `ahp_matrix`, None under direct weighting."""
+        return ahp_weights(self.ahp_matrix).cr if self.weighting == "ahp" else None
 
     def criterion_weights(self) -> dict[str, float]:
         """Weight of every criterion [-], summing to 1: from AHP or from `weights`."""

@@ -79,6 +79,7 @@ def rank_districts(units: gpd.GeoDataFrame, inputs: Mapping[str, object], params
     frame["area_ha"] = units.geometry.area.to_numpy() / M2_PER_HA
     frame["buildings"] = frame["buildings"].astype(int)
     frame["method"] = params.method
+    frame["ahp_consistency_ratio"] = params.consistency_ratio()
     frame["excluded"] = ~eligible
     frame["exclusion_reason"] = reasons
     frame["explanation"] = sentences
@@ -102,9 +103,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     buildings = ctx.require("buildings")
     inputs = dict(ctx.inputs)
     if params.weighting == "ahp":
-        result = ahp_weights(params.ahp_matrix)
-        log.info("AHP weights %s, consistency ratio %.3f", dict(zip(params.ahp_criteria, result.weights.round(3),
-                                                                       strict=True)), result.cr)
+        log.info("AHP weights %s, consistency ratio %.3f", dict(zip(params.ahp_criteria, ahp_weights(
+            params.ahp_matrix).weights.round(3), strict=True)), params.consistency_ratio())
     ctx.progress(0.05, "candidate units")
     outline = shapely.union_all(np.asarray(communes.geometry.values, dtype=object))
     units = candidate_units(buildings=buildings, roads=inputs.get("roads"), brownfields=inputs.get("brownfields"),
