@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+import rasterio
 import shapely
 from pyproj import Transformer
 
@@ -252,6 +253,8 @@ def test_raster_items_are_its_footprint(api_client, api_store):
     feature = doc["features"][0]
     assert feature["properties"]["coverage"].endswith(f"/collections/dem/coverage?v={api_store.current('dem').version}")
     assert feature["properties"]["unit"] == "m"
+    with rasterio.MemoryFile(api_client.get(feature["properties"]["coverage"]).content) as mem, mem.open() as src:
+        assert src.units == ("m",)  # the COG's band states the unit too
     lon0, lat0 = LUX_TO_84.transform(64000.0, 62000.0)
     ring = np.array(feature["geometry"]["coordinates"][0])
     assert ring[:, 0].min() == pytest.approx(lon0, abs=2e-3) and ring[:, 1].min() == pytest.approx(lat0, abs=2e-3)

@@ -111,3 +111,10 @@ def test_checksum_changes_with_content():
     assert data_checksum(a) == data_checksum(b)
     b.loc[0, "name"] = "b"
     assert data_checksum(a) != data_checksum(b)
+
+
+def test_every_raster_layer_declares_its_unit():
+    """The store writes the catalog unit into each COG band (issue 15, defect 9): none may be empty."""
+    from layers.catalog import CATALOG
+
+    assert all(spec.unit for spec in CATALOG.values() if spec.kind == "raster")

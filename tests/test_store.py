@@ -162,6 +162,7 @@ def test_raster_round_trip(store, as_file, tmp_path):
         assert src.driver == "GTiff" and src.crs.to_epsg() == 2169 and src.transform == raster.transform
         assert src.profile["tiled"] and src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
         np.testing.assert_array_equal(src.read(1), raster.array)
+        assert src.units == ("m",) and src.tags(1)["unit"] == "m"  # the catalog's unit, in the band
     current = store.current_layer("dem")
     assert isinstance(current, RasterFile) and current.unit == "m" and current.path == str(path)
 

@@ -225,7 +225,9 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
     A RasterFile is copied by GDAL's COG driver, which reads and writes block by block; an in-memory
     Raster is first written window by window into a tiled GeoTIFF next to ``dest`` that the COG driver
     then copies. Either way memory stays bounded by the block size, not the raster. The file appears at
-    ``dest`` only when complete (written under a temporary name, then renamed).
+    ``dest`` only when complete (written under a temporary name, then renamed). The band states the layer's
+    unit (the catalog's, else the data's) as its GDAL unit type and ``unit`` tag, so any GIS reading the
+    file sees it.
     """
     import rasterio
     from rasterio.shutil import copy as rio_copy
@@ -234,6 +236,7 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + f".partial-{os.getpid()}")
     staging: Path | None = None
+    unit = _layer_unit(layer_id) or data.unit
     cog_options: dict[str, Any] = {"driver": "COG", "blocksize": COG_BLOCKSIZE, "compress": "DEFLATE", "overview_resampling": "average",
                    "BIGTIFF": "IF_SAFER", "NUM_THREADS": "1"}
     try:
@@ -246,6 +249,10 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
                 cells = src.width * src.height
                 b = src.bounds
                 extent = (b.left, b.bottom, b.right, b.top)
+                if unit and src.units[0] != unit:
+                    staging = dest.with_name(dest.name + f".staging-{os.getpid()}.vrt")
+                    staging.write_text(_unit_vrt(src, unit), encoding="utf-8")
+                    source = str(staging)
         else:
             rows, cols = data.shape
             staging = dest.with_name(dest.name + f".staging-{os.getpid()}")
@@ -260,6 +267,9 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
                 for row in range(0, rows, RASTER_WINDOW_ROWS):
                     height = min(RASTER_WINDOW_ROWS, rows - row)
                     dst.write(array[row:row + height], 1, window=Window(0, row, cols, height))
+                if unit:
+                    dst.units = (unit,)
+                    dst.update_tags(1, unit=unit)
             source = str(staging)
             crs = crs_ref(data.crs)
             cells = rows * cols
@@ -275,6 +285,31 @@ def write_cog(data: Raster | RasterFile, dest: Path, layer_id: str) -> tuple[int
             if leftover is not None and leftover.exists():
                 leftover.unlink()
     return cells, tuple(float(v) for v in extent), crs  # type: ignore[return-value]
+
+
+def _layer_unit(layer_id: str) -> str:
+    try:
+        return get_layer(layer_id).unit
+    except LayerNotFound:
+        return ""
+
+
+def _unit_vrt(src, unit: str) -> str:
+    """A one-band VRT over the open raster ``src`` whose band carries ``unit`` (unit type and ``unit`` tag), so
+    a source file that is not ours is copied with its unit without being modified."""
+    from xml.sax.saxutils import escape
+
+    nodata = "" if src.nodata is None else f"<NoDataValue>{src.nodata!r}</NoDataValue>"
+    gt = ", ".join(repr(v) for v in src.transform.to_gdal())
+    gdal_type = {"float32": "Float32", "float64": "Float64", "uint8": "Byte", "int16": "Int16", "uint16": "UInt16",
+                 "int32": "Int32", "uint32": "UInt32", "int8": "Int8",
+                 "int64": "Int64", "uint64": "UInt64"}[src.dtypes[0]]
+    return (f'<VRTDataset rasterXSize="{src.width}" rasterYSize="{src.height}">'
+            f"<SRS>{escape(src.crs.to_wkt())}</SRS><GeoTransform>{gt}</GeoTransform>"
+            f'<VRTRasterBand dataType="{gdal_type}" band="1">{nodata}<UnitType>{escape(unit)}</UnitType>'
+            f'<Metadata><MDI key="unit">{escape(unit)}</MDI></Metadata>'
+            f'<SimpleSource><SourceFilename relativeToVRT="0">{escape(str(Path(src.name).resolve()))}'
+            "</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand></VRTDataset>")
 
 
 def remove_orphan_rasters(raster_root: Path, registered: Iterable[str]) -> list[Path]:

@@ -71,7 +71,8 @@ class SolarParams(BaseModel):
                                      description="Conditional from this share [-].")
     # PV system
     system_losses_pct: float = Field(pv.PVWATTS_LOSSES_PCT, ge=0.0, le=50.0,
-                                     description="DC system losses (PVWatts default) [%].")
+                                     description="DC system losses [%]: PVWatts' components without its 3 % "
+                                                 "shading term (11.42 %), since horizon shading is modelled.")
     gamma_pdc_per_k: float = Field(pv.GAMMA_PDC_PER_K, ge=-0.01, le=0.0,
                                    description="Temperature coefficient of power [K-1].")
     inverter_efficiency: float = Field(pv.INVERTER_EFFICIENCY, gt=0.5, le=1.0,

@@ -10,9 +10,21 @@ import pvlib
 
 from processing.solar.sky import WH_PER_KWH, Sky, plane_components
 
-#: PVWatts default system losses [%] (pvlib.pvsystem.pvwatts_losses(): soiling 2, shading 3, mismatch 2, wiring 2,
-#: connections 0.5, LID 1.5, nameplate 1, availability 3 → 14.08 %; Dobos 2014, NREL/TP-6A20-62641).
-PVWATTS_LOSSES_PCT = 14.08
+#: PVWatts default loss components [%] (Dobos 2014, NREL/TP-6A20-62641; pvlib.pvsystem.pvwatts_losses defaults);
+#: combined multiplicatively they give PVWatts' 14.08 % (docs/REFERENCES.md "Solar roofs").
+PVWATTS_LOSS_COMPONENTS_PCT: dict[str, float] = {
+    "soiling": 2.0, "shading": 3.0, "snow": 0.0, "mismatch": 2.0, "wiring": 2.0, "connections": 0.5,
+    "lid": 1.5, "nameplate_rating": 1.0, "age": 0.0, "availability": 3.0}
+
+
+def combined_losses_pct(components: dict[str, float]) -> float:
+    """PVWatts' combination of loss components [%]: 100 (1 − Π (1 − l_i / 100)) (Dobos 2014, eq. 1)."""
+    return 100.0 * (1.0 - float(np.prod([1.0 - v / 100.0 for v in components.values()])))
+
+
+#: System losses [%] when horizon shading is modelled (as in every face here): PVWatts' components without
+#: its 3 % shading term, so shading is counted once → 11.42 % (14.08 % with it).
+PVWATTS_LOSSES_PCT = combined_losses_pct({k: v for k, v in PVWATTS_LOSS_COMPONENTS_PCT.items() if k != "shading"})
 #: Temperature coefficient of power [K-1]: PVWatts version 8 "standard" module (−0.37 %/K; NREL SAM help).
 GAMMA_PDC_PER_K = -0.0037
 #: Nominal inverter efficiency [-] (PVWatts, pvlib.inverter.pvwatts default).
