@@ -70,3 +70,12 @@ class Grid:
                 r0, c0 = max(0, row - halo), max(0, col - halo)
                 r1, c1 = min(self.height, row + h + halo), min(self.width, col + w + halo)
                 yield Window(col, row, w, h), Window(c0, r0, c1 - c0, r1 - r0)
+
+
+def centre_latlon(extent: tuple[float, float, float, float], crs: CRS) -> tuple[float, float]:
+    """Latitude and longitude [deg, WGS 84] of the centre of ``extent`` (xmin, ymin, xmax, ymax) in ``crs``."""
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform((extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0)
+    return float(lat), float(lon)

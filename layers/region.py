@@ -62,11 +62,9 @@ class RegionContext:
 
     def centre_latlon(self) -> tuple[float, float]:
         """(latitude, longitude) [deg] of the centre of the region's extent."""
-        from pyproj import Transformer
+        from layers.grid import centre_latlon
 
-        to_wgs = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
-        lon, lat = to_wgs.transform((self.extent[0] + self.extent[2]) / 2.0, (self.extent[1] + self.extent[3]) / 2.0)
-        return float(lat), float(lon)
+        return centre_latlon(self.extent, self.crs)
 
 
 class _Strict(BaseModel):

@@ -20,11 +20,11 @@ siting and energy then work on the whole (uint8 … uint64) exclusion code grid 
 
 Calibration: ``calibration_factor`` multiplies net energy so that the model reproduces measured production.
 The Sudwand turbines in Mondercange (E-138 at 160 m hub and E-115 at 149 m, 8.52 MW) produce about
-15.3 GWh/yr, ≈ 1,800 full-load hours. The model with its defaults (5.5 m/s at 100 m, log law over arable
-roughness 0.05 m → 5.84 m/s at 160 m, air density 1.17 kg/m³ at 460 m a.s.l., Weibull k = 2, net/gross
-0.867, E-141/4200 as the nearest library type) predicts ≈ 2,140 net full-load hours, so a region
-calibrated on Sudwand sets ``calibration_factor = 0.84`` (:func:`sudwand_calibration_factor` computes it
-for any other parameters).
+15.3 GWh/yr, ≈ 1,800 full-load hours. The model with its defaults (5.5 m/s at 100 m over open terrain,
+z0 0.03 m, carried to arable roughness 0.05 m by the geostrophic drag law → 5.70 m/s at 160 m, air density
+1.17 kg/m³ at 460 m a.s.l., Weibull k = 2, net/gross 0.867, E-141/4200 as the nearest library type)
+predicts ≈ 2,040 net full-load hours, so a region calibrated on Sudwand sets ``calibration_factor = 0.88``
+(:func:`sudwand_calibration_factor` computes it for any other parameters); the demo region does.
 """
 
 from __future__ import annotations
@@ -46,11 +46,17 @@ STEP = Step(
 
 __all__ = ["STEP", "WindParams", "sudwand_calibration_factor"]
 
-#: Sudwand, Mondercange (docs/REFERENCES.md): measured full-load hours [h yr-1], hub height [m],
-#: and ground elevation [m a.s.l.] (Mondercange plateau, about 300 m).
-SUDWAND_FULL_LOAD_HOURS = 1800.0
+#: Sudwand, Mondercange (docs/REFERENCES.md): hub height [m] and ground elevation [m a.s.l.] (Mondercange
+#: plateau, about 300 m).
 SUDWAND_HUB_HEIGHT_M = 160.0
 SUDWAND_GROUND_M = 300.0
+#: Latitude of the Sudwand site [deg N] (Mondercange).
+SUDWAND_LATITUDE_DEG = 49.53
+#: Measured production of the two Sudwand turbines [MWh yr-1] and their rated power [MW] (docs/REFERENCES.md).
+SUDWAND_MEASURED_MWH_YR = 15_300.0
+SUDWAND_RATED_MW = 8.52
+#: Measured full-load hours [h yr-1]: 15,300 MWh / 8.52 MW ≈ 1,796 h.
+SUDWAND_FULL_LOAD_HOURS = SUDWAND_MEASURED_MWH_YR / SUDWAND_RATED_MW
 #: Library type standing in for the E-138 EP3 (no E-138 curve in windpowerlib; similar specific power).
 SUDWAND_PROXY_TURBINE = "E-141/4200"
 
@@ -63,12 +69,13 @@ def sudwand_calibration_factor(params: WindParams | None = None, roughness_m: fl
     measured / modelled.
     """
     from processing.wind.energy import annual_energy_weibull, calibration_factor, load_turbine, net_factor
-    from processing.wind.field import air_density, extrapolate
+    from processing.wind.field import air_density, regional_speed
 
     p = params or WindParams()
     turbine = load_turbine(SUDWAND_PROXY_TURBINE)
-    v = float(extrapolate(p.reference_speed_ms, p.reference_height_m, SUDWAND_HUB_HEIGHT_M, roughness_m,
-                          p.wind_law, p.hellman_exponent))
+    v = float(regional_speed(p.reference_speed_ms, p.reference_height_m, SUDWAND_HUB_HEIGHT_M, roughness_m,
+                             reference_roughness_m=p.reference_roughness_m, latitude_deg=SUDWAND_LATITUDE_DEG,
+                             law=p.wind_law, hellman_exponent=p.hellman_exponent))
     rho = float(air_density(SUDWAND_GROUND_M + SUDWAND_HUB_HEIGHT_M, p.sea_level_temperature_c + 273.15))
     gross = float(annual_energy_weibull(turbine, v, p.weibull_k, rho)[0])
     net = gross * net_factor(p.availability, p.wake_loss, p.electrical_loss, p.curtailment_loss)

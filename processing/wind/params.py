@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from processing.wind.energy import check_turbine_type, load_turbine
+from processing.wind.field import OPEN_TERRAIN_ROUGHNESS_M
 from processing.wind.profiles import check_profile_name, profile_rules
 from processing.wind.rules import ExclusionRule
 
@@ -30,9 +31,13 @@ class WindParams(BaseModel):
                                               "power law (Hellman).")
     hellman_exponent: float | None = Field(default=None, gt=0.0, lt=1.0, description="Power-law exponent; "
                                            "default 1/ln(h/z0) from the roughness (1/7 is the neutral value).")
-    reference_speed_ms: float = Field(default=5.5, gt=0.0, le=20.0, description="Mean wind speed [m s-1] at "
-                                      "reference_height_m when no wind atlas is given (Luxembourg plateau, "
-                                      "about 5-6 m s-1 at 100 m).")
+    reference_speed_ms: float = Field(default=5.5, gt=0.0, le=20.0, description="Regional mean wind speed "
+                                      "[m s-1] at reference_height_m over open terrain (reference_roughness_m) "
+                                      "when no wind atlas is given; each cell's roughness is applied relative to "
+                                      "it (Luxembourg plateau, about 5-6 m s-1 at 100 m).")
+    reference_roughness_m: float = Field(default=OPEN_TERRAIN_ROUGHNESS_M, gt=0.0, le=0.5, description="Roughness length of the "
+                                         "open terrain reference_speed_ms refers to [m] (European Wind Atlas "
+                                         "class 1, open farmland).")
     reference_height_m: float = Field(default=100.0, gt=0.0, le=300.0, description="Height of "
                                       "reference_speed_ms [m].")
     atlas_height_m: float | None = Field(default=None, gt=0.0, le=500.0, description="Height [m] of the wind "

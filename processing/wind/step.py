@@ -145,7 +145,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                            atlas=atlas, atlas_height_m=params.atlas_height_m,
                            reference_speed_ms=params.reference_speed_ms, reference_height_m=params.reference_height_m,
                            law=params.wind_law, hellman_exponent=params.hellman_exponent,
-                           roughness_radius_m=params.roughness_radius_m, window=params.window_cells,
+                           roughness_radius_m=params.roughness_radius_m,
+                           reference_roughness_m=params.reference_roughness_m, window=params.window_cells,
                            executor=ctx.executor)
     ctx.progress(0.8, "hub-height wind speed")
 
