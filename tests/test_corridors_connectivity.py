@@ -65,3 +65,33 @@ def test_bad_distances(bad):
 def test_bad_dispersal():
     with pytest.raises(InputDataError, match="probability strictly between"):
         pc_index([1.0], [[0.0]], 10.0, dispersal_distance=1.0, dispersal_probability=1.0)
+
+
+def test_commune_summary_on_the_worked_example():
+    """Cores A, B, C (10, 5, 20 ha; p*_AB 0.5, p*_BC 0.25, p*_AC 0.125) as squares; commune West holds A, B and
+    half of C, East the other half of C. Hand computation: PC numerator Σ a_i a_j p*_ij = 525 + 150 = 675 ha²;
+    West carries 10·15 + 5·15 + 10·22.5 = 450 → 66.67 %, East 10·22.5 = 225 → 33.33 % (1e-9); C counts in both
+    communes, with its area split by intersection (one rule for count and area)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from processing.corridors.network import NetworkResult
+    from processing.corridors.summary import commune_summary
+
+    side = np.sqrt(AREAS_HA * 1e4)
+    cores = gpd.GeoDataFrame({"area_ha": AREAS_HA, "dpc_pct": [29.63, 20.69, 74.07]}, crs="EPSG:2169", geometry=[
+        box(0, 0, side[0], side[0]), box(1000, 0, 1000 + side[1], side[1]), box(3000, 0, 3000 + side[2], side[2])])
+    cut = 3000 + side[2] / 2
+    communes = gpd.GeoDataFrame({"name": ["West", "East"], "code": ["W", "E"]}, crs="EPSG:2169",
+                                geometry=[box(-100, -100, cut, 1000), box(cut, -100, 4000, 1000)])
+    empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:2169"))
+    result = NetworkResult(cores, empty, empty, empty, nl=np.zeros((3, 3)),
+                           pstar=max_product_probabilities(D_KM, np.log(2.0)))
+    s = commune_summary("green", result, communes).set_index("commune")
+    assert s.loc["West", "pc_share_pct"] == pytest.approx(100 * 450 / 675, rel=1e-9)
+    assert s.loc["East", "pc_share_pct"] == pytest.approx(100 * 225 / 675, rel=1e-9)
+    assert s["pc_share_pct"].sum() == pytest.approx(100.0, rel=1e-12)
+    assert s.loc["West", "core_count"] == 3 and s.loc["East", "core_count"] == 1
+    assert s.loc["West", "core_area_ha"] == pytest.approx(25.0, rel=1e-9)
+    assert s.loc["East", "core_area_ha"] == pytest.approx(10.0, rel=1e-9)
+    assert ((s["core_count"] > 0) == (s["core_area_ha"] > 0)).all()

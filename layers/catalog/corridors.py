@@ -132,13 +132,15 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("commune", "str", description="Commune name."),
             Field("code", "str", description="Commune code."),
             _NETWORK,
-            Field("core_count", "int", description="Cores with their representative point in the commune."),
-            Field("core_area_ha", "float", "ha", "Core area inside the commune."),
+            Field("core_count", "int", description="Cores with any part inside the commune (a core across a "
+                  "commune boundary counts in each commune it reaches)."),
+            Field("core_area_ha", "float", "ha", "Core area inside the commune (by intersection, the same rule)."),
             Field("core_share_pct", "float", "%", "Core area as a share of the commune's area."),
             Field("corridor_area_ha", "float", "ha", "Corridor area inside the commune (overlaps counted once)."),
             Field("path_length_m", "float", "m", "Length of least-cost paths inside the commune."),
             Field("barrier_count", "int", description="Barriers inside the commune."),
-            Field("dpc_sum_pct", "float", "%", "Sum of the dPC of the commune's cores."),
+            Field("pc_share_pct", "float", "%", "Share of the regional PC (sum of a_i a_j p*_ij) carried by the "
+                  "core area inside the commune; additive, 100 % over communes covering every core."),
             Field("iic", "float", "", "IIC of the cores' parts inside the commune, commune area as landscape."),
             Field("pc", "float", "", "PC of the cores' parts inside the commune, commune area as landscape."),
         ),
