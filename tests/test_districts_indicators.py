@@ -46,10 +46,14 @@ def test_energy_sums_by_hand(indicators):
     # heat cells: 4 x 400 MWh in Westby (all in the heat-network area), 1 x 50 MWh in Eastby
     assert w["heat_demand_gwh_yr"] == pytest.approx(1.6) and e["heat_demand_gwh_yr"] == pytest.approx(0.05)
     assert w["heat_demand_in_dh_share"] == pytest.approx(1.0) and e["heat_demand_in_dh_share"] == 0.0
-    # geothermal: min(demand, potential x 20 probes/ha x 1 ha): min(400, 200) x 4; min(50, 120)
-    assert w["geothermal_gwh_yr"] == pytest.approx(0.8) and e["geothermal_gwh_yr"] == pytest.approx(0.05)
+    # geothermal: ground heat potential x 20 probes/ha x 1 ha = 200 (Westby cells) and 120 (Eastby); delivered
+    # with SPF 3 = ground x 3/2, capped at the demand: min(400, 300) x 4 = 1,200; min(50, 180) = 50; the ground
+    # heat behind it is 2/3 of that, the electricity 1/3
+    assert w["geothermal_gwh_yr"] == pytest.approx(1.2) and e["geothermal_gwh_yr"] == pytest.approx(0.05)
+    assert w["geothermal_ground_gwh_yr"] == pytest.approx(0.8) and w["heat_pump_electricity_gwh_yr"] == pytest.approx(0.4)
+    assert e["geothermal_ground_gwh_yr"] == pytest.approx(0.05 * 2 / 3)
     assert w["renewable_gwh_yr"] == pytest.approx(0.38 + 0.8)
-    assert e["renewable_gwh_yr"] == pytest.approx(0.038 + 14.0 + 0.05)
+    assert e["renewable_gwh_yr"] == pytest.approx(0.038 + 14.0 + 0.05 * 2 / 3)
 
 
 def test_co2_by_hand(indicators):
@@ -57,11 +61,12 @@ def test_co2_by_hand(indicators):
     heat_factor = 0.2 / 0.8 - 0.3 / 3.0  # 0.15 t per MWh of heat
     assert w["co2_pv_t_yr"] == pytest.approx(380.0 * 0.3)
     assert e["co2_wind_t_yr"] == pytest.approx(14_000.0 * 0.3)
-    assert w["co2_geothermal_t_yr"] == pytest.approx(800.0 * heat_factor)
-    assert w["co2_avoidable_t_yr"] == pytest.approx(380.0 * 0.3 + 800.0 * heat_factor)
+    assert w["co2_geothermal_t_yr"] == pytest.approx(1200.0 * heat_factor)  # on delivered heat, not ground heat
+    assert w["co2_avoidable_t_yr"] == pytest.approx(380.0 * 0.3 + 1200.0 * heat_factor)
     assert e["co2_avoidable_t_yr"] == pytest.approx((38.0 + 14_000.0) * 0.3 + 50.0 * heat_factor)
-    pv, wind, geo = co2_avoidable([1000.0], [0.0], [1000.0], grid_co2_t_mwh=0.4, gas_co2_t_mwh=0.2,
-                                  boiler_efficiency=1.0, heat_pump_spf=4.0)
+    # 1,000 MWh delivered with SPF 4: 1,000 x 0.2 / 1.0 of gas avoided − 250 MWh x 0.4 of grid electricity
+    pv, wind, geo = co2_avoidable([1000.0], [0.0], [1000.0], [250.0], grid_co2_t_mwh=0.4, gas_co2_t_mwh=0.2,
+                                  boiler_efficiency=1.0)
     assert (pv[0], wind[0], geo[0]) == pytest.approx((400.0, 0.0, 100.0))
 
 

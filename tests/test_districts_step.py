@@ -132,7 +132,9 @@ def test_criteria_values_by_hand(default_run):
     assert wne["solar_mwh_yr"] == pytest.approx(4 * 95.0)               # 4 roofs x 95,000 kWh/yr
     assert wne["solar_mwh_ha_yr"] == pytest.approx(380.0 / 25.0)
     assert wne["heat_demand_mwh_yr"] == pytest.approx(1600.0)          # 4 cells x 400 MWh/ha/yr
-    assert wne["geothermal_mwh_yr"] == pytest.approx(800.0)            # min(400, 10 x 20 probes) x 4 cells
+    # 20 probes x 10 MWh of ground heat = 200 per cell, delivered with SPF 4: 200 x 4/3 = 266.7 (< the 400 demand)
+    assert wne["geothermal_mwh_yr"] == pytest.approx(4 * 200.0 * 4 / 3)
+    # PV − pump electricity (266.7 / 4 per cell) + delivered − demand = PV + ground heat − demand
     assert wne["energy_balance_mwh_ha_yr"] == pytest.approx((380.0 + 800.0 - 1600.0) / 25.0)
     assert wne["dh_share"] == pytest.approx(4.0 / 25.0)
     assert wne["rail_distance_m"] == pytest.approx(0.0)                 # the station is inside
@@ -290,8 +292,11 @@ def test_per_building_heat_supply_is_used():
     supply["conductivity_w_mk"] = 2.0
     supply["probes"] = 10
     supply["probe_depth_m"] = 100.0
-    supply["supply_mwh_yr"] = 200.0  # more than the demand: only 120 is usable
-    supply["coverage_ratio"] = supply["supply_mwh_yr"] / supply["demand_mwh_yr"]
+    supply["field_factor"] = 0.6
+    supply["ground_heat_mwh_yr"] = 150.0
+    supply["delivered_heat_mwh_yr"] = 200.0  # more than the demand: only 120 is usable (SPF 4: 150 + 50)
+    supply["heat_pump_electricity_mwh_yr"] = 50.0
+    supply["coverage_ratio"] = supply["delivered_heat_mwh_yr"] / supply["demand_mwh_yr"]
     supply["restriction_class"] = np.where(b["building_id"].str.startswith("W-ne"), "forbidden", "allowed")
     supply["in_district_heating_area"] = b["building_id"].str.startswith("W-ne")
     supply["recommendation"] = "ground_source_heat_pump"

@@ -22,7 +22,8 @@ _CRITERIA_FIELDS: tuple[tuple[str, str, str, str], ...] = (
      "Mean sustainable heat of one 100 m borehole heat exchanger over the unit."),
     ("drilling", "drilling_restricted_share", "", "Share of the unit's area under any drilling restriction, 0-1."),
     ("energy_balance", "energy_balance_mwh_ha_yr", "MWh ha-1 yr-1",
-     "Local renewable potential (roof PV + geothermal heat) minus heat demand, per hectare."),
+     "Roof PV minus heat-pump electricity, plus heat-pump delivered heat, minus heat demand, per hectare "
+     "(= PV + ground heat - demand)."),
     ("rail", "rail_distance_m", "m", "Distance from the unit to the nearest railway station."),
     ("bus", "bus_distance_m", "m", "Distance from the unit to the nearest bus or tram stop."),
     ("brownfield", "brownfield_share", "", "Share of the unit's area on brownfield land, 0-1."),
@@ -76,8 +77,8 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("forbidden_drilling_share", "float", "", "Share of the unit's area where drilling is forbidden, 0-1.",
           required=False),
     Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's suitable roof faces.", required=False),
-    Field("geothermal_mwh_yr", "float", "MWh yr-1", "Geothermal heat the unit can supply (at most its demand).",
-          required=False),
+    Field("geothermal_mwh_yr", "float", "MWh yr-1", "Heat ground-source heat pumps can deliver in the unit (at "
+          "most its demand; ground heat + their electricity).", required=False),
     Field("heat_demand_mwh_yr", "float", "MWh yr-1", "Building heat demand of the unit.", required=False),
     Field("corridor_networks", "str", description="Networks (green, blue, black) whose corridors or cores the "
           "unit overlaps, comma-separated.", required=False),
@@ -96,11 +97,15 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("wind_mw", "float", "MW", "Rated power of the wind-turbine sites."),
     Field("wind_gwh_yr", "float", "GWh yr-1", "Net annual energy of the wind-turbine sites."),
     Field("geothermal_gwh_yr", "float", "GWh yr-1",
-          "Shallow-geothermal heat the buildings can use (at most their demand, outside forbidden zones)."),
+          "Heat ground-source heat pumps can deliver to the buildings (at most their demand, outside forbidden "
+          "zones) = ground heat + heat-pump electricity."),
+    Field("geothermal_ground_gwh_yr", "float", "GWh yr-1", "Ground heat behind that delivered heat."),
+    Field("heat_pump_electricity_gwh_yr", "float", "GWh yr-1", "Electricity the heat pumps draw to deliver it."),
     Field("heat_demand_gwh_yr", "float", "GWh yr-1", "Building heat demand."),
     Field("heat_demand_in_dh_share", "float", "", "Share of the heat demand inside district-heating areas, 0-1.",
           required=False),
-    Field("renewable_gwh_yr", "float", "GWh yr-1", "Roof PV + wind + geothermal heat."),
+    Field("renewable_gwh_yr", "float", "GWh yr-1", "Roof PV + wind + geothermal ground heat (the heat pumps' "
+          "electricity is not renewable by itself)."),
     Field("corridor_length_km", "float", "km", "Length of least-cost corridor paths inside the commune."),
     Field("connectivity", "float", "", "Share of the commune's habitat-core area linked to another core by a "
           "corridor path, 0-1 (empty without cores).", required=False),
@@ -110,7 +115,8 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("co2_pv_t_yr", "float", "t yr-1", "CO2 avoidable by roof PV replacing grid electricity."),
     Field("co2_wind_t_yr", "float", "t yr-1", "CO2 avoidable by wind replacing grid electricity."),
     Field("co2_geothermal_t_yr", "float", "t yr-1",
-          "CO2 avoidable by heat pumps on borehole heat exchangers replacing gas boilers."),
+          "CO2 avoidable by heat pumps on borehole heat exchangers replacing gas boilers, net of the grid "
+          "electricity they draw."),
     Field("co2_avoidable_t_yr", "float", "t yr-1", "Total avoidable CO2 (PV + wind + geothermal)."),
     Field("excess_heat_used_gwh_yr", "float", "GWh yr-1",
           "Recovered excess heat delivered into the commune's district-heating areas (heat-recovery step)."),

@@ -143,9 +143,16 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("probes", "int", description="Borehole heat exchangers that fit on the plot."),
             Field("probe_depth_m", "float", "m", "Probe length (depth-limited where a zone says so).",
                   required=False),
-            Field("supply_mwh_yr", "float", "MWh yr-1", "Sustainable heat of those probes (G.POT, no "
-                  "interference between probes)."),
-            Field("coverage_ratio", "float", description="Supply / demand.", required=False),
+            Field("field_factor", "float", "", "Sustainable extraction per probe of this field relative to a "
+                  "probe alone (g-functions of the layout class; 1 for one probe), 0-1."),
+            Field("ground_heat_mwh_yr", "float", "MWh yr-1", "Heat the probes can extract from the ground for "
+                  "the whole lifetime above the minimum fluid temperature (G.POT per probe x probes x field "
+                  "factor)."),
+            Field("delivered_heat_mwh_yr", "float", "MWh yr-1", "Heat the heat pump delivers from that ground "
+                  "heat: ground x SPF / (SPF - 1)."),
+            Field("heat_pump_electricity_mwh_yr", "float", "MWh yr-1", "Electricity the heat pump draws to "
+                  "deliver it: delivered / SPF."),
+            Field("coverage_ratio", "float", description="Delivered heat / demand.", required=False),
             Field("restriction_class", "str", description="Drilling permission at the probes (or the plot "
                   "when none fits).", values=RESTRICTION_CLASSES),
             Field("in_district_heating_area", "bool", description="Whether the building lies in a "
@@ -161,7 +168,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Category("depth_limit_too_shallow", "depth limit too shallow", "#fdae61"),
             Category("drilling_forbidden", "drilling forbidden", "#d7191c"),
             Category("no_ground_data", "no geology data", "#ffffff"))),
-        key_fields=("recommendation", "use", "demand_mwh_yr", "probes", "probe_depth_m", "supply_mwh_yr",
+        key_fields=("recommendation", "use", "demand_mwh_yr", "probes", "probe_depth_m", "delivered_heat_mwh_yr",
                     "coverage_ratio", "restriction_class"),
         produced_by="geothermal",
     ),

@@ -37,6 +37,9 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("class", "str", description="Suitability as a share of the regional optimum.",
                   values=SOLAR_CLASSES),
             Field("co2_avoided_t_yr", "float", "t yr-1", "CO2 avoided per year at the grid emission factor."),
+            Field("suitable", "bool", description="Whether the face counts as roof-PV potential (class very good, "
+                  "good or conditional: usable area and at least the conditional share of the regional optimum). "
+                  "The commune indicators sum kwp and yield_kwh_yr of these faces by commune."),
             Field("share_of_optimum", "float", "", "Irradiation as a share of the region's best unshaded orientation."),
             Field("shading_loss_pct", "float", "%", "Irradiation lost to the horizon (terrain, buildings, own roof)."),
             Field("sky_view_factor", "float", "", "Share of the face's unobstructed sky diffuse it receives."),

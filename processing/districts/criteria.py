@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from layers.catalog.inputs import BUILDING_USES
+from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 from processing.districts.overlay import (
     M2_PER_HA,
     area_share,
@@ -146,28 +147,35 @@ def _stop_distance(units, stops: gpd.GeoDataFrame | None, modes: tuple[str, ...]
 def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
     """Heat demand and usable geothermal heat as features: per building or per 1-ha cell.
 
-    Returns a GeoDataFrame with ``demand_mwh_yr`` and ``supply_mwh_yr`` [MWh yr-1] (supply NaN when unknown),
-    ``in_dh`` and ``per_building``, or ``None`` without any heat layer.
+    Returns a GeoDataFrame with ``demand_mwh_yr``, ``delivered_mwh_yr`` (heat the heat pumps deliver, at most
+    the demand), ``ground_mwh_yr`` (the ground heat behind it) and ``electricity_mwh_yr`` (what the pumps
+    draw) [MWh yr-1] (NaN when unknown), ``in_dh`` and ``per_building``, or ``None`` without any heat layer.
 
     Notes
     -----
-    With ``building_heat_supply`` (geothermal step) a building's usable geothermal heat is its probes'
-    supply capped at its demand, nothing where drilling is forbidden; ``in_dh`` copies its
-    ``in_district_heating_area`` flag (NaN when unknown, and for cells). Otherwise
-    each ``heat_demand_density`` cell demands ``demand_mwh_ha_yr × area_ha`` and geothermal heat can supply
-    ``min(demand, E_probe × probes_per_ha × area_ha)`` with E_probe the ``geothermal_potential`` [MWh yr-1 per
-    100 m probe] at the cell centre, and nothing where ``geothermal_restrictions`` forbid drilling.
+    With ``building_heat_supply`` (geothermal step) a building's usable heat is its field's delivered heat
+    capped at its demand, nothing where drilling is forbidden; ground heat and electricity scale with that cap
+    (delivered = ground + electricity); ``in_dh`` copies its ``in_district_heating_area`` flag (NaN when
+    unknown, and for cells). Otherwise each ``heat_demand_density`` cell demands ``demand_mwh_ha_yr ×
+    area_ha``; ``probes_per_ha`` probes of ``geothermal_potential`` (ground heat [MWh yr-1 per 100 m probe]
+    at the cell centre) deliver ``× SPF / (SPF − 1)`` of it (``heat_pump_spf``), capped at the demand, and
+    nothing where ``geothermal_restrictions`` forbid drilling.
     """
     supply = _get(inputs, "building_heat_supply")
-    if supply is not None and {"demand_mwh_yr", "supply_mwh_yr"} <= set(supply.columns):
+    if supply is not None and {"demand_mwh_yr", "delivered_heat_mwh_yr"} <= set(supply.columns):
         demand = supply["demand_mwh_yr"].astype(float).to_numpy()
-        geo = np.minimum(np.nan_to_num(supply["supply_mwh_yr"].astype(float).to_numpy()), demand)
+        potential = np.nan_to_num(supply["delivered_heat_mwh_yr"].astype(float).to_numpy())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            used = np.where(potential > 0, np.minimum(potential, demand) / potential, 0.0)
         if "restriction_class" in supply:
-            geo = np.where(supply["restriction_class"].astype(str).to_numpy() == "forbidden", 0.0, geo)
+            used = np.where(supply["restriction_class"].astype(str).to_numpy() == "forbidden", 0.0, used)
         in_dh = (supply["in_district_heating_area"].astype(bool).to_numpy()
                  if "in_district_heating_area" in supply else np.full(len(supply), np.nan))
-        return gpd.GeoDataFrame({"demand_mwh_yr": demand, "supply_mwh_yr": geo, "in_dh": in_dh,
-                                 "per_building": True}, geometry=supply.geometry.values, crs=supply.crs)
+        return gpd.GeoDataFrame({
+            "demand_mwh_yr": demand, "delivered_mwh_yr": potential * used,
+            "ground_mwh_yr": np.nan_to_num(supply["ground_heat_mwh_yr"].astype(float).to_numpy()) * used,
+            "electricity_mwh_yr": np.nan_to_num(supply["heat_pump_electricity_mwh_yr"].astype(float).to_numpy()) * used,
+            "in_dh": in_dh, "per_building": True}, geometry=supply.geometry.values, crs=supply.crs)
     cells = _get(inputs, "heat_demand_density")
     if cells is None:
         return None
@@ -177,15 +185,19 @@ def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
     if potential is not None:
         centres = cells.geometry.centroid
         per_probe = sample(potential, centres.values)
-        geo = np.minimum(demand, np.nan_to_num(per_probe) * params.probes_per_ha * area_ha)
+        ground = np.nan_to_num(per_probe) * params.probes_per_ha * area_ha
+        delivered = np.minimum(demand, delivered_heat(ground, params.heat_pump_spf))
         restrictions = _get(inputs, "geothermal_restrictions")
         if restrictions is not None:
             forbidden = restrictions.loc[restrictions["restriction_class"] == "forbidden"]
             if len(forbidden):
-                geo = np.where(unit_of_points(forbidden, centres.values) >= 0, 0.0, geo)
+                delivered = np.where(unit_of_points(forbidden, centres.values) >= 0, 0.0, delivered)
+        electricity = pump_electricity(delivered, params.heat_pump_spf)
+        ground = delivered - electricity
     else:
-        geo = np.full(len(cells), np.nan)
-    return gpd.GeoDataFrame({"demand_mwh_yr": demand, "supply_mwh_yr": geo, "in_dh": np.nan, "per_building": False},
+        delivered = ground = electricity = np.full(len(cells), np.nan)
+    return gpd.GeoDataFrame({"demand_mwh_yr": demand, "delivered_mwh_yr": delivered, "ground_mwh_yr": ground,
+                             "electricity_mwh_yr": electricity, "in_dh": np.nan, "per_building": False},
                             geometry=cells.geometry.values, crs=cells.crs)
 
 
@@ -233,14 +245,19 @@ def compute_criteria(units: gpd.GeoDataFrame, inputs: Mapping[str, object], para
     if heat is not None:
         cells = not is_per_building(heat)
         demand = _sum_to_units(units, heat, "demand_mwh_yr", cells)
-        geo = _sum_to_units(units, heat, "supply_mwh_yr", cells) if heat["supply_mwh_yr"].notna().any() else nan.copy()
+        known = heat["delivered_mwh_yr"].notna().any()
+        geo, pump = ((_sum_to_units(units, heat, "delivered_mwh_yr", cells),
+                      _sum_to_units(units, heat, "electricity_mwh_yr", cells)) if known else (nan.copy(), nan.copy()))
     else:
-        demand, geo = nan.copy(), nan.copy()
+        demand, geo, pump = nan.copy(), nan.copy(), nan.copy()
     out["solar_mwh_yr"], out["heat_demand_mwh_yr"], out["geothermal_mwh_yr"] = solar, demand, geo
     out["solar_mwh_ha_yr"] = solar / safe_ha
     out["heat_demand_mwh_ha_yr"] = demand / safe_ha
     if heat is not None:
-        out["energy_balance_mwh_ha_yr"] = (np.nan_to_num(solar) + np.nan_to_num(geo) - demand) / safe_ha
+        # PV minus the heat pumps' electricity, plus the heat they deliver, minus the heat demand (= PV + ground
+        # heat − demand: delivered heat = ground heat + electricity)
+        out["energy_balance_mwh_ha_yr"] = (np.nan_to_num(solar) - np.nan_to_num(pump) + np.nan_to_num(geo)
+                                           - demand) / safe_ha
     else:
         out["energy_balance_mwh_ha_yr"] = nan.copy()
 

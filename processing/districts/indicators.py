@@ -25,29 +25,49 @@ MWH_PER_GWH, M_PER_KM, M2_PER_KM2 = 1.0e3, 1.0e3, 1.0e6
 CORE_SNAP_M = 1.0
 
 
-def co2_avoidable(pv_mwh_yr, wind_mwh_yr, geothermal_mwh_yr, *, grid_co2_t_mwh: float, gas_co2_t_mwh: float,
-                  boiler_efficiency: float, heat_pump_spf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Avoidable CO2 [t yr-1] of roof PV, wind and geothermal heat.
+def co2_avoidable(pv_mwh_yr, wind_mwh_yr, delivered_heat_mwh_yr, pump_electricity_mwh_yr, *,
+                  grid_co2_t_mwh: float, gas_co2_t_mwh: float,
+                  boiler_efficiency: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Avoidable CO2 [t yr-1] of roof PV, wind and ground-source heat pumps.
 
     Notes
     -----
-    PV and wind replace grid electricity: E × f_grid. A ground-source heat pump delivering heat Q replaces a
-    gas boiler burning Q / η and itself draws Q / SPF of grid electricity:
-    Q × (f_gas / η − f_grid / SPF). Negative where the grid is dirtier than the boiler it replaces.
+    PV and wind replace grid electricity: E × f_grid. Heat pumps delivering Q_d replace a gas boiler burning
+    Q_d / η and themselves draw W = Q_d / SPF of grid electricity: Q_d f_gas / η − W f_grid. Negative where the
+    grid is dirtier than the boiler it replaces.
     """
     pv = np.asarray(pv_mwh_yr, dtype=float) * grid_co2_t_mwh
     wind = np.asarray(wind_mwh_yr, dtype=float) * grid_co2_t_mwh
-    per_mwh_heat = gas_co2_t_mwh / boiler_efficiency - grid_co2_t_mwh / heat_pump_spf
-    geo = np.asarray(geothermal_mwh_yr, dtype=float) * per_mwh_heat
+    geo = (np.asarray(delivered_heat_mwh_yr, dtype=float) * gas_co2_t_mwh / boiler_efficiency
+           - np.asarray(pump_electricity_mwh_yr, dtype=float) * grid_co2_t_mwh)
     return pv, wind, geo
 
 
 def _by_commune(communes, features: gpd.GeoDataFrame | None, columns: list[str]) -> np.ndarray:
     """Sums of ``columns`` (and the count, last column) over features by representative point."""
-    out = np.zeros((len(communes), len(columns) + 1))
     if features is None or not len(features):
-        return out
-    idx = unit_of_points(communes, representative_points(features))
+        return np.zeros((len(communes), len(columns) + 1))
+    return _sum_by_index(len(communes), unit_of_points(communes, representative_points(features)), features,
+                         columns)
+
+
+def _by_commune_name(communes, features: gpd.GeoDataFrame | None, columns: list[str]) -> np.ndarray:
+    """As :func:`_by_commune`, but by the features' own ``commune`` name where they carry one (the solar roofs
+    name the commune of their building), so a user's sums of the layer by commune match; features without a
+    name are placed by representative point."""
+    if features is None or not len(features) or "commune" not in features or "name" not in communes:
+        return _by_commune(communes, features, columns)
+    where = {name: k for k, name in enumerate(communes["name"].astype(str))}
+    named = features["commune"].notna().to_numpy()
+    idx = np.full(len(features), -1)
+    idx[named] = [where.get(str(c), -1) for c in features["commune"][named]]
+    if (~named).any():
+        idx[~named] = unit_of_points(communes, representative_points(features.loc[~named]))
+    return _sum_by_index(len(communes), idx, features, columns)
+
+
+def _sum_by_index(n: int, idx: np.ndarray, features: gpd.GeoDataFrame, columns: list[str]) -> np.ndarray:
+    out = np.zeros((n, len(columns) + 1))
     ok = idx >= 0
     if (~ok).any():
         log.info("%d features lie outside every commune and are not counted", int((~ok).sum()))
@@ -135,12 +155,13 @@ def commune_indicators(
     """
     n = len(communes)
     roofs = suitable_roofs(inputs.get("solar_roofs"), tuple(params.solar_classes))
-    pv = _by_commune(communes, roofs, ["kwp", "yield_kwh_yr"])
+    pv = _by_commune_name(communes, roofs, ["kwp", "yield_kwh_yr"])
     wind = _by_commune(communes, inputs.get("wind_turbine_sites"), ["capacity_mw", "aep_net_mwh_yr"])
     heat = heat_table(inputs, params)
     if heat is not None:
-        heat_sums = _by_commune(communes, heat, ["demand_mwh_yr", "supply_mwh_yr"])
-        demand, geo = heat_sums[:, 0], heat_sums[:, 1]
+        heat_sums = _by_commune(communes, heat, ["demand_mwh_yr", "delivered_mwh_yr", "ground_mwh_yr",
+                                                 "electricity_mwh_yr"])
+        demand, geo, ground, pump = heat_sums[:, 0], heat_sums[:, 1], heat_sums[:, 2], heat_sums[:, 3]
         dh = inputs.get("district_heating_areas")
         known = heat["in_dh"].notna().all() and len(heat)
         if known or (dh is not None and len(dh) and len(heat)):
@@ -151,11 +172,11 @@ def commune_indicators(
             dh_demand = np.zeros(n)
         dh_share = np.where(demand > 0, dh_demand / np.where(demand > 0, demand, 1.0), np.nan)
     else:
-        demand, geo, dh_share = np.zeros(n), np.zeros(n), np.full(n, np.nan)
+        demand, geo, ground, pump, dh_share = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, np.nan)
     pv_mwh, wind_mwh = pv[:, 1] / KWH_PER_MWH, wind[:, 1]
     co2_pv, co2_wind, co2_geo = co2_avoidable(
-        pv_mwh, wind_mwh, geo, grid_co2_t_mwh=params.grid_co2_t_mwh, gas_co2_t_mwh=params.gas_co2_t_mwh,
-        boiler_efficiency=params.boiler_efficiency, heat_pump_spf=params.heat_pump_spf)
+        pv_mwh, wind_mwh, geo, pump, grid_co2_t_mwh=params.grid_co2_t_mwh, gas_co2_t_mwh=params.gas_co2_t_mwh,
+        boiler_efficiency=params.boiler_efficiency)
     paths = inputs.get("corridor_paths")
     if candidates is not None and len(candidates):
         eligible = candidates.loc[~candidates["excluded"].astype(bool)]
@@ -174,9 +195,11 @@ def commune_indicators(
         "wind_mw": wind[:, 0],
         "wind_gwh_yr": wind_mwh / MWH_PER_GWH,
         "geothermal_gwh_yr": np.nan_to_num(geo) / MWH_PER_GWH,
+        "geothermal_ground_gwh_yr": np.nan_to_num(ground) / MWH_PER_GWH,
+        "heat_pump_electricity_gwh_yr": np.nan_to_num(pump) / MWH_PER_GWH,
         "heat_demand_gwh_yr": demand / MWH_PER_GWH,
         "heat_demand_in_dh_share": dh_share,
-        "renewable_gwh_yr": (pv_mwh + wind_mwh + np.nan_to_num(geo)) / MWH_PER_GWH,
+        "renewable_gwh_yr": (pv_mwh + wind_mwh + np.nan_to_num(ground)) / MWH_PER_GWH,
         "corridor_length_km": length_within(communes, paths) / M_PER_KM if paths is not None else np.zeros(n),
         "connectivity": connectivity(communes, inputs.get("habitat_cores"), paths),
         **network_pc(communes, inputs.get("corridor_commune_summary")),

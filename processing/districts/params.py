@@ -9,18 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from layers.catalog.solar import SOLAR_CLASSES
 from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from processing.districts.mcda import MAX_CONSISTENCY_RATIO, ahp_weights
+from processing.emission_factors import GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.geothermal.heat_pump import HEAT_PUMP_SPF
 
-#: CO2 emission factor of natural gas [t CO2 MWh-1 of fuel]: 56,100 kg TJ-1 × 3.6 TJ per 1,000 MWh
-#: (IPCC 2006 Guidelines, Vol. 2, Table 2.2, stationary combustion).
-GAS_CO2_T_MWH = 0.202
 #: Seasonal efficiency of the gas boiler a heat pump replaces [-] (estimate: condensing boiler).
 GAS_BOILER_EFFICIENCY = 0.90
-#: Grid electricity emission factor [t CO2 MWh-1] (estimate: EU-27 generation mix ≈ 0.25 in 2022, EEA
-#: indicator "Greenhouse gas emission intensity of electricity generation"; set the national figure).
-GRID_CO2_T_MWH = 0.25
-#: Seasonal performance factor of a ground-source heat pump [-] (estimate; VDI 4650-1 gives ≈ 4 for
-#: brine/water heat pumps in new buildings, less in old ones).
-HEAT_PUMP_SPF = 4.0
 #: Borehole heat exchangers per hectare where no per-building supply layer is given [ha-1] (estimate: one
 #: 100 m probe per 500 m2 of plot, well above the VDI 4640 minimum spacing of 6 m).
 PROBES_PER_HA = 20.0
@@ -87,14 +80,17 @@ class DistrictsParams(BaseModel):
     probes_per_ha: float = Field(PROBES_PER_HA, ge=0.0, le=400.0,
                                  description="100 m probes per hectare when no per-building supply is given [ha-1].")
     grid_co2_t_mwh: float = Field(GRID_CO2_T_MWH, ge=0.0, le=2.0,
-                                  description="Emission factor of the grid electricity PV and wind replace "
-                                  "[t CO2 MWh-1].")
+                                  description="Emission factor of the grid electricity PV and wind replace and "
+                                  "heat pumps draw [t CO2 MWh-1] (processing/emission_factors.py; the solar step's "
+                                  "grid_emission_kg_per_kwh has the same default).")
     gas_co2_t_mwh: float = Field(GAS_CO2_T_MWH, ge=0.0, le=1.0,
                                  description="Emission factor of the fuel heat pumps replace [t CO2 MWh-1 fuel].")
     boiler_efficiency: float = Field(GAS_BOILER_EFFICIENCY, gt=0.0, le=1.1,
                                      description="Seasonal efficiency of the replaced boiler [-].")
-    heat_pump_spf: float = Field(HEAT_PUMP_SPF, ge=1.0, le=8.0,
-                                 description="Seasonal performance factor of the ground-source heat pumps [-].")
+    heat_pump_spf: float = Field(HEAT_PUMP_SPF, ge=1.5, le=8.0,
+                                 description="Seasonal performance factor of the ground-source heat pumps [-] "
+                                 "(VDI 4650-1, field values 3.5-4.5), used where no building_heat_supply layer "
+                                 "gives delivered heat and electricity (the geothermal step's heat_pump_spf).")
 
     @field_validator("solar_classes")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from processing.geothermal import demand, district_heating, gpot, probes
+from processing.geothermal import demand, district_heating, gpot, heat_pump, probes
 
 LayerClass = Literal["allowed", "conditions", "forbidden"]
 
@@ -37,6 +37,10 @@ class GeothermalParams(BaseModel):
                                   description="Probe length where no depth limit applies [m].")
     min_probe_length_m: float = Field(probes.MIN_PROBE_LENGTH_M, ge=5.0, le=400.0,
                                       description="Shortest probe worth drilling under a depth limit [m].")
+    heat_pump_spf: float = Field(heat_pump.HEAT_PUMP_SPF, ge=1.5, le=8.0,
+                                 description="Seasonal performance factor of the brine/water heat pumps [-] "
+                                 "(VDI 4650-1, field values 3.5-4.5): delivered heat = ground heat x SPF / "
+                                 "(SPF - 1), electricity = delivered / SPF.")
     vdi_operating_hours: Literal[1800, 2400] = Field(
         1800, description="Operating hours of the indicative VDI 4640-2 extraction [h yr-1].")
 

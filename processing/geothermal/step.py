@@ -11,9 +11,11 @@ Outputs (all in the region CRS):
 - ``heat_demand_density``: 1-ha cells (edges on 100 m multiples) with demand > 0; a building counts in the
   cell holding its representative point.
 - ``district_heating_areas``: Hotmaps critical-mass areas with street heat density and nearby waste heat.
-- ``building_heat_supply``: per footprint, demand, probes on the plot, their G.POT supply (λ under the
-  building's representative point, probe length capped by depth limits), coverage, restriction class,
-  district-heating flag and the recommendation.
+- ``building_heat_supply``: per footprint, demand, probes on the plot, the ground heat the field sustains
+  (G.POT per probe, λ under the building's representative point, probe length capped by depth limits, times
+  the field factor of :mod:`.borefield` for the thermal interference between the plot's probes), the heat the
+  heat pump delivers from it and the electricity it draws (:mod:`.heat_pump`, ``heat_pump_spf``), coverage
+  (delivered ÷ demand), restriction class, district-heating flag and the recommendation.
 """
 
 from __future__ import annotations
@@ -30,14 +32,17 @@ from layers.catalog import get_layer
 from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.grid import Grid
+from processing.geothermal.borefield import field_factors
 from processing.geothermal.conductivity import conductivity_table, lithology_conductivity
 from processing.geothermal.demand import building_heat_demand
 from processing.geothermal.district_heating import district_heating_areas, linear_heat_density, nearby_heat_sources
 from processing.geothermal.gpot import gpot_energy_mwh_yr
 from processing.geothermal.ground import ground_rasters
 from processing.geothermal.ground_temperature import with_ground_temperature
+from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 from processing.geothermal.hectare import aggregate_to_hectares, density_cells, hectare_grid
-from processing.geothermal.probes import place_probes
+from processing.geothermal.params import GeothermalParams
+from processing.geothermal.probes import ProbeSites, place_probes
 from processing.geothermal.restrictions import RESTRICTION_CLASSES, SEVERITY, restriction_polygons
 from processing.pipeline import LayerData, StepContext
 
@@ -157,10 +162,12 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     lam = _conductivity_at(geology, points, table)
     depth = sites.building_depth_m
     per_probe = gpot_energy_mwh_yr(lam, probe_length_m=np.nan_to_num(depth, nan=0.0), **p.gpot_kwargs())
-    supply = np.where(sites.probes > 0, sites.probes * np.nan_to_num(per_probe, nan=0.0), 0.0)
+    factor = probe_field_factors(sites, lam, p)
+    ground = np.where(sites.probes > 0, sites.probes * np.nan_to_num(per_probe, nan=0.0) * factor, 0.0)
+    delivered = delivered_heat(ground, p.heat_pump_spf)
     demand_mwh = heat["demand_mwh_yr"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(demand_mwh > 0, supply / demand_mwh, np.nan)
+        coverage = np.where(demand_mwh > 0, delivered / demand_mwh, np.nan)
     in_dh = np.zeros(len(buildings), bool)
     if len(areas) and len(buildings):
         _, hit = shapely.STRtree(points.to_numpy()).query(areas.geometry.to_numpy(), predicate="intersects")
@@ -174,7 +181,10 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
         "conductivity_w_mk": lam,
         "probes": sites.probes,
         "probe_depth_m": depth,
-        "supply_mwh_yr": supply,
+        "field_factor": factor,
+        "ground_heat_mwh_yr": ground,
+        "delivered_heat_mwh_yr": delivered,
+        "heat_pump_electricity_mwh_yr": pump_electricity(delivered, p.heat_pump_spf),
         "coverage_ratio": coverage,
         "restriction_class": np.asarray(RESTRICTION_CLASSES, dtype=object)[sites.severity],
         "in_district_heating_area": in_dh,
@@ -197,6 +207,23 @@ def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     dependant step hashes the same data whether this step ran or was cached."""
     names = [f.name for f in get_layer(layer_id).fields]
     return frame[[*names, *(c for c in frame.columns if c not in names)]]
+
+
+def probe_field_factors(sites: ProbeSites, conductivity_w_mk: np.ndarray, p: GeothermalParams) -> np.ndarray:
+    """Field factor [-] of each building's probes (:func:`processing.geothermal.borefield.field_factors`)."""
+    n = len(sites.probes)
+    lo_x, lo_y = np.full(n, np.inf), np.full(n, np.inf)
+    hi_x, hi_y = np.full(n, -np.inf), np.full(n, -np.inf)
+    np.minimum.at(lo_x, sites.building, sites.x)
+    np.minimum.at(lo_y, sites.building, sites.y)
+    np.maximum.at(hi_x, sites.building, sites.x)
+    np.maximum.at(hi_y, sites.building, sites.y)
+    has = sites.probes > 0
+    extent_x, extent_y = np.where(has, hi_x - lo_x, 0.0), np.where(has, hi_y - lo_y, 0.0)
+    return field_factors(sites.probes, extent_x, extent_y, np.nan_to_num(sites.building_depth_m, nan=0.0),
+                         conductivity_w_mk, spacing_m=p.probe_spacing_m, heat_capacity_mj_m3k=p.heat_capacity_mj_m3k,
+                         season_days=p.season_days, years=p.simulation_years, radius_m=p.borehole_radius_m,
+                         resistance_mk_w=p.borehole_resistance_mk_w)
 
 
 def _conductivity_at(geology: gpd.GeoDataFrame, points: gpd.GeoSeries, table: Mapping[str, float]) -> np.ndarray:

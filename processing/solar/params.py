@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from processing.emission_factors import GRID_CO2_T_MWH
 from processing.solar import classes, pv
 
 
@@ -78,6 +79,7 @@ class SolarParams(BaseModel):
     inverter_efficiency: float = Field(pv.INVERTER_EFFICIENCY, gt=0.5, le=1.0,
                                        description="Nominal inverter efficiency [-].")
     grid_emission_kg_per_kwh: float = Field(
-        0.25, ge=0.0, le=1.5,
-        description="Grid emission factor displaced by PV [kg CO2 kWh-1]; default ≈ EU-27 average generation "
-                    "intensity of the early 2020s (EEA indicator, ≈0.25; estimate).")
+        GRID_CO2_T_MWH, ge=0.0, le=1.5,
+        description="Grid emission factor displaced by PV [kg CO2 kWh-1 = t MWh-1]; default ≈ EU-27 average "
+                    "generation intensity (processing/emission_factors.py, shared with the districts step's "
+                    "grid_co2_t_mwh; estimate).")

@@ -28,6 +28,7 @@ from rasterio import features
 from scipy import ndimage
 
 from layers.catalog import get_layer
+from layers.catalog.solar import SOLAR_CLASSES
 from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.raster import Raster, RasterFile
@@ -400,6 +401,8 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
     rank = pd.Series(np.arange(len(frame))).groupby(b).cumcount().to_numpy() + 1
     commune = _commune_of(work.buildings, communes)[b]
     from_dsm = frame["from_dsm"].to_numpy()
+    face_class = classes.suitability_class(share, usable, very_good=p.very_good_share, good=p.good_share,
+                                           conditional=p.conditional_share)
     out = gpd.GeoDataFrame({
         "building_id": building_ids,
         "face_id": [f"{bid}-{k}" for bid, k in zip(building_ids, rank, strict=True)],
@@ -412,9 +415,9 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
         "kwp": kwp,
         "yield_kwh_yr": yield_kwh,
         "specific_yield_kwh_kwp": frame["specific_yield_kwh_kwp"].to_numpy(),
-        "class": classes.suitability_class(share, usable, very_good=p.very_good_share, good=p.good_share,
-                                           conditional=p.conditional_share),
+        "class": face_class,
         "co2_avoided_t_yr": yield_kwh * p.grid_emission_kg_per_kwh / KG_PER_T,
+        "suitable": face_class != SOLAR_CLASSES[-1],
         "share_of_optimum": share,
         "shading_loss_pct": np.maximum(100.0 * (1.0 - irr / np.maximum(frame["unshaded_kwh_m2_yr"].to_numpy(), 1e-9)),
                                        0.0),
