@@ -226,3 +226,19 @@ def test_rasters_read_and_sample_on_the_working_grid(tmp_path, monkeypatch):
     assert rasters.sample_points(RasterFile(str(path), "m"), xs, ys) == pytest.approx(expected, nan_ok=True)
     monkeypatch.setattr(rasters, "SAMPLE_BLOCK_CELLS", 1)
     assert rasters.sample_points(RasterFile(str(path), "m"), xs, ys) == pytest.approx(expected, nan_ok=True)
+
+
+def test_flat_roofs_carry_racked_rows(scene_result):
+    """The flat reference roof holds 15° equator-facing rows: module plane, usable share from row spacing at the
+    region's latitude (processing.solar.racking, checked by hand there), and the unshaded yield of that plane
+    (pv.unshaded_specific_yield, checked against a pvlib chain) less its horizon shading."""
+    from layers.grid import centre_latlon
+    from processing.solar.racking import flat_usable_share
+
+    roofs = scene_result[0]["solar_roofs"].set_index("face_id")
+    ref = roofs.loc[roofs["building_id"] == "ref"].iloc[0]
+    assert (ref["module_tilt_deg"], ref["module_azimuth_deg"]) == (15.0, 180.0) and ref["tilt_deg"] < 10.0
+    lat, _ = centre_latlon(REGION.extent, REGION.crs)
+    assert ref["usable_area_m2"] == pytest.approx(ref["area_m2"] * flat_usable_share(15.0, 180.0, lat), rel=1e-9)
+    pitched = roofs[roofs["tilt_deg"] >= 10.0]
+    assert (pitched["module_tilt_deg"] == pitched["tilt_deg"]).all()

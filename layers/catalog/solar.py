@@ -29,8 +29,13 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("area_m2", "float", "m2", "True (sloped) area of the face."),
             Field("tilt_deg", "float", "deg", "Tilt from horizontal."),
             Field("azimuth_deg", "float", "deg", "Downslope direction, 0 = north, clockwise."),
-            Field("irradiation_kwh_m2_yr", "float", "kWh m-2 yr-1", "Mean real-sky plane-of-array irradiation."),
-            Field("usable_area_m2", "float", "m2", "Area usable for modules."),
+            Field("module_tilt_deg", "float", "deg", "Tilt of the modules: the face's own, or the racked rows' on a "
+                  "flat face."),
+            Field("module_azimuth_deg", "float", "deg", "Facing of the modules, 0 = north, clockwise (the face's "
+                  "own, or the racked rows' on a flat face)."),
+            Field("irradiation_kwh_m2_yr", "float", "kWh m-2 yr-1", "Mean real-sky irradiation on the modules' plane."),
+            Field("usable_area_m2", "float", "m2", "Module area the face holds (on a flat face: the racked rows, "
+                  "spaced for no shading at winter-solstice noon)."),
             Field("kwp", "float", "kWp", "Installable peak power."),
             Field("yield_kwh_yr", "float", "kWh yr-1", "AC energy per year after system losses."),
             Field("specific_yield_kwh_kwp", "float", "kWh kWp-1 yr-1", "Yield per installed kWp."),

@@ -14,7 +14,8 @@ CONDITIONAL_SHARE = 0.75
 #: Minimum module area [m2] on pitched and on flat roofs (same source).
 MIN_MODULE_AREA_PITCHED_M2 = 10.0
 MIN_MODULE_AREA_FLAT_M2 = 25.0
-#: Usable share of a flat roof with racked modules [-] (⅓-½ in the same source; the middle).
+#: Usable share of a flat roof with racked modules [-] (⅓-½ in the same source; the middle). The solar step
+#: derives it from row spacing instead (:mod:`processing.solar.racking`); this is the function's default.
 FLAT_USABLE_SHARE = 0.4
 #: Module power density [kWp m-2] (same source).
 KWP_PER_M2 = 0.20

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from processing.emission_factors import GRID_CO2_T_MWH
-from processing.solar import classes, pv
+from processing.solar import classes, pv, racking
 
 
 class SolarParams(BaseModel):
@@ -53,8 +53,17 @@ class SolarParams(BaseModel):
                                           description="Tilt of shed roofs without roof_tilt_deg [deg].")
     # usable area and classes
     flat_tilt_deg: float = Field(10.0, ge=0.0, le=30.0, description="Faces below this tilt count as flat [deg].")
-    flat_usable_share: float = Field(classes.FLAT_USABLE_SHARE, ge=0.0, le=1.0,
-                                     description="Usable share of a flat face [-].")
+    flat_module_tilt_deg: float = Field(racking.FLAT_MODULE_TILT_DEG, ge=0.0, le=45.0,
+                                        description="Tilt of the racked module rows on flat faces [deg].")
+    flat_module_azimuth_deg: float | None = Field(
+        None, ge=0.0, lt=360.0, description="Facing of the racked rows on flat faces [deg from north, clockwise]; "
+        "empty = facing the equator (180 in the northern hemisphere); 90 models east-west tent rows.")
+    roof_edge_share: float = Field(racking.ROOF_EDGE_SHARE, gt=0.0, le=1.0,
+                                   description="Share of a flat roof left for module rows after edge strips [-].")
+    flat_usable_share: float | None = Field(
+        None, ge=0.0, le=1.0, description="Usable share of a flat face [-]; empty = roof_edge_share x the ground "
+        "coverage ratio of rows unshaded at winter-solstice noon at the region's latitude (processing.solar."
+        "racking).")
     pitched_usable_share: float = Field(1.0, ge=0.0, le=1.0, description="Usable share of a pitched face [-].")
     min_module_area_pitched_m2: float = Field(classes.MIN_MODULE_AREA_PITCHED_M2, ge=0.0, le=1000.0,
                                               description="Minimum module area on a pitched face [m2].")

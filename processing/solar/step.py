@@ -33,7 +33,7 @@ from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.raster import Raster, RasterFile
 from processing.pipeline import LayerData, StepContext
-from processing.solar import classes, horizon, pv, shading
+from processing.solar import classes, horizon, pv, racking, shading
 from processing.solar import faces as roof_faces
 from processing.solar.params import SolarParams
 from processing.solar.rasters import IrradiationWriter, WorkGrid, read_block, sample_points
@@ -63,6 +63,8 @@ class _Context:
     attrs: roof_faces.RoofAttributes
     dsm: Raster | RasterFile | None
     dem: Raster | RasterFile
+    module_azimuth_deg: float = 180.0
+    flat_usable_share: float = classes.FLAT_USABLE_SHARE
 
 
 def run(ctx: StepContext) -> Mapping[str, LayerData]:
@@ -100,8 +102,14 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     anchor = dsm.transform if dsm is not None else None
     extent = _union_extent(ctx.region.extent, buildings.total_bounds)
     grid = WorkGrid.covering(extent, res, crs, anchor)
+    module_azimuth = (racking.equator_azimuth(lat) if p.flat_module_azimuth_deg is None
+                      else p.flat_module_azimuth_deg)
+    flat_share = (racking.flat_usable_share(p.flat_module_tilt_deg, module_azimuth, lat, p.roof_edge_share)
+                  if p.flat_usable_share is None else p.flat_usable_share)
+    log.info("solar: flat roofs carry rows at %.0f° / %.0f°, usable share %.2f", p.flat_module_tilt_deg,
+             module_azimuth, flat_share)
     work = _Context(p, grid, sky, shading.sun_bins(sky, p.n_sectors, p.elevation_bin_deg), optimum, system,
-                    buildings, attrs, dsm, dem)
+                    buildings, attrs, dsm, dem, module_azimuth, flat_share)
     writer = IrradiationWriter(ctx.workdir / "solar_irradiation.tif", grid)
     groups = _window_groups(buildings, grid, p.window_cells)
     pieces = []
@@ -224,10 +232,13 @@ def solar_window(members: np.ndarray, work: _Context) -> tuple[int, int, np.ndar
         return None
     rr, cc = np.nonzero(found.labels)
     face = found.labels[rr, cc] - 1
+    tilt, azimuth = racking.module_plane(found.tilt, found.azimuth, flat_tilt_deg=p.flat_tilt_deg,
+                                         module_tilt_deg=p.flat_module_tilt_deg,
+                                         module_azimuth_deg=work.module_azimuth_deg)
     hz = horizon.horizon_angles(surface, rr + halo, cc + halo, res, n_sectors=p.n_sectors,
                                 search_distance_m=p.search_distance_m, step_growth=p.step_growth,
                                 near_distance_m=p.near_distance_m)
-    dvf = horizon.diffuse_view_factor(hz, found.tilt[face], found.azimuth[face])
+    dvf = horizon.diffuse_view_factor(hz, tilt[face], azimuth[face])
     cell_irr = np.empty(face.size)
     n = found.count
     dvf_mean = np.bincount(face, dvf, n) / np.maximum(np.bincount(face, minlength=n), 1)
@@ -239,14 +250,14 @@ def solar_window(members: np.ndarray, work: _Context) -> tuple[int, int, np.ndar
         stop = min(start + FACES_PER_CHUNK, n)
         cells = order[bounds[ci]:bounds[ci + 1]]
         local = face[cells] - start
-        comp = plane_components(work.sky, found.tilt[start:stop], found.azimuth[start:stop])
+        comp = plane_components(work.sky, tilt[start:stop], azimuth[start:stop])
         table = shading.direct_tables(comp.direct, work.bins, work.sky.hours)
         sky_total = comp.sky.sum(axis=1) * work.sky.hours / WH_PER_KWH
         ground_total = comp.ground.sum(axis=1) * work.sky.hours / WH_PER_KWH
         cell_irr[cells] = (shading.cell_direct(table, local, hz[cells], p.elevation_bin_deg)
                            + sky_total[local] * dvf[cells] + ground_total[local])
         lit = shading.sunlit_share(local, hz[cells], stop - start, work.bins)
-        spec[start:stop] = pv.specific_yield(work.sky, found.tilt[start:stop], comp.direct * lit,
+        spec[start:stop] = pv.specific_yield(work.sky, tilt[start:stop], comp.direct * lit,
                                              comp.sky * dvf_mean[start:stop, None], comp.ground, comp.cos_aoi,
                                              work.system)
         unshaded[start:stop] = comp.total.sum(axis=1) * work.sky.hours / WH_PER_KWH
@@ -260,7 +271,8 @@ def solar_window(members: np.ndarray, work: _Context) -> tuple[int, int, np.ndar
     planar = np.nan_to_num(shapely.area(polygons.astype(object))) + (found.cells - whole_cells) * res * res
     return row0, col0, block, pd.DataFrame({
         "building": members[found.building], "geometry": polygons, "planar_m2": planar, "tilt_deg": found.tilt,
-        "azimuth_deg": found.azimuth, "irradiation_kwh_m2_yr": irr, "unshaded_kwh_m2_yr": unshaded,
+        "azimuth_deg": found.azimuth, "module_tilt_deg": tilt, "module_azimuth_deg": azimuth,
+        "irradiation_kwh_m2_yr": irr, "unshaded_kwh_m2_yr": unshaded,
         "specific_yield_kwh_kwp": spec, "sky_view_factor": dvf_mean, "from_dsm": found.from_dsm})
 
 
@@ -389,7 +401,7 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
     tilt = frame["tilt_deg"].to_numpy()
     azimuth = np.where(tilt < p.flat_tilt_deg / 2.0, 180.0, frame["azimuth_deg"].to_numpy())
     usable = classes.usable_area(area, tilt, azimuth, flat_tilt_deg=p.flat_tilt_deg,
-                                 flat_usable_share=p.flat_usable_share, pitched_usable_share=p.pitched_usable_share,
+                                 flat_usable_share=work.flat_usable_share, pitched_usable_share=p.pitched_usable_share,
                                  min_pitched_m2=p.min_module_area_pitched_m2, min_flat_m2=p.min_module_area_flat_m2,
                                  north_max_tilt_deg=p.north_max_tilt_deg, north_half_angle_deg=p.north_half_angle_deg)
     irr = frame["irradiation_kwh_m2_yr"].to_numpy()
@@ -410,6 +422,8 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
         "area_m2": area,
         "tilt_deg": tilt,
         "azimuth_deg": azimuth,
+        "module_tilt_deg": frame["module_tilt_deg"].to_numpy(),
+        "module_azimuth_deg": frame["module_azimuth_deg"].to_numpy(),
         "irradiation_kwh_m2_yr": irr,
         "usable_area_m2": usable,
         "kwp": kwp,
