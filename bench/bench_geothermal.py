@@ -10,7 +10,9 @@ generator (``layers.demo``) when it is available, else from a built-in synthetic
 (``--synthetic`` forces it); generated demo inputs are kept under ``--cache`` and
 reused. Prints one line per case with the step's wall time, the peak RSS of the
 process and its growth during the step (wall and CPU time: the CPU time is
-the steadier figure on a shared machine), and what was produced.
+the steadier figure on a shared machine), the time of the borefield interference (``field_factor_s``: the
+g-functions of every plot's probes, from ``response_tables`` cached finite-line-source tables), and what
+was produced.
 """
 
 from __future__ import annotations
@@ -111,7 +113,21 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
     from pyproj import CRS
 
     from processing.geothermal import STEP
+    from processing.geothermal import borefield
+    from processing.geothermal import step as geothermal_step
     from processing.pipeline import RegionContext, StepContext
+
+    field_s = [0.0]
+    field_factors = geothermal_step.probe_field_factors
+
+    def timed_field_factors(*args, **kwargs):  # the borefield interference part of the step, timed apart
+        t = time.perf_counter()
+        try:
+            return field_factors(*args, **kwargs)
+        finally:
+            field_s[0] += time.perf_counter() - t
+
+    geothermal_step.probe_field_factors = timed_field_factors
 
     width, height = CASES[name]
     t0 = time.perf_counter()
@@ -135,7 +151,9 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
                 "cells_10m": int(math.ceil(width / 10) * math.ceil(height / 10)), "buildings": len(bh),
                 "probes": int(bh.probes.sum()), "dh_areas": len(out["district_heating_areas"]),
                 "ha_cells": len(out["heat_demand_density"]), "inputs_s": round(t_inputs, 1),
-                "step_s": round(seconds, 2), "step_cpu_s": round(cpu, 2), "peak_rss_mb": round(_maxrss_mb(), 0),
+                "step_s": round(seconds, 2), "step_cpu_s": round(cpu, 2), "field_factor_s": round(field_s[0], 2),
+                "response_tables": borefield.lattice_responses.cache_info().misses,
+                "peak_rss_mb": round(_maxrss_mb(), 0),
                 "rss_growth_in_step_mb": round(_maxrss_mb() - rss_before, 0)}
 
 

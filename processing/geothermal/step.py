@@ -211,16 +211,7 @@ def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def probe_field_factors(sites: ProbeSites, conductivity_w_mk: np.ndarray, p: GeothermalParams) -> np.ndarray:
     """Field factor [-] of each building's probes (:func:`processing.geothermal.borefield.field_factors`)."""
-    n = len(sites.probes)
-    lo_x, lo_y = np.full(n, np.inf), np.full(n, np.inf)
-    hi_x, hi_y = np.full(n, -np.inf), np.full(n, -np.inf)
-    np.minimum.at(lo_x, sites.building, sites.x)
-    np.minimum.at(lo_y, sites.building, sites.y)
-    np.maximum.at(hi_x, sites.building, sites.x)
-    np.maximum.at(hi_y, sites.building, sites.y)
-    has = sites.probes > 0
-    extent_x, extent_y = np.where(has, hi_x - lo_x, 0.0), np.where(has, hi_y - lo_y, 0.0)
-    return field_factors(sites.probes, extent_x, extent_y, np.nan_to_num(sites.building_depth_m, nan=0.0),
+    return field_factors(sites.x, sites.y, sites.building, len(sites.probes), sites.building_depth_m,
                          conductivity_w_mk, spacing_m=p.probe_spacing_m, heat_capacity_mj_m3k=p.heat_capacity_mj_m3k,
                          season_days=p.season_days, years=p.simulation_years, radius_m=p.borehole_radius_m,
                          resistance_mk_w=p.borehole_resistance_mk_w)
