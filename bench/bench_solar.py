@@ -19,7 +19,11 @@ table; here a climate table equal to the clear-sky monthly GHI, spread uniformly
 directions, 200 m) + r.sun for the 15th of every month, scaled by the days of the month (an annual run
 would take 365 r.sun calls: its time is extrapolated ×365/12). Printed: both times and the ratio, and the
 ratio of annual clear-sky irradiation on roof cells (median and interquartile range). r.sun works on each
-cell's own slope and aspect, the step on its roof face's plane, so only planar interior roof cells are compared.
+cell's own slope and aspect, the step on its roof face's plane, so only planar interior roof cells are compared
+(and flat roofs keep their own plane, no racked rows). GRASS 8.2's r.horizon writes negative horizon angles
+that r.sun misreads (fixed in 8.3), so each horizon map is clamped at 0 first. The expected ratio is not 1:
+r.sun's ESRA clear sky with the Linke turbidity gives more irradiation than pvlib's Ineichen model with the same
+turbidity (README, "Solar roofs": median ≈ 0.91).
 """
 
 from __future__ import annotations
@@ -151,6 +155,11 @@ def grass_compare(cache: Path, sectors: int) -> None:
     script = ["set -e", f"r.in.gdal input={tile} output=dsm --quiet", "g.region raster=dsm",
               "r.slope.aspect elevation=dsm slope=slope aspect=aspect --quiet",
               "t0=$(date +%s.%N)", f"r.horizon elevation=dsm step={step} maxdistance=200 output=hor --quiet",
+              # GRASS 8.2's r.horizon writes negative angles (terrain below the horizontal) that r.sun reads as
+              # large positive ones, blocking the sun (fixed in 8.3): clamp every horizon map at 0
+              "for m in $(g.list type=raster pattern='hor_*'); do "
+              "r.mapcalc expression=\"clamped = max($m, 0.0)\" --quiet --overwrite; "
+              "g.rename raster=clamped,$m --overwrite --quiet; done",
               "t1=$(date +%s.%N)"]
     for day, tl in zip(MID_MONTH_DAYS, linke, strict=True):
         script.append(f"r.sun elevation=dsm aspect=aspect slope=slope horizon_basename=hor horizon_step={step} "
@@ -178,7 +187,9 @@ def grass_compare(cache: Path, sectors: int) -> None:
     region = RegionContext("grass-tile", config.crs, tuple(float(v) for v in bounds), {"solar": 1.0})
     inputs = {"buildings": inside, "dem": source("dem"), "communes": source("communes"),
               "dsm": RasterFile(str(tile), "m"), "climate": climate}
-    params = STEP.parse_params({"n_sectors": sectors, "day_model": "uniform", "search_distance_m": 200.0})
+    # like with like: r.sun sees every cell's own plane, so flat roofs keep theirs (no racked rows here)
+    params = STEP.parse_params({"n_sectors": sectors, "day_model": "uniform", "search_distance_m": 200.0,
+                                "flat_tilt_deg": 0.0})
     with tempfile.TemporaryDirectory(prefix="bench-solar-tile-") as tmp:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         out = STEP.run(StepContext(region, inputs, params, lambda f, m: None, Path(tmp)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ from processing.geothermal import STEP
 from processing.geothermal.probes import place_probes
 from processing.geothermal.restrictions import restriction_polygons
 from processing.pipeline import RegionContext, StepContext
+from tests.hand_references import gpot_by_hand
 
 CRS_LUX = CRS.from_epsg(2169)
 X0, Y0 = 62000.0, 59000.0
@@ -134,17 +134,8 @@ def _run(inputs, tmp_path: Path, params=None):
     return STEP.run(ctx)
 
 
-def _gpot_by_hand(lam: float, length_m: float = 100.0) -> float:
-    """Casasso & Sethi (2016) written out with their defaults (T0 11, T_lim -2 degC, rho c 2.3 MJ m-3 K-1,
-    183-day season, r_b 0.075 m, R_b 0.1 m K W-1, 50 yr) [MWh yr-1]; gives 8.6 at lambda 2.2 as published."""
-    tc, alpha = 183 / 365, lam / 2.3e6
-    uc, us = 0.075**2 / (4 * alpha * 183 * 86400), 0.075**2 / (4 * alpha * 50 * 365 * 86400)
-    g = -0.619 * tc * math.log(us) + (0.532 * tc - 0.962) * math.log(uc) - 0.455 * tc - 1.619
-    return 8 * 13 * lam * length_m * tc / (g + 4 * math.pi * lam * 0.1) * 0.00876
-
-
 def test_gpot_by_hand_reproduces_the_published_figure():
-    assert _gpot_by_hand(2.2) == pytest.approx(8.6, abs=0.05)  # docs/REFERENCES.md (Casasso & Sethi 2016)
+    assert gpot_by_hand(2.2) == pytest.approx(8.6, abs=0.05)  # docs/REFERENCES.md (Casasso & Sethi 2016)
 
 
 def test_step_outputs_match_catalog_and_expectations(tmp_path):
@@ -155,8 +146,8 @@ def test_step_outputs_match_catalog_and_expectations(tmp_path):
 
     pot = out["geothermal_potential"].load()
     assert pot.transform.a == 10.0 and pot.shape == (100, 200)
-    assert pot.array[50, 50] == pytest.approx(_gpot_by_hand(2.1), rel=1e-5)     # marl
-    assert pot.array[50, 150] == pytest.approx(_gpot_by_hand(2.3), rel=1e-5)    # sandstone
+    assert pot.array[50, 50] == pytest.approx(gpot_by_hand(2.1), rel=1e-5)     # marl
+    assert pot.array[50, 150] == pytest.approx(gpot_by_hand(2.3), rel=1e-5)    # sandstone
     assert out["geothermal_conductivity"].load().array[50, 150] == pytest.approx(2.3)
     assert out["geothermal_extraction_vdi"].load().array[50, 150] == 60.0
 
@@ -190,7 +181,7 @@ def test_step_outputs_match_catalog_and_expectations(tmp_path):
     assert list(h.recommendation[:2]) == ["drilling_forbidden"] * 2
     # ground heat = probes x G.POT per probe (by hand) x the field factor (tested against Cimmino & Bernier
     # 2014 in test_geothermal_borefield); one probe alone keeps factor 1, more probes less
-    per_probe = _gpot_by_hand(2.3, length_m=60.0)
+    per_probe = gpot_by_hand(2.3, length_m=60.0)
     assert h.ground_heat_mwh_yr.iloc[2] == pytest.approx(h.probes.iloc[2] * per_probe * h.field_factor.iloc[2])
     assert ((h.field_factor <= 1.0) & (h.field_factor > 0.0)).all()
     assert (h.field_factor[h.probes > 1] < 1.0).all() and (h.field_factor[h.probes <= 1] == 1.0).all()
