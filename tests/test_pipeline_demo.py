@@ -1,8 +1,10 @@
 """The whole pipeline on the bundled demo region: every step runs, every layer is published and matches
 the catalog, and the summary figures are pinned so that a change in behaviour is seen.
 
-The pinned values are this code's results on generator 1.1 (seed 20261123); when a deliberate change moves
-them, update them here with the reason in the commit message.
+The pinned values are REGRESSION PINS — this code's results on generator 1.1 (seed 20261123), not references;
+each model is checked against an independent reference in its own tests (README, "Tolerances against
+independent references"). When a deliberate change moves them, update them here and give the reason in the
+README's "Changelog of methods".
 """
 
 import pytest
@@ -33,11 +35,15 @@ def test_every_output_is_published_and_matches_the_catalog(demo_store):
 def test_solar_summary(demo_store):
     roofs = demo_store.read_vector("solar_roofs")
     assert len(roofs) == 11038
-    assert roofs["kwp"].sum() == pytest.approx(103424, rel=REL)
-    assert roofs["yield_kwh_yr"].sum() / 1e6 == pytest.approx(83.78, rel=REL)
-    # docs/REFERENCES.md: the optimum's specific yield is 1,000-1,050 kWh/kWp/yr with 14 % losses
+    assert roofs["kwp"].sum() == pytest.approx(105716, rel=REL)
+    assert roofs["yield_kwh_yr"].sum() / 1e6 == pytest.approx(90.48, rel=REL)
+    # docs/REFERENCES.md: the optimum's specific yield is 1,000-1,050 kWh/kWp/yr with 14.08 % losses, i.e.
+    # 1,031-1,083 with the 11.42 % used here; very good faces reach 95 % of the optimum's irradiation
     best = roofs[roofs["class"] == "very_good"]["specific_yield_kwh_kwp"]
-    assert 900 < best.median() < 1050
+    assert 930 < best.median() < 1083
+    # users' sums match the indicators: the suitable faces are the ones commune_indicators counts
+    indicators = demo_store.read_vector("commune_indicators")
+    assert roofs.loc[roofs["suitable"], "kwp"].sum() / 1e3 == pytest.approx(indicators["pv_mwp"].sum(), rel=1e-9)
 
 
 def test_wind_summary(demo_store):
@@ -45,7 +51,7 @@ def test_wind_summary(demo_store):
     sites = demo_store.read_vector("wind_turbine_sites")
     assert eligible["area_ha"].sum() == pytest.approx(1438.66, rel=REL)
     assert len(sites) == 35
-    assert sites["aep_net_mwh_yr"].sum() / 1e3 == pytest.approx(308.4, rel=REL)
+    assert sites["aep_net_mwh_yr"].sum() / 1e3 == pytest.approx(258.15, rel=REL)
 
 
 def test_heat_summary(demo_store):
@@ -68,8 +74,8 @@ def test_district_and_commune_summary(demo_store):
     indicators = demo_store.read_vector("commune_indicators")
     assert len(candidates) == 22 and len(indicators) == 11
     assert candidates.sort_values("rank")["candidate_id"].head(3).tolist() == ["D011", "D016", "D018"]
-    assert indicators["wind_gwh_yr"].sum() == pytest.approx(308.4, rel=REL)
-    assert indicators["pv_gwh_yr"].sum() == pytest.approx(70.05, rel=REL)
+    assert indicators["wind_gwh_yr"].sum() == pytest.approx(258.15, rel=REL)
+    assert indicators["pv_gwh_yr"].sum() == pytest.approx(76.51, rel=REL)
 
 
 def test_heat_recovery_summary(demo_store):

@@ -30,9 +30,9 @@ def sky():
     return representative_sky(LAT, LON, ALT, CLIMATE)
 
 
-def pvlib_reference_poa(tilt, azimuth, model):
-    """Annual POA [kWh m-2] computed with pvlib alone: Ineichen clear sky × the month's clear-sky index
-    (uniform within the month), Erbs, get_total_irradiance."""
+def pvlib_reference_hourly(tilt, azimuth, model):
+    """Hourly sun and POA components [W m-2] computed with pvlib alone: Ineichen clear sky × the month's
+    clear-sky index (uniform within the month), Erbs, get_total_irradiance."""
     times = year_times(2023)
     loc = pvlib.location.Location(LAT, LON, altitude=ALT)
     sun = loc.get_solarposition(times)
@@ -45,6 +45,12 @@ def pvlib_reference_poa(tilt, azimuth, model):
         tilt, azimuth, sun["apparent_zenith"], sun["azimuth"], erbs["dni"].fillna(0), ghi, erbs["dhi"].fillna(0),
         dni_extra=pvlib.irradiance.get_extra_radiation(times),
         airmass=pvlib.atmosphere.get_relative_airmass(sun["apparent_zenith"]), albedo=0.2, model=model)
+    return times, sun, poa
+
+
+def pvlib_reference_poa(tilt, azimuth, model):
+    """Annual POA [kWh m-2] of :func:`pvlib_reference_hourly`."""
+    _, sun, poa = pvlib_reference_hourly(tilt, azimuth, model)
     return float(poa["poa_global"].where(sun["apparent_elevation"] > 0, 0.0).sum() / 1000.0)
 
 
@@ -116,7 +122,7 @@ def test_relative_yields_match_references(sky):
     losses, i.e. × (1 − 0.1142) / (1 − 0.1408) with the shading-free budget used here."""
     best = pv.regional_optimum(sky)
     assert 35.0 <= best.tilt_deg <= 40.0 and best.azimuth_deg == pytest.approx(180.0, abs=6.0)
-    budget = (1.0 - pv.PVWATTS_LOSSES_PCT / 100.0) / (1.0 - 0.1408)
+    budget = (1.0 - pv.LOSSES_WITHOUT_SHADING_PCT / 100.0) / (1.0 - 0.1408)
     assert 1000.0 * budget <= best.specific_yield_kwh_kwp <= 1050.0 * budget
     cases = {(0, 180): 0.84, (20, 180): 0.97, (35, 135): 0.93, (35, 225): 0.93, (30, 90): 0.78, (30, 270): 0.78,
              (35, 0): 0.50, (90, 180): 0.69}
@@ -139,8 +145,8 @@ def test_loss_budget_counts_shading_once():
     is the same components with shading = 0 (shading is modelled by the horizon); to 1e-9 %."""
     assert pv.combined_losses_pct(pv.PVWATTS_LOSS_COMPONENTS_PCT) == pytest.approx(
         pvlib.pvsystem.pvwatts_losses(), abs=1e-9)
-    assert pv.PVWATTS_LOSSES_PCT == pytest.approx(pvlib.pvsystem.pvwatts_losses(shading=0.0), abs=1e-9)
-    assert pv.PVWATTS_LOSSES_PCT == pytest.approx(11.42, abs=0.005)
+    assert pv.LOSSES_WITHOUT_SHADING_PCT == pytest.approx(pvlib.pvsystem.pvwatts_losses(shading=0.0), abs=1e-9)
+    assert pv.LOSSES_WITHOUT_SHADING_PCT == pytest.approx(11.42, abs=0.005)
 
 
 @pytest.mark.parametrize("tilt,azimuth", [(15.0, 180.0), (10.0, 180.0), (15.0, 90.0)])
@@ -151,18 +157,7 @@ def test_racked_flat_roof_yield_matches_a_pvlib_chain(tilt, azimuth):
     and the POA test above allows 1 %)."""
     sky = representative_sky(LAT, LON, ALT, CLIMATE, day_model="uniform")
     ours = pv.unshaded_specific_yield(sky, [tilt], [azimuth])[0]
-    times = year_times(2023)
-    loc = pvlib.location.Location(LAT, LON, altitude=ALT)
-    sun = loc.get_solarposition(times)
-    clear = loc.get_clearsky(times, model="ineichen", solar_position=sun)
-    clear_month = clear["ghi"].groupby(times.month).sum() / 1000.0
-    k = (CLIMATE.set_index("month")["ghi_kwh_m2"] / clear_month).reindex(times.month).to_numpy()
-    ghi = clear["ghi"].to_numpy() * k
-    erbs = pvlib.irradiance.erbs(ghi, sun["apparent_zenith"], times)
-    poa = pvlib.irradiance.get_total_irradiance(
-        tilt, azimuth, sun["apparent_zenith"], sun["azimuth"], erbs["dni"].fillna(0), ghi, erbs["dhi"].fillna(0),
-        dni_extra=pvlib.irradiance.get_extra_radiation(times),
-        airmass=pvlib.atmosphere.get_relative_airmass(sun["apparent_zenith"]), albedo=0.2, model="perez")
+    times, sun, poa = pvlib_reference_hourly(tilt, azimuth, "perez")
     up = (sun["apparent_elevation"] > 0).to_numpy()
     aoi = pvlib.irradiance.aoi(tilt, azimuth, sun["apparent_zenith"], sun["azimuth"])
     diffuse_iam = pvlib.iam.marion_diffuse("physical", tilt)

@@ -162,7 +162,8 @@ def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
     nothing where ``geothermal_restrictions`` forbid drilling.
     """
     supply = _get(inputs, "building_heat_supply")
-    if supply is not None and {"demand_mwh_yr", "delivered_heat_mwh_yr"} <= set(supply.columns):
+    if supply is not None and {"demand_mwh_yr", "ground_heat_mwh_yr", "delivered_heat_mwh_yr",
+                               "heat_pump_electricity_mwh_yr"} <= set(supply.columns):
         demand = supply["demand_mwh_yr"].astype(float).to_numpy()
         potential = np.nan_to_num(supply["delivered_heat_mwh_yr"].astype(float).to_numpy())
         with np.errstate(divide="ignore", invalid="ignore"):

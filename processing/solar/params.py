@@ -80,7 +80,7 @@ class SolarParams(BaseModel):
     conditional_share: float = Field(classes.CONDITIONAL_SHARE, ge=0.0, le=1.0,
                                      description="Conditional from this share [-].")
     # PV system
-    system_losses_pct: float = Field(pv.PVWATTS_LOSSES_PCT, ge=0.0, le=50.0,
+    system_losses_pct: float = Field(pv.LOSSES_WITHOUT_SHADING_PCT, ge=0.0, le=50.0,
                                      description="DC system losses [%]: PVWatts' components without its 3 % "
                                                  "shading term (11.42 %), since horizon shading is modelled.")
     gamma_pdc_per_k: float = Field(pv.GAMMA_PDC_PER_K, ge=-0.01, le=0.0,

@@ -24,7 +24,8 @@ def combined_losses_pct(components: dict[str, float]) -> float:
 
 #: System losses [%] when horizon shading is modelled (as in every face here): PVWatts' components without
 #: its 3 % shading term, so shading is counted once → 11.42 % (14.08 % with it).
-PVWATTS_LOSSES_PCT = combined_losses_pct({k: v for k, v in PVWATTS_LOSS_COMPONENTS_PCT.items() if k != "shading"})
+LOSSES_WITHOUT_SHADING_PCT = combined_losses_pct(
+    {k: v for k, v in PVWATTS_LOSS_COMPONENTS_PCT.items() if k != "shading"})
 #: Temperature coefficient of power [K-1]: PVWatts version 8 "standard" module (−0.37 %/K; NREL SAM help).
 GAMMA_PDC_PER_K = -0.0037
 #: Nominal inverter efficiency [-] (PVWatts, pvlib.inverter.pvwatts default).
@@ -67,7 +68,7 @@ def iam_diffuse(tilt_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class SystemSpec:
     """PV system assumptions: losses [%], temperature coefficient [K-1], inverter efficiency [-], wind [m s-1]."""
 
-    losses_pct: float = PVWATTS_LOSSES_PCT
+    losses_pct: float = LOSSES_WITHOUT_SHADING_PCT
     gamma_pdc_per_k: float = GAMMA_PDC_PER_K
     inverter_efficiency: float = INVERTER_EFFICIENCY
     wind_speed_ms: float = ROOF_WIND_SPEED_MS
