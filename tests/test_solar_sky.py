@@ -164,7 +164,7 @@ def test_racked_flat_roof_yield_matches_a_pvlib_chain(tilt, azimuth):
     effective = (poa["poa_direct"].fillna(0) * pvlib.iam.physical(aoi).fillna(0)
                  + poa["poa_sky_diffuse"].fillna(0) * diffuse_iam["sky"]
                  + poa["poa_ground_diffuse"].fillna(0) * diffuse_iam["ground"])
-    temp_air = np.interp(times.dayofyear, np.linspace(15, 350, 12), CLIMATE["temp_air_c"].to_numpy())
+    temp_air = np.interp(times.day_of_year, np.linspace(15, 350, 12), CLIMATE["temp_air_c"].to_numpy())
     t_cell = pvlib.temperature.faiman(poa["poa_global"].fillna(0), temp_air, 1.0)
     pdc = pvlib.pvsystem.pvwatts_dc(effective, t_cell, 1.0, -0.0037) * (1 - pvlib.pvsystem.pvwatts_losses(
         shading=0.0) / 100)
