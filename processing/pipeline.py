@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from layers.catalog import get_layer
 from layers.contract import missing_inputs_message
+from layers.crs import crs_name, same_crs
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed
 from layers.raster import Raster, RasterFile
 from layers.region import RegionContext
@@ -62,6 +63,20 @@ class StepContext:
         data = self.inputs.get(layer_id)
         if data is None:
             raise InputDataError(missing_inputs_message([layer_id], "this analysis"))
+        return data
+
+    def vector(self, layer_id: str, required: bool = False) -> gpd.GeoDataFrame | None:
+        """The vector input ``layer_id`` in the region CRS (``None`` when optional and missing); raise
+        :class:`InputDataError` when it is required and missing, not vector data or in another CRS."""
+        data = self.require(layer_id) if required else self.inputs.get(layer_id)
+        if data is None:
+            return None
+        if not isinstance(data, gpd.GeoDataFrame):
+            raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
+        if data.crs is None or not same_crs(data.crs, self.region.crs):
+            raise InputDataError(f"input {layer_id!r} is in {crs_name(data.crs) if data.crs else 'no CRS'}, "
+                                 f"expected the region CRS {crs_name(self.region.crs)}; the source should "
+                                 "reproject it")
         return data
 
 

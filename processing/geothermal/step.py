@@ -29,7 +29,6 @@ import pandas as pd
 import shapely
 
 from layers.catalog import get_layer
-from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.grid import Grid
 from processing.geothermal.borefield import field_factors
@@ -50,18 +49,6 @@ log = logging.getLogger(__name__)
 
 #: Default analysis resolution [m] when the region does not state one.
 DEFAULT_RESOLUTION_M = 10.0
-
-
-def _vector(ctx: StepContext, layer_id: str, required: bool = False) -> gpd.GeoDataFrame | None:
-    data = ctx.require(layer_id) if required else ctx.inputs.get(layer_id)
-    if data is None:
-        return None
-    if not isinstance(data, gpd.GeoDataFrame):
-        raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
-    if data.crs is None or not same_crs(data.crs, ctx.region.crs):
-        raise InputDataError(f"input {layer_id!r} is in {data.crs}, expected the region CRS "
-                             f"{crs_name(ctx.region.crs)}; the source should reproject it")
-    return data
 
 
 def _clean_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -103,8 +90,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     """Compute every output layer of the geothermal step (see the package docstring)."""
     p = with_ground_temperature(ctx.params, ctx.region)  # type: ignore[arg-type]
     crs = ctx.region.crs
-    geology = _vector(ctx, "geology", required=True)
-    buildings = _clean_buildings(_vector(ctx, "buildings", required=True))
+    geology = ctx.vector("geology", required=True)
+    buildings = _clean_buildings(ctx.vector("buildings", required=True))
     if "lithology" not in geology:
         raise InputDataError("geology lacks the field 'lithology'; map it in [inputs.geology] fields")
     table = conductivity_table(p.conductivity_w_mk)
@@ -117,11 +104,11 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                              progress=lambda f, m: ctx.progress(0.3 * f, m), executor=ctx.executor)
 
     # 2. restrictions
-    natura = _vector(ctx, "protected_areas")
+    natura = ctx.vector("protected_areas")
     restrictions = restriction_polygons(
-        crs, water_protection_zones=_vector(ctx, "water_protection_zones"),
-        contaminated_sites=_vector(ctx, "contaminated_sites"), mining_zones=_vector(ctx, "mining_zones"),
-        protected_areas=natura, flood_zones=_vector(ctx, "flood_zones"),
+        crs, water_protection_zones=ctx.vector("water_protection_zones"),
+        contaminated_sites=ctx.vector("contaminated_sites"), mining_zones=ctx.vector("mining_zones"),
+        protected_areas=natura, flood_zones=ctx.vector("flood_zones"),
         layer_classes={"contaminated_sites": p.contaminated_site_class, "mining_zones": p.mining_zone_class,
                        "natura2000": p.natura2000_class, "flood_zones": p.flood_zone_class})
     ctx.progress(0.35, f"{len(restrictions)} restrictions")
@@ -143,11 +130,11 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     # 4. district-heating areas
     areas = district_heating_areas(density, cell_threshold_mwh_ha_yr=p.dh_cell_threshold_mwh_ha_yr,
                                    area_threshold_gwh_yr=p.dh_area_threshold_gwh_yr, connectivity=p.dh_connectivity)
-    roads = _vector(ctx, "roads")
+    roads = ctx.vector("roads")
     length, lhd = linear_heat_density(areas, roads, p.street_classes)
     areas["street_length_m"] = length
     areas["linear_heat_density_mwh_m_yr"] = lhd
-    sources = nearby_heat_sources(areas, _vector(ctx, "heat_sources"), p.heat_source_distance_m)
+    sources = nearby_heat_sources(areas, ctx.vector("heat_sources"), p.heat_source_distance_m)
     areas = pd.concat([areas, sources], axis=1)
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=crs)
     ctx.progress(0.5, f"{len(areas)} district-heating areas")

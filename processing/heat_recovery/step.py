@@ -16,8 +16,6 @@ import numpy as np
 import shapely
 
 from layers.catalog import get_layer
-from layers.crs import crs_name, same_crs
-from layers.errors import InputDataError
 from processing.districts.overlay import unit_of_points
 from processing.heat_recovery.matching import match_sources
 from processing.heat_recovery.params import HeatRecoveryParams
@@ -25,18 +23,6 @@ from processing.heat_recovery.sources import assess_sources
 from processing.pipeline import LayerData, StepContext
 
 log = logging.getLogger(__name__)
-
-
-def _vector(ctx: StepContext, layer_id: str, required: bool = False) -> gpd.GeoDataFrame | None:
-    data = ctx.require(layer_id) if required else ctx.inputs.get(layer_id)
-    if data is None:
-        return None
-    if not isinstance(data, gpd.GeoDataFrame):
-        raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
-    if data.crs is None or not same_crs(data.crs, ctx.region.crs):
-        raise InputDataError(f"input {layer_id!r} is in {data.crs}, expected the region CRS "
-                             f"{crs_name(ctx.region.crs)}; the source should reproject it")
-    return data
 
 
 def _points(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -50,8 +36,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     """Compute ``heat_recovery_links``, ``heat_sources_assessed`` and ``heat_recovery_areas``."""
     p: HeatRecoveryParams = ctx.params  # type: ignore[assignment]
     crs = ctx.region.crs
-    areas = _vector(ctx, "district_heating_areas", required=True)
-    raw = _vector(ctx, "heat_sources")
+    areas = ctx.vector("district_heating_areas", required=True)
+    raw = ctx.vector("heat_sources")
     if raw is None or not len(raw):
         log.warning("heat_recovery: no heat_sources input; add [inputs.heat_sources] to assess excess heat")
         raw = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=crs), crs=crs)
@@ -60,10 +46,10 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     sources = assess_sources(_points(raw).reset_index(drop=True), supply_temperature_c=p.supply_temperature_c,
                              carnot_efficiency=p.carnot_efficiency)
     ctx.progress(0.2, f"{len(sources)} heat sources, {len(areas)} district-heating areas")
-    result = match_sources(sources, areas.reset_index(drop=True), _vector(ctx, "roads"), p)
+    result = match_sources(sources, areas.reset_index(drop=True), ctx.vector("roads"), p)
     ctx.progress(0.9, f"{len(result.links)} lines")
     out_areas = result.areas
-    communes = _vector(ctx, "communes")
+    communes = ctx.vector("communes")
     out_areas["commune"] = _commune_names(out_areas, communes)
     log.info("heat_recovery: %.1f of %.1f GWh/yr deliverable excess heat used, %d lines",
              result.sources["used_mwh_yr"].sum() / 1e3, result.sources["deliverable_mwh_yr"].sum() / 1e3,
