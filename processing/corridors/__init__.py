@@ -41,6 +41,7 @@ from processing.corridors.light import LightModel, lamp_distance, light_factor, 
 from processing.corridors.network import ConnectivitySettings, analyse_network
 from processing.corridors.params import CorridorsParams
 from processing.corridors.resistance import resistance_surface, tables_for
+from processing.corridors.stepping_stones import stepping_stone_resistance
 from processing.corridors.summary import commune_of, commune_summary
 from processing.pipeline import EXPLANATION, LayerData, Step, StepContext
 
@@ -105,6 +106,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
             grid, table, landcover=landcover, water_bodies=vec["water_bodies"], wetlands=vec["wetlands"],
             waterways=vec["waterways"], roads=vec["roads"], railways=vec["railways"])
         surfaces[net] = resistance
+        resistance = stepping_stone_resistance(net, resistance, grid, p, ctx)
         area = habitat_area(net, landcover, vec["protected_areas"], vec["water_bodies"], vec["wetlands"])
         lit = strong = None
         if net == "black":
@@ -158,7 +160,7 @@ STEP = Step(
     title="Green, blue and black corridors",
     inputs=("landcover", "communes"),
     optional_inputs=("protected_areas", "waterways", "water_bodies", "wetlands", "roads", "railways",
-                     "streetlights", "night_lights"),
+                     "streetlights", "night_lights", "green_roofs"),
     outputs=OUTPUTS,
     params=CorridorsParams,
     run=run,

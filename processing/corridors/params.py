@@ -59,6 +59,13 @@ class CorridorsParams(BaseModel):
                                        description="Largest margin the window may grow to before giving up the "
                                                    "certificate of a global least-cost path [m].")
     drop_links_through_cores: bool = Field(True, description="Drop links whose path crosses a third core.")
+    green_roof_stepping_stones: bool = Field(
+        False, description="Green roofs (the green_roofs step's stepping stones) lower the green network's "
+                           "resistance where they cover a cell; makes the corridors read green_roofs, so solar "
+                           "and green_roofs run first (Braaker et al. 2014).")
+    green_roof_resistance_factor: float = Field(
+        0.1, gt=0.0, le=1.0, description="Resistance of green roof relative to the cell under it [-] "
+                                         "(urban 1,000 -> 100; estimate).")
     light_strong_m: float = Field(MYOTIS_AVOIDANCE_M, gt=0.0, le=1_000.0,
                                   description="Strong avoidance distance of lamps [m] (Myotis, Azam et al. 2018).")
     light_avoid_m: float = Field(EPTESICUS_AVOIDANCE_M, gt=0.0, le=1_000.0,
