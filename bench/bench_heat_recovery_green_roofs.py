@@ -8,8 +8,11 @@ Run from the repository root::
 Part 1 runs ``geoservice run --only heat_recovery --only green_roofs`` (and the steps they depend on: inputs, solar,
 geothermal) on the demo region into a fresh data folder in a child process, and prints each step's wall time
 from the run summary, the child's peak memory, and the demo figures: heat used / unused, lines and their cost
-range; green-roof, biosolar and retained-stormwater totals. Part 2 times :func:`match_sources` (pair search,
-costs and the two-stage MILP, no roads) on random regions of S sources and A areas, in process.
+range; green-roof, biosolar and retained-stormwater totals. Then, in process on the same data, the green
+corridors network with green roofs as stepping stones off and on (``[params.corridors]
+green_roof_stepping_stones``): time of the green-roof cover and of each run, cells and hectares covered, and how
+the links' costs, the corridors' area and PC move. Part 2 times :func:`match_sources` (pair search, costs and the
+two-stage MILP, no roads) on random regions of S sources and A areas, in process.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def demo_run() -> None:
         print(f"demo region (8 x 6 km): child wall {wall:.1f} s, peak {peak:.0f} MB; step seconds: "
               + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
         _demo_figures(Path(tmp) / "store")
+        stepping_stones(Path(tmp))
 
 
 def _demo_figures(store_dir: Path) -> None:
@@ -66,6 +70,50 @@ def _demo_figures(store_dir: Path) -> None:
           f"biosolar {roofs.biosolar_area_m2.sum():,.0f} m2, retained {roofs.retention_m3_yr.sum():,.0f} m3/yr, "
           f"stepping stones {int(roofs.stepping_stone.sum())}")
     store.close()
+
+
+def stepping_stones(data_dir: Path) -> None:
+    """The demo's green network without and with green roofs as stepping stones (in process)."""
+    import numpy as np
+
+    from geoservice.store.gpkg import GeoPackageStore
+    from layers.grid import Grid
+    from layers.region import BUNDLED_REGIONS, load_region
+    from layers.sources import RegionSource
+    from processing.corridors import STEP
+    from processing.corridors.stepping_stones import green_roof_cover
+    from processing.pipeline import StepContext
+
+    store = GeoPackageStore(data_dir / "store")
+    roofs = store.read_vector("green_roofs")
+    store.close()
+    source = RegionSource(load_region(BUNDLED_REGIONS / "minett-demo.toml"), data_dir / "inputs")
+    region = source.region_context()
+    inputs = {k: source(k) for k in (*STEP.inputs, *STEP.optional_inputs) if k != "green_roofs"}
+    inputs["green_roofs"] = roofs
+    grid = Grid(region.extent, float(region.resolution_m.get("corridors", 10.0)), region.crs)
+    t0 = time.perf_counter()
+    cover = green_roof_cover(grid, roofs)
+    t_cover = time.perf_counter() - t0
+    print(f"  stepping stones: {int(roofs.stepping_stone.sum())} roofs cover {int((cover > 0).sum())} cells, "
+          f"{cover.sum() * grid.res ** 2 / 1e4:.2f} ha of green roof; cover computed in {t_cover:.2f} s")
+    runs = {}
+    for on in (False, True):
+        params = STEP.parse_params({"networks": ["green"], "green_roof_stepping_stones": on})
+        with tempfile.TemporaryDirectory() as work:
+            t0, c0 = time.perf_counter(), time.process_time()
+            runs[on] = STEP.run(StepContext(region, inputs, params, lambda f, m: None, Path(work)))
+            print(f"  green network, stepping stones {'on ' if on else 'off'}: {time.perf_counter() - t0:.1f} s wall, "
+                  f"{time.process_time() - c0:.1f} s CPU")
+    paths = {on: r["corridor_paths"].set_index("link_id") for on, r in runs.items()}
+    common = paths[False].index.intersection(paths[True].index)
+    ratio = (paths[True].loc[common, "cost"] / paths[False].loc[common, "cost"]).to_numpy()
+    cores = {on: r["habitat_cores"] for on, r in runs.items()}
+    area = {on: r["corridors"]["area_ha"].sum() for on, r in runs.items()}
+    print(f"  links off/on {len(paths[False])}/{len(paths[True])} ({len(common)} in both): cost on/off median "
+          f"{np.median(ratio):.3f}, min {ratio.min():.3f}; links {int((ratio < 0.999).sum())} cheaper; corridor area "
+          f"{area[False]:.1f} -> {area[True]:.1f} ha; PC {cores[False]['pc'].iloc[0]:.6g} -> "
+          f"{cores[True]['pc'].iloc[0]:.6g}")
 
 
 def allocation_scaling(sizes: list[str]) -> None:

@@ -109,3 +109,24 @@ def test_green_roof_summary(demo_store):
     assert roofs.green_area_m2.sum() == pytest.approx(329_021, rel=REL)
     # 221,593 before issue 15: racked rows make more flat roofs good or very good for PV, so more are biosolar
     assert roofs.biosolar_area_m2.sum() == pytest.approx(228_892, rel=REL)
+
+
+@pytest.mark.parametrize("left, right, key", [("district_heating_areas", "heat_recovery_areas", "area_id"),
+                                              ("solar_roofs", "green_roofs", "face_id")])
+def test_issue17_layers_join_one_to_one(demo_store, tmp_path, left, right, key):
+    """Issue 17's coverage and green-roof fields live in layers of their own (a layer belongs to one step);
+    a planner joins them in QGIS on the key: same name and type in the catalog, one row per key on both sides,
+    and the same OGR field type in the GeoPackages `geoservice export` writes."""
+    import pyogrio
+
+    assert get_layer(left).get_field(key).dtype == get_layer(right).get_field(key).dtype
+    a, b = demo_store.read_vector(left), demo_store.read_vector(right)
+    joined = a[[key]].merge(b[[key]], on=key, how="outer", validate="one_to_one", indicator=True)
+    assert len(joined) == len(a) > 0 and (joined["_merge"] == "both").all()
+    types = []
+    for layer, frame in ((left, a), (right, b)):
+        path = tmp_path / f"{layer}.gpkg"
+        frame.to_file(path, driver="GPKG", layer=layer)  # what `geoservice export LAYER -o FILE.gpkg` does
+        info = pyogrio.read_info(path, layer=layer)
+        types.append(dict(zip(info["fields"], info["dtypes"]))[key])
+    assert types[0] == types[1]

@@ -101,7 +101,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         title="District-heating areas",
         description="Connected dense-demand areas with the critical mass for a heat network (cells ≥ 333 "
                     "MWh/ha/yr, total ≥ 30 GWh/yr by default), with street heat density and nearby "
-                    "waste-heat sources.",
+                    "waste-heat sources. The demand each area could cover with recovered excess heat is in "
+                    "heat_recovery_areas: join on area_id (integer, one row per area).",
         kind="vector",
         role="output",
         geometry="Polygon",

@@ -22,7 +22,7 @@ LAYERS: tuple[LayerSpec, ...] = (
                     "class, the face's one use (biosolar, PV only, green only or none), greenable area after "
                     "the edge strip, stormwater retained (FLL runoff coefficient of the build-up), "
                     "evapotranspiration and its latent cooling, and whether the roof is a stepping stone of the "
-                    "green network.",
+                    "green network. Join to solar_roofs on face_id (text, one row per face).",
         kind="vector",
         role="output",
         geometry="Polygon",
@@ -46,7 +46,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("evapotranspiration_mm_yr", "float", "mm yr-1", "Water evaporated by the roof per year."),
             Field("latent_cooling_mwh_yr", "float", "MWh yr-1", "Heat taken up by that evapotranspiration."),
             Field("stepping_stone", "bool", description="Green area large enough to count as a stepping stone "
-                  "of the green network."),
+                  "of the green network (lowers its resistance when [params.corridors] "
+                  "green_roof_stepping_stones is on)."),
             Field("precipitation", "str", description="Annual precipitation from the region or the default "
                   "(estimate).", values=PRECIPITATION_SOURCES),
         ),

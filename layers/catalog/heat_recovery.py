@@ -90,7 +90,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         title="District-heating areas: demand covered by excess heat",
         description="The district-heating areas of the geothermal step (same area_id and outline) with the "
                     "share of their demand that recovered excess heat covers, its sources, transport cost and "
-                    "CO2 avoided.",
+                    "CO2 avoided. Join to district_heating_areas on area_id (integer, one row per area).",
         kind="vector",
         role="output",
         geometry="Polygon",

@@ -18,7 +18,9 @@ LAYERS: tuple[LayerSpec, ...] = (
         id="solar_roofs",
         title="Solar roof potential",
         description="One feature per roof face: real-sky irradiation (terrain and building shading included), usable "
-                    "area, PV capacity, yield and class. Never clear-sky figures.",
+                    "area, PV capacity, yield and class. Never clear-sky figures. Each face's green-roof "
+                    "class, use (biosolar, PV only, green only) and effects are in green_roofs: join on face_id "
+                    "(text, one row per face).",
         kind="vector",
         role="output",
         geometry="Polygon",
