@@ -130,3 +130,27 @@ def test_issue17_layers_join_one_to_one(demo_store, tmp_path, left, right, key):
         info = pyogrio.read_info(path, layer=layer)
         types.append(dict(zip(info["fields"], info["dtypes"]))[key])
     assert types[0] == types[1]
+
+
+def test_issue17_collections_served_with_catalog_metadata(demo_run, demo_store):
+    """The API serves issue 17's layers as collections described by the catalog (title, description, fields
+    with units), and a join key has the same JSON type on both sides of each join."""
+    from fastapi.testclient import TestClient
+
+    from geoservice.api import create_app
+
+    with TestClient(create_app(demo_run.settings, store=demo_store)) as client:
+        for layer_id in ("heat_recovery_links", "heat_sources_assessed", "heat_recovery_areas", "green_roofs"):
+            spec = get_layer(layer_id)
+            doc = client.get(f"/collections/{layer_id}").json()
+            assert (doc["title"], doc["description"]) == (spec.title, spec.description)
+            assert [(f["name"], f["unit"]) for f in doc["fields"]] == [(f.name, f.unit) for f in spec.fields]
+            items = client.get(f"/collections/{layer_id}/items", params={"limit": 2}).json()
+            assert items["type"] == "FeatureCollection" and len(items["features"]) == 2
+        for left, right, key, kind in (("district_heating_areas", "heat_recovery_areas", "area_id", int),
+                                       ("solar_roofs", "green_roofs", "face_id", str)):
+            types = {client.get(f"/collections/{c}/queryables").json()["properties"][key]["type"] for c in (left, right)}
+            assert len(types) == 1
+            for c in (left, right):
+                value = client.get(f"/collections/{c}/items", params={"limit": 1}).json()["features"][0]["properties"][key]
+                assert type(value) is kind
