@@ -41,7 +41,9 @@ class GreenRoofsParams(BaseModel):
                     "650-800 mm range, flagged as an estimate in every feature.")
     stepping_stone_min_m2: float = Field(100.0, ge=0.0, le=100_000.0,
                                          description="Smallest green area that counts as a stepping stone of the "
-                                                     "green network [m2] (chosen).")
+                                                     "green network [m2] (chosen; the corridors use these "
+                                                     "roofs when [params.corridors] "
+                                                     "green_roof_stepping_stones is on).")
 
     @model_validator(mode="after")
     def _ordered(self) -> GreenRoofsParams:
