@@ -139,3 +139,20 @@ def test_csv_export(indicators, tmp_path):
     np.testing.assert_allclose(back["co2_avoidable_t_yr"], frame["co2_avoidable_t_yr"].round(3))
     assert back["wind_sites"].tolist() == [0, 2]
     assert len(text.splitlines()) == 3
+
+
+def test_green_roof_indicators_by_hand():
+    """Green-roof area, retention, biosolar area and the stepping stones' green area per commune, summed by hand
+    from three roofs: Westby a 150 m2 stepping stone and a 60 m2 roof that is not one, Eastby a 400 m2 biosolar
+    stepping stone."""
+    roofs = world.gdf([
+        {"green_area_m2": 150.0, "retention_m3_yr": 60.0, "biosolar_area_m2": 0.0, "stepping_stone": True},
+        {"green_area_m2": 60.0, "retention_m3_yr": 20.0, "biosolar_area_m2": 0.0, "stepping_stone": False},
+        {"green_area_m2": 400.0, "retention_m3_yr": 170.0, "biosolar_area_m2": 400.0, "stepping_stone": True},
+    ], [world.box(100, 100, 115, 110), world.box(300, 100, 310, 106), world.box(1500, 100, 1520, 120)])
+    frame = commune_indicators(world.communes(), world.all_inputs(green_roofs=roofs), None, PARAMS)
+    frame = frame.set_index("commune")
+    expected = {"green_roof_m2": (210.0, 400.0), "green_roof_retention_m3_yr": (80.0, 170.0),
+                "biosolar_m2": (0.0, 400.0), "green_roof_stepping_stone_m2": (150.0, 400.0)}
+    for col, (west, east) in expected.items():
+        assert (frame.loc["Westby", col], frame.loc["Eastby", col]) == pytest.approx((west, east), rel=1e-9), col

@@ -105,6 +105,9 @@ def test_green_roof_summary(demo_store):
     inside = roofs[roofs.commune.notna()]
     assert indicators.green_roof_m2.sum() == pytest.approx(inside.green_area_m2.sum(), rel=1e-6)
     assert indicators.biosolar_m2.sum() == pytest.approx(inside.biosolar_area_m2.sum(), rel=1e-6)
+    stones = inside[inside.stepping_stone]
+    assert indicators.green_roof_stepping_stone_m2.sum() == pytest.approx(stones.green_area_m2.sum(), rel=1e-6)
+    assert (stones.green_area_m2 >= 100.0).all()  # [params.green_roofs] stepping_stone_min_m2
     # regression pins (this code on generator 1.2)
     assert roofs.green_area_m2.sum() == pytest.approx(329_021, rel=REL)
     # 221,593 before issue 15: racked rows make more flat roofs good or very good for PV, so more are biosolar

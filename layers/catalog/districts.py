@@ -126,6 +126,9 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("green_roof_m2", "float", "m2", "Greenable roof area (green-only and biosolar faces)."),
     Field("green_roof_retention_m3_yr", "float", "m3 yr-1", "Stormwater those green roofs would retain."),
     Field("biosolar_m2", "float", "m2", "Flat roof area suitable for PV on a green roof."),
+    Field("green_roof_stepping_stone_m2", "float", "m2",
+          "Green area of the stepping-stone roofs: what green roofs would add to the green network (the "
+          "corridors count it when [params.corridors] green_roof_stepping_stones is on)."),
 )
 
 LAYERS: tuple[LayerSpec, ...] = (

@@ -215,13 +215,18 @@ def commune_indicators(
 
 
 def _recovery_and_green_roofs(communes, inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
-    """Excess heat delivered and its CO2 (``heat_recovery_areas``), green-roof area, retention and biosolar area
-    (``green_roofs``) per commune, by representative point; zero where the layer is missing."""
+    """Excess heat delivered and its CO2 (``heat_recovery_areas``), green-roof area, retention, biosolar area and
+    the green area of the stepping-stone roofs (``green_roofs``) per commune, by representative point; zero where
+    the layer is missing."""
     heat = _by_commune(communes, inputs.get("heat_recovery_areas"), ["excess_heat_mwh_yr", "co2_avoided_t_yr"])
-    roofs = _by_commune(communes, inputs.get("green_roofs"),
-                        ["green_area_m2", "retention_m3_yr", "biosolar_area_m2"])
+    green = inputs.get("green_roofs")
+    if green is not None and len(green):
+        green = green.assign(stone_m2=np.where(green["stepping_stone"].fillna(False).astype(bool),
+                                               green["green_area_m2"].to_numpy(float), 0.0))
+    roofs = _by_commune(communes, green, ["green_area_m2", "retention_m3_yr", "biosolar_area_m2", "stone_m2"])
     return {"excess_heat_used_gwh_yr": heat[:, 0] / MWH_PER_GWH, "co2_excess_heat_t_yr": heat[:, 1],
-            "green_roof_m2": roofs[:, 0], "green_roof_retention_m3_yr": roofs[:, 1], "biosolar_m2": roofs[:, 2]}
+            "green_roof_m2": roofs[:, 0], "green_roof_retention_m3_yr": roofs[:, 1], "biosolar_m2": roofs[:, 2],
+            "green_roof_stepping_stone_m2": roofs[:, 3]}
 
 
 def indicators_to_csv(indicators: pd.DataFrame, path: str | Path | None = None, *, decimals: int = 3) -> str:
