@@ -95,7 +95,8 @@ def stepping_stones(data_dir: Path) -> None:
     t0 = time.perf_counter()
     cover = green_roof_cover(grid, roofs)
     t_cover = time.perf_counter() - t0
-    print(f"  stepping stones: {int(roofs.stepping_stone.sum())} roofs cover {int((cover > 0).sum())} cells, "
+    print(f"  stepping stones: {int(roofs.stepping_stone.sum())} roofs, green area "
+          f"{roofs.loc[roofs.stepping_stone, 'green_area_m2'].sum():,.0f} m2, cover {int((cover > 0).sum())} cells, "
           f"{cover.sum() * grid.res ** 2 / 1e4:.2f} ha of green roof; cover computed in {t_cover:.2f} s")
     runs = {}
     for on in (False, True):
