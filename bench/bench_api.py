@@ -111,7 +111,7 @@ def generate(n: int, seed: int = 1):
 
 def publish(db_url: str, data_dir: Path, n: int):
     from geoservice.store.postgis import PostGISStore
-    from processing.pipeline import Provenance
+    from layers.data import Provenance
 
     gdf, towns = generate(n)
     store = PostGISStore(db_url, data_dir / "store" / "rasters")

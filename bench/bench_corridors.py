@@ -53,7 +53,7 @@ def _via_region_source(name: str, width_m: float, height_m: float, cache: Path):
                            "demo": {"seed": SEED, "origin": list(ORIGIN), "width_m": width_m, "height_m": height_m},
                            "resolution": {"corridors": RES_M}}, cache)
     source = RegionSource(config, cache)
-    return source.region_context(), {k: source(k) for k in (*STEP.inputs, *STEP.optional_inputs)}
+    return source.region_context(), {k: source(k) for k in (*STEP.required_input_ids(), *STEP.optional_input_ids())}
 
 
 def inputs_for(name: str, cache: Path):
@@ -82,7 +82,7 @@ def run_case(name: str, cache: Path) -> dict:
     costdist._mcp = counting
     rss_before = _maxrss_mb()
     with tempfile.TemporaryDirectory() as workdir:
-        ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir))
+        ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir), step=STEP)
         t0, c0 = time.perf_counter(), time.process_time()
         out = STEP.run(ctx)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0

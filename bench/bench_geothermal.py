@@ -104,7 +104,7 @@ def demo_inputs(name: str, width_m: float, height_m: float, cache: Path):
                            "demo": {"origin": list(ORIGIN), "width_m": width_m, "height_m": height_m},
                            "resolution": {"geothermal": 10.0}}, cache)
     source = RegionSource(config, cache)
-    inputs = {layer_id: source(layer_id) for layer_id in (*STEP.inputs, *STEP.optional_inputs)}
+    inputs = {layer_id: source(layer_id) for layer_id in (*STEP.required_input_ids(), *STEP.optional_input_ids())}
     return source.region_context(), inputs
 
 
@@ -143,7 +143,7 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
     t_inputs = time.perf_counter() - t0
     rss_before = _maxrss_mb()
     with tempfile.TemporaryDirectory() as workdir:
-        ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir))
+        ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir), step=STEP)
         t0, c0 = time.perf_counter(), time.process_time()
         out = STEP.run(ctx)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -83,7 +83,7 @@ def run_case(name: str, cache: Path, sectors: int) -> dict:
     source = RegionSource(config, cache)
     t0 = time.perf_counter()
     source.ensure_demo()
-    inputs = {k: source(k) for k in (*STEP.inputs, *STEP.optional_inputs)}
+    inputs = {k: source(k) for k in (*STEP.required_input_ids(), *STEP.optional_input_ids())}
     load_s = time.perf_counter() - t0
     buildings = inputs["buildings"]
     built_km2 = float(buildings.geometry.area.sum()) / 1e6
@@ -91,7 +91,7 @@ def run_case(name: str, cache: Path, sectors: int) -> dict:
     reset = _reset_peak_rss()
     params = STEP.parse_params({"n_sectors": sectors})
     with tempfile.TemporaryDirectory(prefix="bench-solar-") as work:
-        ctx = StepContext(source.region_context(), inputs, params, lambda f, m: None, Path(work))
+        ctx = StepContext(source.region_context(), inputs, params, lambda f, m: None, Path(work), step=STEP)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         out = STEP.run(ctx)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
@@ -192,7 +192,7 @@ def grass_compare(cache: Path, sectors: int) -> None:
                                 "flat_tilt_deg": 0.0})
     with tempfile.TemporaryDirectory(prefix="bench-solar-tile-") as tmp:
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        out = STEP.run(StepContext(region, inputs, params, lambda f, m: None, Path(tmp)))
+        out = STEP.run(StepContext(region, inputs, params, lambda f, m: None, Path(tmp), step=STEP))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         ours_file = out["solar_irradiation"]
         with rasterio.open(ours_file.path) as src_ours, rasterio.open(work / "rsun.tif") as src_g:

@@ -84,7 +84,7 @@ def run_backend(backend: str, features: int, url: str | None) -> dict:
     import shapely
 
     from geoservice.query import Intersects
-    from processing.pipeline import Provenance
+    from layers.data import Provenance
 
     data = buildings(features)
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
@@ -139,8 +139,8 @@ def run_raster(size: int) -> dict:
     from rasterio.windows import Window
 
     from geoservice.store.gpkg import GeoPackageStore
+    from layers.data import Provenance
     from layers.raster import RasterFile
-    from processing.pipeline import Provenance
 
     work = Path(tempfile.mkdtemp(prefix="bench-store-raster-"))
     src = work / "dsm.tif"

@@ -51,7 +51,7 @@ def _inputs(scale: float, inputs_dir: Path):
 
     source = RegionSource(_config(scale), inputs_dir)
     source.ensure_demo()
-    return source, {k: source(k) for k in (*STEP.inputs, *STEP.optional_inputs)}
+    return source, {k: source(k) for k in (*STEP.required_input_ids(), *STEP.optional_input_ids())}
 
 
 def _case(scale: float, inputs_dir: str, queue) -> None:
@@ -74,7 +74,7 @@ def _case(scale: float, inputs_dir: str, queue) -> None:
     params = STEP.parse_params({})
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = StepContext(region, inputs, params, lambda f, m: None, Path(tmp))
+        ctx = StepContext(region, inputs, params, lambda f, m: None, Path(tmp), step=STEP)
         started, cpu = time.perf_counter(), time.process_time()
         out = STEP.run(ctx)
         step_s, step_cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -87,7 +87,7 @@ def _case(scale: float, inputs_dir: str, queue) -> None:
                    "net_gwh_yr": float(sites["aep_net_mwh_yr"].sum()) / 1e3}
     # raster vs vector exclusions on the same (vector) rules: parts grouped by rule combination + eligible land
     rules = [r for r in params.exclusion_rules() if not r.is_raster and inputs.get(r.layer) is not None]
-    grid = analysis_grid(StepContext(region, inputs, params, lambda f, m: None, Path(".")))
+    grid = analysis_grid(StepContext(region, inputs, params, lambda f, m: None, Path("."), step=STEP))
     region_geom = shapely.box(*region.extent)
     wall, cpu = time.perf_counter(), time.process_time()
     codes, used = exclusion_codes(rules, inputs, grid)
@@ -108,8 +108,10 @@ def _case(scale: float, inputs_dir: str, queue) -> None:
 
 
 def region_cells(region) -> float:
+    from processing.wind import STEP
+
     xmin, ymin, xmax, ymax = region.extent
-    res = region.resolution_m.get("wind", 10.0)
+    res = STEP.resolution_m(region)
     return (xmax - xmin) / res * (ymax - ymin) / res
 
 

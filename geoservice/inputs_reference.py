@@ -26,8 +26,8 @@ def input_reference(steps: list[Step]) -> list[dict[str, Any]]:
     analyses = [s for s in steps if s.name != "inputs"]
     records = []
     for spec in input_layers():
-        needs = {s.name: "required" if spec.id in s.inputs else "optional" for s in analyses
-                 if spec.id in (*s.inputs, *s.optional_inputs)}
+        needs = {s.name: "required" if spec.id in s.required_input_ids() else "optional" for s in analyses
+                 if spec.id in (*s.required_input_ids(), *s.optional_input_ids(steps))}
         records.append({
             "id": spec.id, "title": spec.title, "description": spec.description, "kind": spec.kind,
             "geometry": spec.geometry, "unit": spec.unit or None,

@@ -7,6 +7,7 @@ same catalog check in the region CRS), and whether it is required comes from the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from html import escape
 
@@ -16,6 +17,7 @@ import pyogrio
 import rasterio
 import rasterio.windows
 import shapely
+from pydantic import BaseModel
 from rasterio.enums import Resampling
 from shapely.geometry import box
 
@@ -28,7 +30,7 @@ from layers.region import RegionConfig
 from layers.sources import RegionSource
 from layers.validate import check_layer
 from layers.vocabulary import extra_values
-from processing.pipeline import Step
+from processing.pipeline import Step, validate_params
 
 #: Cell size of the grid used to measure how much of the region a line or point layer covers [m].
 COVERAGE_CELL_M = 1000.0
@@ -126,18 +128,21 @@ def _source_info(config: RegionConfig, input_id: str) -> tuple[str | None, int |
     return info.get("crs") or source.crs, invalid
 
 
-def needed_by(steps: list[Step], input_id: str) -> list[str]:
-    """The analyses that read ``input_id``: ``["solar (required)", "wind (optional)"]``."""
-    return [f"{s.name} ({'required' if input_id in s.inputs else 'optional'})" for s in steps
-            if input_id in (*s.inputs, *s.optional_inputs)]
+def needed_by(steps: list[Step], input_id: str, params: Mapping[str, BaseModel] | None = None) -> list[str]:
+    """The analyses that read ``input_id`` under ``params``: ``["solar (required)", "wind (optional)"]``."""
+    params = params or {}
+    return [f"{s.name} ({'required' if input_id in s.required_input_ids(params.get(s.name)) else 'optional'})"
+            for s in steps if input_id in (*s.required_input_ids(params.get(s.name)),
+                                           *s.optional_input_ids(steps, params.get(s.name)))]
 
 
-def inspect_input(source: RegionSource, input_id: str, steps: list[Step] | None = None) -> InputReport:
+def inspect_input(source: RegionSource, input_id: str, steps: list[Step] | None = None,
+                  params: Mapping[str, BaseModel] | None = None) -> InputReport:
     """Read ``input_id`` as the pipeline does, check it against the catalog in the region CRS, measure it."""
     spec = get_layer(input_id)
     config = source.config
     origin = "file" if input_id in config.inputs else "demo" if config.demo is not None else "-"
-    users = needed_by(steps or [], input_id)
+    users = needed_by(steps or [], input_id, params)
     report = InputReport(input_id, "missing", origin, not any(u.endswith("(required)") for u in users),
                          needed_by=users)
     try:
@@ -167,14 +172,19 @@ def inspect_input(source: RegionSource, input_id: str, steps: list[Step] | None 
     return report
 
 
-def readiness(steps: list[Step], found: set[str]) -> list[StepReadiness]:
-    """Which analyses can run with the inputs ``found``; a blocked producer blocks its consumers."""
+def readiness(steps: list[Step], found: set[str], params: Mapping[str, BaseModel] | None = None
+              ) -> list[StepReadiness]:
+    """Which analyses can run with the inputs ``found`` under ``params``; a blocked producer blocks its
+    consumers."""
+    params = params or {}
     produced: dict[str, str] = {o: s.name for s in steps for o in s.outputs if get_layer(o).role == "output"}
     status: dict[str, StepReadiness] = {}
     for step in steps:
-        lacking_required = [i for i in step.inputs if get_layer(i).role == "input" and i not in found]
-        lacking_optional = [i for i in step.optional_inputs if get_layer(i).role == "input" and i not in found]
-        blocked_upstream = [f"{i} (from blocked step {produced[i]})" for i in step.inputs
+        required = step.required_input_ids(params.get(step.name))
+        optional = step.optional_input_ids(steps, params.get(step.name))
+        lacking_required = [i for i in required if get_layer(i).role == "input" and i not in found]
+        lacking_optional = [i for i in optional if get_layer(i).role == "input" and i not in found]
+        blocked_upstream = [f"{i} (from blocked step {produced[i]})" for i in required
                             if i in produced and status.get(produced[i], StepReadiness("", "ready")).status == "blocked"]
         if lacking_required or blocked_upstream:
             missing = missing_inputs_message(lacking_required, f"analysis {step.name}") if lacking_required else ""
@@ -189,9 +199,10 @@ def readiness(steps: list[Step], found: set[str]) -> list[StepReadiness]:
 def check_region(source: RegionSource, steps: list[Step]) -> QualityReport:
     """Inspect every canonical input of the region and what the analyses can do with them."""
     ordered = [s for s in steps if s.name != "inputs"]
-    inputs = [inspect_input(source, spec.id, ordered) for spec in input_layers()]
+    params = validate_params(steps, source.config.params, source.config.origin)
+    inputs = [inspect_input(source, spec.id, ordered, params) for spec in input_layers()]
     found = {i.id for i in inputs if i.status == "found" and i.features}
-    return QualityReport(source.config.region.id, source.extent, inputs, readiness(ordered, found))
+    return QualityReport(source.config.region.id, source.extent, inputs, readiness(ordered, found, params))
 
 
 def _fmt(value, unit: str = "") -> str:

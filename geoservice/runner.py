@@ -21,7 +21,7 @@ from geoservice.store.jobs import new_job_id
 from layers.errors import StoreError
 from layers.region import RegionConfig, load_region
 from layers.sources import RegionSource
-from processing.pipeline import ProgressFn, RunSummary, Step, run_pipeline, validate_params
+from processing.pipeline import ProgressFn, RunSummary, Step, check_resolutions, run_pipeline, validate_params
 from processing.steps import all_steps
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]
     height), then per-run overrides. Raise :class:`ConfigError` naming an unknown section or parameter and the
     file it is in (``run`` and ``check`` both call this, so they accept and refuse the same parameters)."""
     steps = all_steps()
+    check_resolutions(steps, config.resolution, f"region file {config.origin}")
     validate_params(steps, config.params, f"region file {config.origin}")
     validate_params(steps, override or {}, "--params")
     params = merge_params(config.params, override)

@@ -44,13 +44,11 @@ from layers.catalog import CATALOG
 from layers.errors import ConfigError
 from layers.vocabulary import FieldVocabulary
 
-#: Analyses that run on a grid, and their default cell size [m].
-DEFAULT_RESOLUTION_M = {"solar": 1.0, "wind": 10.0, "geothermal": 10.0, "corridors": 10.0}
-
 
 @dataclass(frozen=True)
 class RegionContext:
-    """What an analysis step knows about the region: id, CRS, extent [m], grid resolutions [m], synthetic flag."""
+    """What an analysis step knows about the region: id, CRS, extent [m], the cell sizes [m] the region
+    states per analysis (``[resolution]``; a step falls back on its own default), synthetic flag."""
 
     id: str
     crs: CRS
@@ -227,7 +225,9 @@ class RegionConfig(_Strict):
 
     region: RegionInfo
     demo: DemoSpec | None = None
-    resolution: dict[str, float] = Field(default_factory=dict)
+    resolution: dict[str, float] = Field(
+        default_factory=dict, description="[resolution]: cell size [m] per analysis with a grid; an analysis not "
+        "named uses its own default (the runner checks the names against the registered analyses).")
     inputs: dict[str, InputSource] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
     osm: OsmSection = Field(default_factory=OsmSection)
@@ -236,16 +236,6 @@ class RegionConfig(_Strict):
                                           "input field.")
     source_dir: Path = Field(default=Path("."), exclude=True, description="Folder the TOML file lies in.")
     origin: str = Field(default="<memory>", exclude=True, description="Where the region was read from.")
-
-    @field_validator("resolution")
-    @classmethod
-    def _known_positive_resolution(cls, value: dict[str, float]) -> dict[str, float]:
-        for analysis, res in value.items():
-            if analysis not in DEFAULT_RESOLUTION_M:
-                raise ValueError(f"unknown analysis {analysis!r}; known: {', '.join(DEFAULT_RESOLUTION_M)}")
-            if not 0.1 <= res <= 1000.0:
-                raise ValueError(f"resolution of {analysis!r} must lie in 0.1-1000 m, got {res}")
-        return value
 
     @field_validator("inputs")
     @classmethod
@@ -304,10 +294,6 @@ class RegionConfig(_Strict):
     def synthetic(self) -> bool:
         """True when the inputs are the generated demo (to be labelled synthetic everywhere)."""
         return self.demo is not None
-
-    def resolution_m(self, analysis: str) -> float:
-        """Cell size [m] of ``analysis``'s grid."""
-        return self.resolution.get(analysis, DEFAULT_RESOLUTION_M[analysis])
 
     def vocabulary(self, input_id: str) -> dict[str, FieldVocabulary]:
         """The region's additions to the class-valued fields of ``input_id``: its ``[classes]``, and for

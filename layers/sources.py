@@ -43,12 +43,12 @@ from layers.catalog.spec import COMPATIBLE_GEOMETRIES, Field, LayerSpec
 from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError
 from layers.raster import RasterFile
-from layers.region import DEFAULT_RESOLUTION_M, InputSource, RegionConfig, RegionContext
+from layers.region import InputSource, RegionConfig, RegionContext
 from layers.resample import WARP_ERROR_THRESHOLD_PX, is_categorical
 from layers.vocabulary import NO_ADDITIONS, FieldVocabulary, apply_vocabulary, extra_values
 
 if TYPE_CHECKING:  # the pipeline's type alias only; layers/ does not import processing/ at run time
-    from processing.pipeline import LayerData
+    from layers.data import LayerData
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class RegionSource:
     def region_context(self) -> RegionContext:
         """Id, CRS, extent [m], per-analysis resolution [m] and synthetic flag of the region."""
         return RegionContext(id=self.config.region.id, crs=self.config.crs, extent=self.extent,
-                             resolution_m={a: self.config.resolution_m(a) for a in DEFAULT_RESOLUTION_M},
+                             resolution_m=dict(self.config.resolution),
                              synthetic=self.config.synthetic,
                              extra_values={i: extra_values(self.config.vocabulary(i))
                                            for i in {*self.config.classes, "geology"}})

@@ -11,7 +11,7 @@ from pyproj import CRS
 
 from layers.catalog.spec import COMPATIBLE_GEOMETRIES, LayerSpec
 from layers.crs import crs_name, same_crs
-from layers.errors import SchemaError
+from layers.errors import InputDataError, SchemaError
 from layers.raster import Raster, RasterFile
 
 _DTYPE_CHECKS = {
@@ -87,6 +87,43 @@ def _check_table(spec: LayerSpec, data: object, extra_values: Mapping[str, Seque
     if not isinstance(data, pd.DataFrame) or isinstance(data, gpd.GeoDataFrame):
         raise SchemaError(f"layer {spec.id!r} is declared a table but got {type(data).__name__}")
     _check_columns(spec, data, extra_values)
+
+
+def check_input(spec: LayerSpec, data: object, crs: CRS,
+                extra_values: Mapping[str, Sequence[str]] | None = None) -> object:
+    """``data`` as an analysis may read it as the input ``spec``: of the declared kind, in ``crs``, with the
+    required canonical fields and only allowed classes (the catalog's and the region's ``extra_values``);
+    rows of a vector layer without geometry are dropped. Other columns are kept.
+
+    Raises :class:`InputDataError` naming the layer and what to fix.
+    """
+    expected = {"vector": gpd.GeoDataFrame, "raster": Raster | RasterFile, "table": pd.DataFrame}[spec.kind]
+    if not isinstance(data, expected) or (spec.kind == "table" and isinstance(data, gpd.GeoDataFrame)):
+        raise InputDataError(f"input {spec.id!r} must be {spec.kind} data, got {type(data).__name__}")
+    if spec.kind != "table" and (data.crs is None or not same_crs(data.crs, crs)):
+        raise InputDataError(f"input {spec.id!r} is in {crs_name(data.crs) if data.crs else 'no CRS'}, expected "
+                             f"the region CRS {crs_name(crs)}; reproject it (or state its CRS in "
+                             f"[inputs.{spec.id}])")
+    if spec.kind == "raster":
+        return data
+    for f in spec.fields:
+        if f.name not in data.columns:
+            if f.required:
+                fix = (f"map a source field to it in [inputs.{spec.id}.fields]" if spec.role == "input"
+                       else f"the {spec.produced_by} step publishes it")
+                raise InputDataError(f"input {spec.id!r} lacks the field {f.name!r}; {fix}")
+            continue
+        if f.values is not None:
+            allowed = [*f.values, *(extra_values or {}).get(f.name, ())]
+            bad = sorted(set(data[f.name].dropna().astype(str)) - set(allowed))
+            if bad:
+                raise InputDataError(f"input {spec.id!r}: field {f.name!r} holds unknown values {bad[:5]}; "
+                                     f"allowed: {allowed} (or declare them in [classes.{spec.id}.{f.name}])")
+    if spec.kind == "vector":
+        empty = data.geometry.isna() | data.geometry.is_empty
+        if empty.any():
+            return data.loc[~empty]
+    return data
 
 
 def data_checksum(data: object) -> str:

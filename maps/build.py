@@ -10,40 +10,23 @@ import logging
 import re
 import shutil
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from layers.catalog import get_layer, output_layers
+from layers.catalog import get_layer
 from layers.region import RegionConfig
 from maps.assets import install_assets
 from maps.pages import PageSpec, build_page
+from processing.pipeline import Step
+from processing.steps import all_steps
 
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-#: The analysis maps: step → (title, description).
-ANALYSIS_MAPS = {
-    "solar": ("Solar roofs", "irradiation, PV capacity and yield per roof face, with suitability classes"),
-    "wind": ("Wind", "exclusions and their rules, eligible areas, hub-height wind and turbine sites"),
-    "geothermal": ("Geothermal and heat",
-                   "ground potential, drilling restrictions, heat demand and district-heating areas"),
-    "heat_recovery": ("Waste-heat recovery",
-                      "excess-heat sources with used and unused heat, transmission lines with their cost, and the "
-                      "share of district-heating demand they cover"),
-    "green_roofs": ("Green roofs", "green-roof, biosolar and PV-only roof faces with FLL slope classes and "
-                                   "stormwater retained"),
-    "corridors": ("Ecological corridors", "green, blue and black habitat cores, corridors, paths and barriers"),
-    "districts": ("Test districts", "ranked candidate districts and commune indicators"),
-}
-#: Layers shown on each commune's map (rasters are left to the analysis maps to keep pages light).
-COMMUNE_LAYERS = ("wind_eligible_areas", "district_heating_areas", "heat_recovery_areas", "corridors",
-                  "test_district_candidates", "solar_roofs", "green_roofs", "corridor_paths", "heat_recovery_links",
-                  "wind_turbine_sites", "heat_sources_assessed")
-#: Commune-page layers listed but off at first (they repeat the outlines of a layer shown).
-COMMUNE_HIDDEN = ("green_roofs", "heat_recovery_areas")
 #: Margin around a commune on its map [m].
 COMMUNE_MARGIN_M = 250.0
 _DRAW_ORDER = {"raster": 0, "Polygon": 1, "MultiPolygon": 1, "LineString": 2, "MultiLineString": 2,
@@ -64,32 +47,43 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode().lower()).strip("-")
 
 
-def analysis_pages() -> list[PageSpec]:
+def analysis_pages(steps: Sequence[Step]) -> list[PageSpec]:
+    """Every page the steps declare (:attr:`Step.maps`): their layers (default: the step's outputs) over the
+    commune outlines, the first raster shown and the others listed but off."""
     pages = []
-    for step, (title, description) in ANALYSIS_MAPS.items():
-        ids = [s.id for s in output_layers(step)] + ["communes"]
-        hidden = [s.id for s in output_layers(step) if s.kind == "raster"][1:]  # first raster on, others off
-        pages.append(PageSpec(f"{step}.html", title, draw_order(ids), description, hidden=hidden))
+    for step in steps:
+        for page in step.maps:
+            ids = [*(page.layers or step.outputs), "communes"]
+            hidden = [i for i in ids if get_layer(i).kind == "raster"][1:]
+            pages.append(PageSpec(f"{page.file or step.name}.html", page.title, draw_order(ids), page.description,
+                                  hidden=hidden))
     return pages
 
 
-def commune_pages(store) -> list[PageSpec]:
+def commune_pages(store, steps: Sequence[Step]) -> list[PageSpec]:
+    """One page per commune with every step's :attr:`Step.commune_layers` (rasters are left to the analysis
+    maps to keep pages light)."""
     if store.current("communes") is None:
         return []
+    layers = [i for s in steps for i in s.commune_layers]
+    hidden = [i for s in steps for i in s.commune_hidden]
     communes = store.read_vector("communes")
     pages = []
     for _, row in communes.sort_values("name").iterrows():
         b = row.geometry.buffer(COMMUNE_MARGIN_M).bounds
         pages.append(PageSpec(f"commune-{slug(row['name'])}.html", f"{row['name']}: all potentials",
-                              draw_order([*COMMUNE_LAYERS, "communes"]), bounds=tuple(b), hidden=COMMUNE_HIDDEN))
+                              draw_order([*layers, "communes"]), bounds=tuple(b), hidden=hidden))
     return pages
 
 
-def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = "") -> Path:
-    """Build the index, the analysis maps and the commune maps into ``out_dir``; return the index path.
+def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = "",
+                   steps: Sequence[Step] | None = None) -> Path:
+    """Build the index, the analysis maps and the commune maps of ``steps`` (default: every registered step)
+    into ``out_dir``; return the index path.
 
     ``store`` is anything with ``current``, ``read_vector`` and ``raster_path`` (the geoservice stores).
     """
+    steps = all_steps() if steps is None else steps
     out_dir = Path(out_dir)
     staging = out_dir.with_name(out_dir.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
@@ -97,7 +91,7 @@ def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = ""
     install_assets(staging)
     communes = store.read_vector("communes") if store.current("communes") is not None else None
     region_bounds = tuple(communes.total_bounds) if communes is not None and len(communes) else region.region.extent
-    analyses, per_commune = analysis_pages(), commune_pages(store)
+    analyses, per_commune = analysis_pages(steps), commune_pages(store, steps)
     for page in [*analyses, *per_commune]:
         drawn = build_page(store, page, staging, region.crs, region_bounds, synthetic=region.synthetic)
         log.debug("map %s: %s", page.filename, ", ".join(drawn) or "no layer published yet")

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict
 
 from layers.catalog import input_layers
-from processing.pipeline import LayerData, Step, StepContext
+from layers.data import LayerData
+from processing.pipeline import Step, StepContext
 
 #: Square metres per square kilometre.
 M2_PER_KM2 = 1.0e6

@@ -22,69 +22,51 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from layers.catalog import get_layer
+from layers.conform import conform
 from layers.contract import missing_inputs_message
-from layers.crs import crs_name, same_crs
+from layers.data import LayerData, Provenance
 from layers.errors import ConfigError, GeoserviceError, InputDataError, StepFailed
 from layers.raster import Raster, RasterFile
 from layers.region import RegionContext
-from layers.validate import check_layer, data_checksum
+from layers.validate import check_input, check_layer, data_checksum
 from processing.windows import SERIAL, WindowExecutor
 
 log = logging.getLogger(__name__)
 
-#: A layer's data: a GeoDataFrame (vector), a Raster in memory or a RasterFile on disk, or a DataFrame (table).
-LayerData = gpd.GeoDataFrame | Raster | RasterFile | pd.DataFrame
 #: ``progress(fraction, message)``: fraction of the step done in [0, 1].
 ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
-class StepContext:
-    """Everything a step's ``run`` receives."""
+class MapPage:
+    """A web map page of an analysis: ``<file>.html`` with its title, one line on what it shows, and its layers
+    (drawn in catalog draw order; empty: the step's outputs). Rasters after the first start hidden."""
 
-    region: RegionContext
-    inputs: Mapping[str, LayerData | None]
-    params: BaseModel
-    progress: ProgressFn
-    workdir: Path
-    """Scratch folder for large raster outputs (RasterFile); the runner removes it after publishing."""
-    executor: WindowExecutor = SERIAL
-    """Where windowed work runs (in-process, or Dask workers): ``ctx.executor.imap(fn, tasks)``."""
-
-    def require(self, layer_id: str) -> LayerData:
-        """The input ``layer_id``; raise :class:`InputDataError` when it is missing."""
-        data = self.inputs.get(layer_id)
-        if data is None:
-            raise InputDataError(missing_inputs_message([layer_id], "this analysis"))
-        return data
-
-    def vector(self, layer_id: str, required: bool = False) -> gpd.GeoDataFrame | None:
-        """The vector input ``layer_id`` in the region CRS (``None`` when optional and missing); raise
-        :class:`InputDataError` when it is required and missing, not vector data or in another CRS."""
-        data = self.require(layer_id) if required else self.inputs.get(layer_id)
-        if data is None:
-            return None
-        if not isinstance(data, gpd.GeoDataFrame):
-            raise InputDataError(f"input {layer_id!r} must be a vector layer, got {type(data).__name__}")
-        if data.crs is None or not same_crs(data.crs, self.region.crs):
-            raise InputDataError(f"input {layer_id!r} is in {crs_name(data.crs) if data.crs else 'no CRS'}, "
-                                 f"expected the region CRS {crs_name(self.region.crs)}; the source should "
-                                 "reproject it")
-        return data
+    title: str
+    description: str
+    layers: tuple[str, ...] = ()
+    file: str = ""
+    """File stem; empty: the step's name."""
 
 
 @dataclass(frozen=True)
 class Step:
-    """One analysis: the layers it reads and writes, its parameters and its entry point.
+    """One analysis: everything the runner, the maps and the districts step need to know about it.
 
-    ``run`` is pure: it returns a mapping of output layer id → data and performs no I/O.
+    ``run`` is pure: it returns a mapping of output layer id → data and performs no I/O. Inputs are
+    ``inputs`` (required) and ``optional_inputs``, plus those ``inputs_for(params)`` derives from the parameters
+    in force (required, optional) — the wind rules name the layers they exclude around. A step with
+    ``default_resolution_m`` works on a grid whose cell size ``[resolution] <name>`` may set. ``maps`` are its
+    web map pages; ``commune_layers`` (``commune_hidden``: listed but off at first) go on every commune page;
+    ``district_layers`` are the outputs the districts ranking reads (a step with ``reads_district_layers``
+    takes every registered step's as optional inputs).
     """
 
     name: str
@@ -94,15 +76,28 @@ class Step:
     params: type[BaseModel]
     run: Callable[[StepContext], Mapping[str, LayerData]]
     optional_inputs: tuple[str, ...] = ()
+    inputs_for: Callable[[Any], tuple[Sequence[str], Sequence[str]]] | None = None
+    default_resolution_m: float | None = None
+    maps: tuple[MapPage, ...] = ()
+    commune_layers: tuple[str, ...] = ()
+    commune_hidden: tuple[str, ...] = ()
+    district_layers: tuple[str, ...] = ()
+    reads_district_layers: bool = False
 
     def __post_init__(self) -> None:
-        for layer_id in (*self.inputs, *self.optional_inputs, *self.outputs):
+        pages = [layer for page in self.maps for layer in page.layers]
+        for layer_id in (*self.inputs, *self.optional_inputs, *self.outputs, *pages, *self.commune_layers,
+                         *self.commune_hidden, *self.district_layers):
             get_layer(layer_id)  # raises LayerNotFound for an undeclared id
         for layer_id in self.outputs:
             spec = get_layer(layer_id)
             if spec.produced_by != self.name:
                 raise ValueError(f"step {self.name!r} outputs {layer_id!r}, which the catalog says "
                                  f"{spec.produced_by!r} produces")
+        foreign = [i for i in (*self.commune_layers, *self.district_layers) if i not in self.outputs]
+        if foreign:
+            raise ValueError(f"step {self.name!r} offers {foreign} to the commune pages or the districts, "
+                             "but does not output them")
 
     def parse_params(self, raw: Mapping[str, Any]) -> BaseModel:
         """Validate ``[params.<step>]``; raise :class:`ConfigError` naming the bad key."""
@@ -114,23 +109,86 @@ class Step:
                                  for e in exc.errors())
             raise ConfigError(problems) from exc
 
+    def required_input_ids(self, params: BaseModel | None = None) -> tuple[str, ...]:
+        """The inputs the step cannot run without, under ``params`` (default parameters when ``None``)."""
+        derived = self.inputs_for(params or self.params())[0] if self.inputs_for else ()
+        return tuple(dict.fromkeys((*self.inputs, *derived)))
+
+    def optional_input_ids(self, steps: Sequence[Step] = (), params: BaseModel | None = None) -> tuple[str, ...]:
+        """The inputs the step uses when they exist, under ``params``; ``steps`` are the registered steps whose
+        district layers a district-reading step takes."""
+        derived = self.inputs_for(params or self.params())[1] if self.inputs_for else ()
+        offered = [i for s in steps if s.name != self.name for i in s.district_layers] if self.reads_district_layers else []
+        required = set(self.required_input_ids(params))
+        return tuple(i for i in dict.fromkeys((*self.optional_inputs, *derived, *offered)) if i not in required)
+
+    def resolution_m(self, region: RegionContext) -> float:
+        """The step's cell size [m]: ``[resolution] <name>`` of the region, else :attr:`default_resolution_m`."""
+        if self.default_resolution_m is None:
+            raise ConfigError(f"step {self.name!r} declares no grid (default_resolution_m)")
+        return float(region.resolution_m.get(self.name, self.default_resolution_m))
+
+
+#: A step's parameter model.
+P = TypeVar("P", bound=BaseModel)
+
 
 @dataclass(frozen=True)
-class Provenance:
-    """Where a published layer version comes from."""
+class StepContext(Generic[P]):
+    """Everything a step's ``run`` receives (``StepContext[WindParams]``: ``ctx.params`` is the step's own
+    parameter model), and typed readers of its inputs that check them against the catalog: kind, CRS (the
+    region's), canonical fields and their classes."""
 
-    job_id: str
-    step: str
-    params: Mapping[str, Any]
-    input_checksums: Mapping[str, str]
-    code_version: str
-    cache_key: str
-    synthetic: bool = False
+    region: RegionContext
+    inputs: Mapping[str, LayerData | None]
+    params: P
+    progress: ProgressFn
+    workdir: Path
+    """Scratch folder for large raster outputs (RasterFile); the runner removes it after publishing."""
+    executor: WindowExecutor = SERIAL
+    """Where windowed work runs (in-process, or Dask workers): ``ctx.executor.imap(fn, tasks)``."""
+    step: Step | None = None
+    """The step being run (for its resolution and which of its inputs are required)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "step": self.step, "params": dict(self.params),
-                "input_checksums": dict(self.input_checksums), "code_version": self.code_version,
-                "cache_key": self.cache_key, "synthetic": self.synthetic}
+    @property
+    def resolution_m(self) -> float:
+        """The step's cell size [m] (see :meth:`Step.resolution_m`)."""
+        if self.step is None:
+            raise ConfigError("this context has no step, hence no resolution")
+        return self.step.resolution_m(self.region)
+
+    def require(self, layer_id: str) -> LayerData:
+        """The input ``layer_id``; raise :class:`InputDataError` when it is missing."""
+        data = self.inputs.get(layer_id)
+        if data is None:
+            raise InputDataError(missing_inputs_message([layer_id], f"step {self.step.name}" if self.step
+                                                        else "this analysis"))
+        return data
+
+    def _checked(self, layer_id: str, kind: str, required: bool | None) -> Any:
+        if required is None:
+            required = self.step is not None and layer_id in self.step.required_input_ids(self.params)
+        data = self.require(layer_id) if required else self.inputs.get(layer_id)
+        if data is None:
+            return None
+        spec = get_layer(layer_id)
+        if spec.kind != kind:
+            raise TypeError(f"{layer_id!r} is a {spec.kind} layer in the catalog, not {kind}")
+        return check_input(spec, data, self.region.crs, self.region.extra_values.get(layer_id))
+
+    def vector(self, layer_id: str, required: bool | None = None) -> gpd.GeoDataFrame | None:
+        """The vector input ``layer_id`` in the region CRS, with its canonical fields and classes (rows without
+        geometry dropped); ``None`` when optional and missing. ``required`` defaults to the step's declaration.
+        Raises :class:`InputDataError` saying what to fix."""
+        return self._checked(layer_id, "vector", required)
+
+    def raster(self, layer_id: str, required: bool | None = None) -> Raster | RasterFile | None:
+        """The raster input ``layer_id`` in the region CRS; ``None`` when optional and missing."""
+        return self._checked(layer_id, "raster", required)
+
+    def table(self, layer_id: str, required: bool | None = None) -> pd.DataFrame | None:
+        """The table input ``layer_id`` with its canonical fields; ``None`` when optional and missing."""
+        return self._checked(layer_id, "table", required)
 
 
 class LayerSink(Protocol):
@@ -194,8 +252,10 @@ class RunSummary:
                 "steps": [vars(s) for s in self.steps]}
 
 
-def plan(steps: Sequence[Step], targets: Sequence[str] | None = None) -> list[Step]:
-    """Order ``targets`` (all steps when empty) and the steps they depend on so producers run first."""
+def plan(steps: Sequence[Step], targets: Sequence[str] | None = None,
+         params: Mapping[str, BaseModel] | None = None) -> list[Step]:
+    """Order ``targets`` (all steps when empty) and the steps they depend on so producers run first;
+    ``params`` (step → parsed parameters, default parameters for a step not named) decide derived inputs."""
     by_name = {s.name: s for s in steps}
     producer = {out: s.name for s in steps for out in s.outputs}
     unknown = [t for t in targets or () if t not in by_name]
@@ -211,7 +271,8 @@ def plan(steps: Sequence[Step], targets: Sequence[str] | None = None) -> list[St
             raise ConfigError(f"steps depend on each other in a cycle through {name!r}")
         visiting.add(name)
         step = by_name[name]
-        for layer_id in (*step.inputs, *step.optional_inputs):
+        step_params = (params or {}).get(name)
+        for layer_id in (*step.required_input_ids(step_params), *step.optional_input_ids(steps, step_params)):
             dep = producer.get(layer_id)
             if dep is not None and dep != name:
                 visit(dep)
@@ -240,6 +301,20 @@ def validate_params(steps: Sequence[Step], params: Mapping[str, Any], origin: st
         except ConfigError as exc:
             raise ConfigError(f"{origin}: {exc}") from exc
     return parsed
+
+
+def check_resolutions(steps: Sequence[Step], resolution: Mapping[str, float], origin: str) -> None:
+    """Raise :class:`ConfigError` for a ``[resolution]`` key that names no step with a grid, or a cell size
+    outside 0.1-1000 m; ``origin`` is the file it came from."""
+    gridded = [s.name for s in steps if s.default_resolution_m is not None]
+    for name, res in resolution.items():
+        if name not in gridded:
+            close = difflib.get_close_matches(name, gridded, n=1)
+            raise ConfigError(f"{origin}: [resolution] {name}: unknown analysis {name!r}"
+                              + (f" (did you mean {close[0]!r}?)" if close else "")
+                              + f"; analyses with a grid: {', '.join(gridded)}")
+        if not 0.1 <= float(res) <= 1000.0:
+            raise ConfigError(f"{origin}: [resolution] {name}: must lie in 0.1-1000 m, got {res}")
 
 
 #: ``log.warning(message, extra=EXPLANATION)``: a step explains an empty or heavily filtered result (a note in
@@ -279,12 +354,13 @@ def _size(data: LayerData) -> int:
     return len(data)
 
 
-def _gather(step: Step, produced: Mapping[str, LayerData], unavailable: dict[str, str | None],
+def _gather(layer_ids: Sequence[str], produced: Mapping[str, LayerData], unavailable: dict[str, str | None],
             source: LayerSource) -> tuple[dict[str, LayerData | None], dict[str, str | None]]:
-    """A step's inputs, and those it lacks with the reason (``None``: the region does not provide it)."""
+    """A step's inputs ``layer_ids``, and those it lacks with the reason (``None``: the region does not
+    provide it)."""
     inputs: dict[str, LayerData | None] = {}
     lacking: dict[str, str | None] = {}
-    for layer_id in (*step.inputs, *step.optional_inputs):
+    for layer_id in layer_ids:
         data = produced.get(layer_id)
         if data is None and layer_id not in unavailable:
             try:
@@ -309,10 +385,10 @@ def _blocked_reason(step: Step, lacking: Mapping[str, str | None]) -> str:
     return "\n".join(lines)
 
 
-def _optional_lacking(step: Step, lacking: Mapping[str, str | None]) -> list[str]:
+def _optional_lacking(step: Step, optional: Sequence[str], lacking: Mapping[str, str | None]) -> list[str]:
     """Optional inputs ``step`` runs without: all it lacks, except a pass-through input (one the step also
     outputs) that the region simply does not provide."""
-    return [i for i in step.optional_inputs if i in lacking and (i not in step.outputs or lacking[i] is not None)]
+    return [i for i in optional if i in lacking and (i not in step.outputs or lacking[i] is not None)]
 
 
 def run_pipeline(
@@ -337,21 +413,23 @@ def run_pipeline(
     publishes nothing. Neither stops the steps that do not need them; outputs already published stay complete.
     """
     parsed = validate_params(steps, params or {}, "parameters")  # fail before any work
-    ordered = plan(steps, targets)
+    ordered = plan(steps, targets, parsed)
     produced: dict[str, LayerData] = {}
     unavailable: dict[str, str | None] = {}  # layer id → why this run lacks it (None: not provided)
     reports: list[StepReport] = []
     for step in ordered:
         started = time.perf_counter()
-        inputs, lacking = _gather(step, produced, unavailable, source)
-        blocking = {i: why for i, why in lacking.items() if i in step.inputs}
+        required = step.required_input_ids(parsed[step.name])
+        optional = step.optional_input_ids(steps, parsed[step.name])
+        inputs, lacking = _gather((*required, *optional), produced, unavailable, source)
+        blocking = {i: why for i, why in lacking.items() if i in required}
         if blocking:
             reason = _blocked_reason(step, blocking)
             reports.append(StepReport(step.name, "blocked", error=reason))
             unavailable.update({o: f"step {step.name} is blocked" for o in step.outputs if o not in produced})
             log.error("step %s is blocked: %s", step.name, reason)
             continue
-        without = _optional_lacking(step, lacking)
+        without = _optional_lacking(step, optional, lacking)
         absent = [i for i in without if lacking[i] is None]
         unreadable = [i for i in without if lacking[i] is not None]
         notes = [f"without {', '.join(absent)} (not provided by the region)"] if absent else []
@@ -408,8 +486,8 @@ def _run_and_publish(step: Step, region: RegionContext, inputs: Mapping[str, Lay
     versions the sink published (layer id → version, when the sink reports them)."""
     progress = progress_factory(step) if progress_factory else (lambda f, m: None)
     with tempfile.TemporaryDirectory(prefix=f"geoservice-{step.name}-", dir=scratch_dir) as workdir:
-        context = StepContext(region, inputs, params, progress, Path(workdir), executor)
-        outputs = dict(step.run(context))
+        context = StepContext(region, inputs, params, progress, Path(workdir), executor, step)
+        outputs = {k: conform(get_layer(k), v, region.crs) for k, v in step.run(context).items()}
         # an input layer the region lacks has nothing to pass through; analysis outputs are all due
         missing = {o for o in step.outputs if o not in outputs and get_layer(o).role == "output"}
         if missing or set(outputs) - set(step.outputs):

@@ -1,19 +1,26 @@
-"""The registry of pipeline steps, in a sensible default order."""
+"""The registry of analyses: one line per analysis package, in the default run order (the runner orders
+them by their inputs anyway). A package registers by exposing ``STEP`` (a :class:`processing.pipeline.Step`);
+its layers are declared in a catalog module listed in ``layers.catalog.CATALOG_MODULES``."""
 
 from __future__ import annotations
 
-from processing.corridors import STEP as CORRIDORS
-from processing.districts import STEP as DISTRICTS
-from processing.geothermal import STEP as GEOTHERMAL
-from processing.green_roofs import STEP as GREEN_ROOFS
-from processing.heat_recovery import STEP as HEAT_RECOVERY
-from processing.inputs_step import STEP as INPUTS
+from importlib import import_module
+
 from processing.pipeline import Step
-from processing.solar import STEP as SOLAR
-from processing.wind import STEP as WIND
+
+#: Analysis packages, each exposing ``STEP``.
+STEP_PACKAGES: list[str] = [
+    "processing.inputs_step",
+    "processing.solar",
+    "processing.wind",
+    "processing.geothermal",
+    "processing.heat_recovery",
+    "processing.green_roofs",
+    "processing.corridors",
+    "processing.districts",
+]
 
 
 def all_steps() -> list[Step]:
-    """Every step the pipeline knows: the inputs, the potential analyses, then the district ranking that
-    combines them."""
-    return [INPUTS, SOLAR, WIND, GEOTHERMAL, HEAT_RECOVERY, GREEN_ROOFS, CORRIDORS, DISTRICTS]
+    """Every registered step, in registry order."""
+    return [import_module(package).STEP for package in STEP_PACKAGES]

@@ -24,8 +24,8 @@ from pyproj import CRS
 from geoservice.api import create_app
 from geoservice.settings import Settings
 from geoservice.store.base import Store
+from layers.data import Provenance
 from layers.raster import Raster
-from processing.pipeline import Provenance
 from tests.conftest import pg_connect
 
 __all__ = ["API_TOKEN", "DemoData", "api_backend", "api_client", "api_data", "api_settings",

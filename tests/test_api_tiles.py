@@ -238,7 +238,7 @@ def test_new_version_is_served_and_old_stamps_redirect(tmp_path, api_data):
         first = client.get(f"/collections/roads/tiles/xyz/{t.z}/{t.x}/{t.y}.mvt?v=1")
         assert first.status_code == 200
         roads = api_data.layers["roads"].iloc[:3]
-        from processing.pipeline import Provenance
+        from layers.data import Provenance
 
         store.publish_layers({"roads": roads}, Provenance("j2", "inputs", {}, {}, "test", "k2"))
         time.sleep(client.app.state.versions.ttl_s + 0.1)

@@ -52,7 +52,7 @@ def _landcover(forests) -> gpd.GeoDataFrame:
 
 def _run(inputs: dict, tmp_path: Path, **params):
     ctx = StepContext(_region(), {"communes": _communes(), **inputs}, STEP.parse_params(params),
-                      lambda f, m: None, tmp_path)
+                      lambda f, m: None, tmp_path, step=STEP)
     out = STEP.run(ctx)
     for layer_id, data in out.items():
         check_layer(get_layer(layer_id), data, CRS_LU)  # the runner's check before publishing

@@ -132,13 +132,17 @@ def _step_inputs() -> dict:
                                 crs=CRS_LU)
     roofs = _roofs([_roof(x, 1000, x + 10, 1010) for x in np.arange(600, 2400, 20.0)])
     roofs.insert(0, "face_id", [f"F{i}" for i in range(len(roofs))])
+    # the rest of what the green_roofs step publishes (the corridors read only the three fields above)
+    roofs = roofs.assign(building_id=roofs["face_id"], tilt_deg=0.0, green_class="flat", use="green_only",
+                         pv_area_m2=0.0, biosolar_area_m2=0.0, retention_mm_yr=0.0, retention_m3_yr=0.0,
+                         evapotranspiration_mm_yr=0.0, latent_cooling_mwh_yr=0.0, precipitation="region")
     return {"landcover": landcover, "communes": communes, "green_roofs": roofs}
 
 
 def _run_step(tmp_path, inputs: dict, **params):
     region = RegionContext("test", CRS_LU, (X0, Y0, X0 + W, Y0 + H), {"corridors": 10.0})
     p = STEP.parse_params({"networks": ["green"], **params})
-    return STEP.run(StepContext(region, inputs, p, lambda f, m: None, tmp_path))
+    return STEP.run(StepContext(region, inputs, p, lambda f, m: None, tmp_path, step=STEP))
 
 
 def test_step_off_is_identical_to_a_run_without_green_roofs(tmp_path):

@@ -29,7 +29,7 @@ REGION = RegionContext("test", world.CRS_LU, (world.X0, world.Y0, world.X0 + 200
 
 def run_step(inputs: dict | None = None, **params) -> dict:
     ctx = StepContext(REGION, inputs if inputs is not None else world.all_inputs(), STEP.parse_params(params),
-                      lambda f, m: None, Path("."))
+                      lambda f, m: None, Path("."), step=STEP)
     out = STEP.run(ctx)
     for layer_id, data in out.items():
         check_layer(get_layer(layer_id), data, world.CRS_LU)

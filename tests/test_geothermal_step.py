@@ -130,7 +130,7 @@ def _run(inputs, tmp_path: Path, params=None):
     """Run the step on the hand-made Luxembourg region (ground temperature 11 °C, as the demo region states)."""
     region = RegionContext("hand", CRS_LUX, (X0, Y0, X0 + 2000, Y0 + 1000), {"geothermal": 10.0})
     params = {"ground_temperature_c": 11.0, **(params or {})}
-    ctx = StepContext(region, inputs, STEP.parse_params(params), lambda f, m: None, tmp_path)
+    ctx = StepContext(region, inputs, STEP.parse_params(params), lambda f, m: None, tmp_path, step=STEP)
     return STEP.run(ctx)
 
 
@@ -220,18 +220,18 @@ def test_bad_parameters_are_config_errors(raw, message):
 
 def test_bad_inputs_say_what_to_fix(tmp_path):
     inputs = _inputs()
-    with pytest.raises(InputDataError, match="geology lacks the field 'lithology'"):
+    with pytest.raises(InputDataError, match="'geology' lacks the field 'lithology'"):
         _run({**inputs, "geology": inputs["geology"].rename(columns={"lithology": "rock"})}, tmp_path)
-    with pytest.raises(InputDataError, match=r"lithologies without a thermal conductivity: \['obsidian'\]"):
+    with pytest.raises(InputDataError, match=r"unknown values \['obsidian'\].*classes.geology.lithology"):
         _run({**inputs, "geology": inputs["geology"].assign(lithology="obsidian")}, tmp_path)
     with pytest.raises(InputDataError, match="needs 1 missing input: buildings"):
         _run({**inputs, "buildings": None}, tmp_path)
     with pytest.raises(InputDataError, match="expected the region CRS"):
         _run({**inputs, "roads": inputs["roads"].to_crs(4326)}, tmp_path)
-    with pytest.raises(InputDataError, match="drilling classes"):
+    with pytest.raises(InputDataError, match=r"drilling_class' holds unknown values \['maybe'\]"):
         _run({**inputs, "water_protection_zones": inputs["water_protection_zones"].assign(drilling_class="maybe")},
              tmp_path)
-    with pytest.raises(InputDataError, match=r"uses without a specific heat demand: \['castle'\]"):
+    with pytest.raises(InputDataError, match=r"'use' holds unknown values \['castle'\]"):
         _run({**inputs, "buildings": inputs["buildings"].assign(use="castle")}, tmp_path)
 
 

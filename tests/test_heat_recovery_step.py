@@ -50,12 +50,14 @@ def _region(tmp_path: Path):
 
 def _ctx(tmp_path, inputs, params=None):
     region = RegionContext("files", CRS.from_user_input(LUREF), EXTENT, {})
-    return StepContext(region, inputs, STEP.parse_params(params or {}), lambda f, m: None, tmp_path)
+    return StepContext(region, inputs, STEP.parse_params(params or {}), lambda f, m: None, tmp_path, step=STEP)
 
 
 def _areas():
     boxes = [(62000.0, 62500.0, 63000.0, 63500.0), (66500.0, 62500.0, 67500.0, 63500.0)]
-    return gpd.GeoDataFrame({"area_id": [1, 2], "demand_gwh_yr": [60.0, 40.0]},
+    return gpd.GeoDataFrame({"demand_gwh_yr": [60.0, 40.0], "area_ha": [100.0, 100.0], "band": ["feasible", "feasible"],
+                             "area_id": [1, 2], "cells": [100, 100], "mean_density_mwh_ha_yr": [600.0, 400.0],
+                             "heat_sources_count": [0, 0], "heat_sources_mwh_yr": [0.0, 0.0]},
                             geometry=[shapely.box(*b) for b in boxes], crs=LUREF)
 
 

@@ -8,6 +8,7 @@ from layers.catalog import get_layer
 from layers.region import load_region
 from maps.build import build_all_maps, slug
 from maps.style import format_value, ramp_rgb
+from processing.steps import all_steps
 from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 
 #: Page weight budget of issue 10 [bytes].
@@ -27,8 +28,9 @@ def built_maps(demo_run, tmp_path_factory):
 
 def test_index_links_every_analysis_and_commune(built_maps):
     html = built_maps.read_text()
-    for page in ("solar.html", "wind.html", "geothermal.html", "heat_recovery.html", "green_roofs.html",
-                 "corridors.html", "districts.html"):
+    pages = [f"{page.file or step.name}.html" for step in all_steps() for page in step.maps]
+    assert len(pages) >= 7
+    for page in pages:
         assert f'href="{page}"' in html
         assert (built_maps.parent / page).exists()
     communes = re.findall(r'href="(commune-[^"]+\.html)"', html)

@@ -20,7 +20,7 @@ PUBLISH = """
 import os, geopandas as gpd, shapely
 from pathlib import Path
 from geoservice.store.gpkg import GeoPackageStore
-from processing.pipeline import Provenance
+from layers.data import Provenance
 gdf = gpd.GeoDataFrame({"name": ["Esch", "Sanem"], "code": ["0001", "0002"], "area_km2": [16.0, 16.0]},
                        geometry=[shapely.box(62000, 62000, 66000, 66000), shapely.box(58000, 62000, 62000, 66000)],
                        crs="EPSG:2169")

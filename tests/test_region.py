@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from layers.errors import ConfigError
-from layers.region import DEFAULT_RESOLUTION_M, bundled_regions, load_region, parse_region
+from layers.region import bundled_regions, load_region, parse_region
 
 BASE = {"region": {"id": "t", "title": "Test", "crs": "EPSG:2169"}, "demo": {}}
 
@@ -15,8 +15,7 @@ def test_bundled_demo_region_loads():
     config = load_region("minett-demo")
     assert config.synthetic
     assert config.crs.to_epsg() == 2169
-    assert config.resolution_m("solar") == 1.0
-    assert set(DEFAULT_RESOLUTION_M) == {"solar", "wind", "geothermal", "corridors"}
+    assert config.resolution["solar"] == 1.0
 
 
 @pytest.mark.parametrize("patch, message", [
@@ -24,8 +23,6 @@ def test_bundled_demo_region_loads():
     ({"regoin": {}}, r"regoin: unknown key"),
     ({"region": {**BASE["region"], "crs": "EPSG:4326"}}, r"region\.crs: .*not projected"),
     ({"region": {**BASE["region"], "crs": "EPSG:99999999"}}, r"region\.crs: .*not a CRS"),
-    ({"resolution": {"wind": 0.0}}, r"resolution.*wind.*0\.1-1000 m"),
-    ({"resolution": {"tidal": 10.0}}, r"unknown analysis 'tidal'"),
     ({"inputs": {"bulidings": {"path": "x.gpkg"}}}, r"unknown input 'bulidings'"),
     ({"demo": None}, r"needs \[demo\], an \[inputs.communes\] source or a region.extent"),
 ])

@@ -109,7 +109,7 @@ def test_segmentation_recovers_rotated_roofs(tmp_path):
                                 crs=CRS_LUX)
     region = RegionContext("rot", CRS_LUX, (X0, Y0, X0 + SIZE, Y0 + SIZE), {"solar": 1.0})
     ctx = StepContext(region, {"buildings": bld, "dem": dem, "communes": communes, "dsm": dsm},
-                      STEP.parse_params({}), lambda f, m: None, tmp_path)
+                      STEP.parse_params({}), lambda f, m: None, tmp_path, step=STEP)
     roofs = STEP.run(ctx)["solar_roofs"]
     assert len(roofs) == len(truth)
     for (tilt, az, area), face in match_faces(roofs, truth):

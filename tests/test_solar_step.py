@@ -85,7 +85,7 @@ def make_scene(tmp_path, buildings=BUILDINGS):
 
 
 def run_step(tmp_path, inputs, **params):
-    ctx = StepContext(REGION, inputs, STEP.parse_params(params), lambda f, m: None, tmp_path)
+    ctx = StepContext(REGION, inputs, STEP.parse_params(params), lambda f, m: None, tmp_path, step=STEP)
     return STEP.run(ctx)
 
 
@@ -185,7 +185,7 @@ def test_dsm_in_another_crs_is_a_clear_error(tmp_path):
     _, dem, bld, communes = make_scene(tmp_path)
     wrong = Raster(np.zeros((10, 10), np.float32), Affine(0.001, 0, 6.0, 0, -0.001, 49.5), CRS.from_epsg(4326),
                    None, "m")
-    with pytest.raises(InputDataError, match="dsm is in EPSG:4326.*reproject"):
+    with pytest.raises(InputDataError, match="'dsm' is in EPSG:4326.*reproject"):
         run_step(tmp_path, {"buildings": bld, "dem": dem, "communes": communes, "dsm": wrong})
 
 

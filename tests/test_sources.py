@@ -206,7 +206,7 @@ def test_region_without_an_input_returns_none(tmp_path):
     assert source("wind_speed") is None and source("buildings") is None
     context = source.region_context()
     assert context.extent == EXTENT and context.synthetic is False
-    assert context.resolution_m["wind"] == 10.0
+    assert context.resolution_m == {}
 
 
 def test_extent_from_the_communes(tmp_path, communes_wgs84):
@@ -221,7 +221,7 @@ def test_demo_source_context(small_demo_source):  # noqa: F811
     context = small_demo_source.region_context()
     assert context.synthetic is True and context.id == "demo-small"
     assert context.extent == (65000.0, 60000.0, 67000.0, 62000.0)
-    assert context.resolution_m["solar"] == 1.0
+    assert context.resolution_m == SMALL_DEMO_REGION.get("resolution", {})
 
 
 def test_demo_regenerates_only_when_the_spec_changes(tmp_path, small_demo_dir, monkeypatch):  # noqa: F811

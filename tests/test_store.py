@@ -30,9 +30,9 @@ from geoservice.settings import Settings
 from geoservice.store import open_store
 from geoservice.store.gpkg import GeoPackageStore
 from geoservice.store.postgis import PostGISStore
+from layers.data import Provenance
 from layers.errors import FeatureNotFound, InvalidRequest, LayerNotFound, StoreError, StoreUnavailable
 from layers.raster import Raster, RasterFile
-from processing.pipeline import Provenance
 
 CRS = "EPSG:2169"
 #: Lower-left corner [m] of the synthetic data, in the Minett (EPSG:2169).

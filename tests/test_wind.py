@@ -61,7 +61,7 @@ def small_region():
 
 def context(inputs, params=None, tmp_path=Path("."), res=10.0, extent=EXTENT):
     region = RegionContext("t", CRS.from_user_input(CRS_LU), extent, {"wind": res})
-    return StepContext(region, inputs, STEP.parse_params(params or {}), lambda f, m: None, tmp_path)
+    return StepContext(region, inputs, STEP.parse_params(params or {}), lambda f, m: None, tmp_path, step=STEP)
 
 
 @pytest.fixture(scope="module")

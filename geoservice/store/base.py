@@ -21,7 +21,7 @@ import pandas as pd
 
 from geoservice.query import Filter, SortKey
 from geoservice.store import publish as sequence
-from processing.pipeline import LayerData, Provenance
+from layers.data import LayerData, Provenance
 
 if TYPE_CHECKING:
     from geoservice.store.jobs import JobQueue

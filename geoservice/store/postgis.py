@@ -63,8 +63,8 @@ from geoservice.store.jobs import LEASE_S, MAX_ATTEMPTS, SqlJobQueue, load_sql
 from geoservice.store.publish import TxBase
 from layers.catalog import LayerSpec, get_layer
 from layers.crs import crs_ref
+from layers.data import LayerData
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
-from processing.pipeline import LayerData
 
 log = logging.getLogger(__name__)
 

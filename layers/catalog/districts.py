@@ -87,6 +87,8 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
             f"'{label}', 0-1.", required=False) for name, label in _DIMENSION_FIELDS),
 )
 
+#: Fields of ``commune_indicators`` computed by the districts step; the other analyses add theirs through their
+#: catalog module's ``COMMUNE_SUMS`` (:class:`layers.catalog.spec.CommuneSum`).
 COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
     Field("commune", "str", description="Commune name."),
     Field("code", "str", description="Official commune code.", required=False),
@@ -118,17 +120,6 @@ COMMUNE_INDICATOR_FIELDS: tuple[Field, ...] = (
           "CO2 avoidable by heat pumps on borehole heat exchangers replacing gas boilers, net of the grid "
           "electricity they draw."),
     Field("co2_avoidable_t_yr", "float", "t yr-1", "Total avoidable CO2 (PV + wind + geothermal)."),
-    Field("excess_heat_used_gwh_yr", "float", "GWh yr-1",
-          "Recovered excess heat delivered into the commune's district-heating areas (heat-recovery step)."),
-    Field("co2_excess_heat_t_yr", "float", "t yr-1",
-          "CO2 avoided by that heat against gas boilers, net of heat-pump electricity (not in the total above: "
-          "it heats the same district-heating buildings)."),
-    Field("green_roof_m2", "float", "m2", "Greenable roof area (green-only and biosolar faces)."),
-    Field("green_roof_retention_m3_yr", "float", "m3 yr-1", "Stormwater those green roofs would retain."),
-    Field("biosolar_m2", "float", "m2", "Flat roof area suitable for PV on a green roof."),
-    Field("green_roof_stepping_stone_m2", "float", "m2",
-          "Green area of the stepping-stone roofs: what green roofs would add to the green network (the "
-          "corridors count it when [params.corridors] green_roof_stepping_stones is on)."),
 )
 
 LAYERS: tuple[LayerSpec, ...] = (

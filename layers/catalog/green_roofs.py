@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.catalog.spec import Category, Field, LayerSpec, Style
+from layers.catalog.spec import Category, CommuneSum, Field, LayerSpec, Style
 
 #: FLL slope classes (processing.green_roofs.classes).
 GREEN_CLASSES = ("flat", "pitched", "steep_with_measures", "too_steep", "too_small")
@@ -60,4 +60,18 @@ LAYERS: tuple[LayerSpec, ...] = (
         key_fields=("use", "green_class", "green_area_m2", "retention_m3_yr", "pv_area_m2", "tilt_deg"),
         produced_by="green_roofs",
     ),
+)
+
+#: Commune indicators of the green-roofs step.
+COMMUNE_SUMS: tuple[CommuneSum, ...] = (
+    CommuneSum(Field("green_roof_m2", "float", "m2", "Greenable roof area (green-only and biosolar faces)."),
+               "green_roofs", "green_area_m2"),
+    CommuneSum(Field("green_roof_retention_m3_yr", "float", "m3 yr-1", "Stormwater those green roofs would retain."),
+               "green_roofs", "retention_m3_yr"),
+    CommuneSum(Field("biosolar_m2", "float", "m2", "Flat roof area suitable for PV on a green roof."),
+               "green_roofs", "biosolar_area_m2"),
+    CommuneSum(Field("green_roof_stepping_stone_m2", "float", "m2", "Green area of the stepping-stone roofs: what "
+                     "green roofs would add to the green network (the corridors count it when [params.corridors] "
+                     "green_roof_stepping_stones is on)."),
+               "green_roofs", "green_area_m2", where="stepping_stone"),
 )

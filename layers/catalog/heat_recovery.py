@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layers.catalog.spec import Category, Field, LayerSpec, Style
+from layers.catalog.spec import Category, CommuneSum, Field, LayerSpec, Style
 
 #: Source types with documented defaults (processing.heat_recovery.sources).
 SOURCE_TYPES = ("incinerator", "steel", "industry", "data_centre", "wastewater")
@@ -111,4 +111,15 @@ LAYERS: tuple[LayerSpec, ...] = (
         key_fields=("area_id", "commune", "demand_mwh_yr", "excess_heat_mwh_yr", "excess_heat_share", "sources"),
         produced_by="heat_recovery",
     ),
+)
+
+#: Commune indicators of the heat-recovery step.
+COMMUNE_SUMS: tuple[CommuneSum, ...] = (
+    CommuneSum(Field("excess_heat_used_gwh_yr", "float", "GWh yr-1", "Recovered excess heat delivered into the "
+                     "commune's district-heating areas (heat-recovery step)."),
+               "heat_recovery_areas", "excess_heat_mwh_yr", divide_by=1e3),
+    CommuneSum(Field("co2_excess_heat_t_yr", "float", "t yr-1", "CO2 avoided by that heat against gas boilers, net "
+                     "of heat-pump electricity (not in co2_avoidable_t_yr: it heats the same district-heating "
+                     "buildings)."),
+               "heat_recovery_areas", "co2_avoided_t_yr"),
 )

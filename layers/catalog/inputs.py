@@ -42,7 +42,7 @@ def _categories(colors: dict[str, str]) -> tuple[Category, ...]:
     return tuple(Category(value=k, label=k.replace("_", " "), color=v) for k, v in colors.items())
 
 
-INPUT_LAYERS: tuple[LayerSpec, ...] = (
+LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="communes",
         title="Communes",

@@ -148,3 +148,17 @@ class LayerSpec:
             if f.name == name:
                 return f
         raise KeyError(f"layer {self.id!r} has no field {name!r}")
+
+
+@dataclass(frozen=True)
+class CommuneSum:
+    """An analysis's contribution to the ``commune_indicators`` layer: ``field`` is the sum of ``column`` over
+    the features of ``layer`` whose representative point lies in the commune (only those whose boolean field
+    ``where`` is true, when given), divided by ``divide_by`` (a unit change, e.g. 1e3 from MWh to GWh). A catalog module lists its contributions in ``COMMUNE_SUMS``; the layer must
+    be among its step's ``district_layers`` so the districts step reads it."""
+
+    field: Field
+    layer: str
+    column: str
+    divide_by: float = 1.0
+    where: str | None = None

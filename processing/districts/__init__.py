@@ -25,7 +25,7 @@ from __future__ import annotations
 from processing.districts.indicators import commune_indicators, indicators_to_csv
 from processing.districts.params import DistrictsParams
 from processing.districts.step import OPTIONAL_INPUTS, REQUIRED_INPUTS, run
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 
 __all__ = ["STEP", "DistrictsParams", "commune_indicators", "indicators_to_csv"]
 
@@ -37,4 +37,7 @@ STEP = Step(
     outputs=("test_district_candidates", "commune_indicators"),
     params=DistrictsParams,
     run=run,
+    reads_district_layers=True,
+    maps=(MapPage("Test districts", "ranked candidate districts and commune indicators"),),
+    commune_layers=("test_district_candidates",),
 )

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from layers.catalog.inputs import BUILDING_USES
-from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 from processing.districts.overlay import (
     M2_PER_HA,
     area_share,
@@ -27,6 +26,7 @@ from processing.districts.overlay import (
     unit_of_points,
     zonal_mean,
 )
+from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 
 log = logging.getLogger(__name__)
 

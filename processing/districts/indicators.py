@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import get_layer
+from layers.catalog import COMMUNE_SUMS, get_layer
 from layers.catalog.corridors import NETWORKS
 from processing.districts.criteria import KWH_PER_MWH, heat_table, suitable_roofs
 from processing.districts.overlay import area_share, length_within, representative_points, unit_of_points
@@ -208,25 +208,27 @@ def commune_indicators(
         "co2_wind_t_yr": co2_wind,
         "co2_geothermal_t_yr": np.nan_to_num(co2_geo),
         "co2_avoidable_t_yr": co2_pv + co2_wind + np.nan_to_num(co2_geo),
-        **_recovery_and_green_roofs(communes, inputs),
+        **contributed(communes, inputs),
     }
     fields = get_layer("commune_indicators").field_names
     return gpd.GeoDataFrame({f: frame[f] for f in fields}, geometry=communes.geometry.values, crs=communes.crs)
 
 
-def _recovery_and_green_roofs(communes, inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
-    """Excess heat delivered and its CO2 (``heat_recovery_areas``), green-roof area, retention, biosolar area and
-    the green area of the stepping-stone roofs (``green_roofs``) per commune, by representative point; zero where
-    the layer is missing."""
-    heat = _by_commune(communes, inputs.get("heat_recovery_areas"), ["excess_heat_mwh_yr", "co2_avoided_t_yr"])
-    green = inputs.get("green_roofs")
-    if green is not None and len(green):
-        green = green.assign(stone_m2=np.where(green["stepping_stone"].fillna(False).astype(bool),
-                                               green["green_area_m2"].to_numpy(float), 0.0))
-    roofs = _by_commune(communes, green, ["green_area_m2", "retention_m3_yr", "biosolar_area_m2", "stone_m2"])
-    return {"excess_heat_used_gwh_yr": heat[:, 0] / MWH_PER_GWH, "co2_excess_heat_t_yr": heat[:, 1],
-            "green_roof_m2": roofs[:, 0], "green_roof_retention_m3_yr": roofs[:, 1], "biosolar_m2": roofs[:, 2],
-            "green_roof_stepping_stone_m2": roofs[:, 3]}
+def contributed(communes, inputs: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """The other analyses' commune indicators (:data:`layers.catalog.COMMUNE_SUMS`): sums of a field over a
+    layer's features by representative point, in the indicator's unit; zero where the layer is missing."""
+    out: dict[str, np.ndarray] = {}
+    for layer_id in dict.fromkeys(c.layer for c in COMMUNE_SUMS):
+        sums = [c for c in COMMUNE_SUMS if c.layer == layer_id]
+        layer = inputs.get(layer_id)
+        if layer is not None and len(layer):  # a filtered sum reads a column zeroed where its flag is false
+            layer = layer.assign(**{f"_sum{k}": np.where(layer[c.where].fillna(False).astype(bool),
+                                                         layer[c.column].to_numpy(float), 0.0)
+                                    for k, c in enumerate(sums) if c.where})
+        columns = [f"_sum{k}" if c.where else c.column for k, c in enumerate(sums)]
+        totals = _by_commune(communes, layer, columns)
+        out.update({c.field.name: totals[:, k] / c.divide_by for k, c in enumerate(sums)})
+    return out
 
 
 def indicators_to_csv(indicators: pd.DataFrame, path: str | Path | None = None, *, decimals: int = 3) -> str:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import CATALOG, get_layer
+from layers.catalog import get_layer
+from layers.data import LayerData
 from processing.districts.criteria import compute_criteria
 from processing.districts.explain import explain
 from processing.districts.indicators import commune_indicators
@@ -20,17 +21,13 @@ from processing.districts.overlay import M2_PER_HA, representative_points, unit_
 from processing.districts.params import DistrictsParams
 from processing.districts.ranking import rank_candidates
 from processing.districts.units import candidate_units
-from processing.pipeline import LayerData, StepContext
+from processing.pipeline import StepContext
 
 log = logging.getLogger(__name__)
 
 REQUIRED_INPUTS = ("communes", "buildings")
-_OPTIONAL = ("roads", "transit_stops", "brownfields", "flood_zones", "protected_areas", "districts",
-             "solar_roofs", "wind_turbine_sites", "heat_demand_density", "district_heating_areas",
-             "geothermal_potential", "geothermal_restrictions", "building_heat_supply", "habitat_cores",
-             "corridors", "corridor_paths", "corridor_commune_summary", "heat_recovery_areas", "green_roofs")
-#: Optional inputs the catalog declares (a layer another step has not declared yet is left out).
-OPTIONAL_INPUTS = tuple(layer for layer in _OPTIONAL if layer in CATALOG)
+#: Optional region inputs; the other analyses' layers come from their steps' ``district_layers``.
+OPTIONAL_INPUTS = ("roads", "transit_stops", "brownfields", "flood_zones", "protected_areas", "districts")
 #: Rank fields: nullable integers (empty for excluded units).
 _INT64 = ("rank", "wlc_rank", "topsis_rank", "rank_min", "rank_max")
 
@@ -91,14 +88,14 @@ def rank_districts(units: gpd.GeoDataFrame, inputs: Mapping[str, object], params
     return out
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[DistrictsParams]) -> Mapping[str, LayerData]:
     """Rank test-district candidates and sum the commune indicators.
 
     Candidate units come from the districts input, road-bounded blocks or a hexagon grid (``unit_mode``),
     plus every brownfield. Criteria come from the other analyses' layers; a missing optional layer drops its
     criterion (with a warning) and counts as zero in the indicators.
     """
-    params: DistrictsParams = ctx.params  # type: ignore[assignment]
+    params = ctx.params
     communes = ctx.require("communes")
     buildings = ctx.require("buildings")
     inputs = dict(ctx.inputs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from processing.geothermal.params import GeothermalParams
 from processing.geothermal.step import run
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 
 STEP = Step(
     name="geothermal",
@@ -28,6 +28,12 @@ STEP = Step(
              "geothermal_restrictions", "heat_demand_density", "district_heating_areas", "building_heat_supply"),
     params=GeothermalParams,
     run=run,
+    default_resolution_m=10.0,
+    maps=(MapPage("Geothermal and heat",
+                  "ground potential, drilling restrictions, heat demand and district-heating areas"),),
+    commune_layers=("district_heating_areas",),
+    district_layers=("heat_demand_density", "district_heating_areas", "geothermal_potential",
+                     "geothermal_restrictions", "building_heat_supply"),
 )
 
 __all__ = ["STEP", "GeothermalParams"]

@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.catalog import get_layer
-from layers.errors import InputDataError
+from layers.data import LayerData
 from layers.grid import Grid
 from processing.geothermal.borefield import field_factors
 from processing.geothermal.conductivity import conductivity_table, lithology_conductivity
@@ -43,17 +42,11 @@ from processing.geothermal.hectare import aggregate_to_hectares, density_cells, 
 from processing.geothermal.params import GeothermalParams
 from processing.geothermal.probes import ProbeSites, place_probes
 from processing.geothermal.restrictions import RESTRICTION_CLASSES, SEVERITY, restriction_polygons
-from processing.pipeline import LayerData, StepContext
+from processing.pipeline import StepContext
 
 log = logging.getLogger(__name__)
 
-#: Default analysis resolution [m] when the region does not state one.
-DEFAULT_RESOLUTION_M = 10.0
-
-
 def _clean_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if "building_id" not in buildings:
-        raise InputDataError("buildings lack the field 'building_id'; map it in [inputs.buildings] fields")
     b = buildings[buildings.geometry.notna() & ~buildings.geometry.is_empty].copy()
     if len(b) < len(buildings):
         log.warning("geothermal: %d buildings without geometry are ignored", len(buildings) - len(b))
@@ -86,19 +79,16 @@ def recommendation(in_dh: np.ndarray, probes: np.ndarray, severity: np.ndarray, 
     return np.where(in_dh, "district_heating", out).astype(object)
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[GeothermalParams]) -> Mapping[str, LayerData]:
     """Compute every output layer of the geothermal step (see the package docstring)."""
-    p = with_ground_temperature(ctx.params, ctx.region)  # type: ignore[arg-type]
+    p = with_ground_temperature(ctx.params, ctx.region)
     crs = ctx.region.crs
-    geology = ctx.vector("geology", required=True)
-    buildings = _clean_buildings(ctx.vector("buildings", required=True))
-    if "lithology" not in geology:
-        raise InputDataError("geology lacks the field 'lithology'; map it in [inputs.geology] fields")
+    geology = ctx.vector("geology")
+    buildings = _clean_buildings(ctx.vector("buildings"))
     table = conductivity_table(p.conductivity_w_mk)
 
     # 1. ground potential rasters on the analysis grid
-    res = float(ctx.region.resolution_m.get("geothermal", DEFAULT_RESOLUTION_M))
-    grid = Grid(ctx.region.extent, res, crs)
+    grid = Grid(ctx.region.extent, ctx.resolution_m, crs)
     rasters = ground_rasters(geology, grid, ctx.workdir, table, operating_hours=p.vdi_operating_hours,
                              gpot_kwargs={**p.gpot_kwargs(), "probe_length_m": p.probe_length_m},
                              progress=lambda f, m: ctx.progress(0.3 * f, m), executor=ctx.executor)
@@ -179,21 +169,13 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                                          p.coverage_target),
     }, geometry=buildings.geometry.to_numpy(), crs=crs)
     ctx.progress(1.0, f"{len(per_building)} buildings, {int(sites.probes.sum())} probes")
-    vectors = {"geothermal_restrictions": restrictions, "heat_demand_density": cells,
-               "district_heating_areas": areas, "building_heat_supply": per_building}
     return {
         "geothermal_potential": rasters["potential"],
         "geothermal_conductivity": rasters["conductivity"],
         "geothermal_extraction_vdi": rasters["extraction"],
-        **{layer_id: _catalog_order(layer_id, frame) for layer_id, frame in vectors.items()},
+        "geothermal_restrictions": restrictions, "heat_demand_density": cells,
+        "district_heating_areas": areas, "building_heat_supply": per_building,
     }
-
-
-def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``frame`` with its fields in the catalog's order, as the store publishes and reads them back, so a
-    dependant step hashes the same data whether this step ran or was cached."""
-    names = [f.name for f in get_layer(layer_id).fields]
-    return frame[[*names, *(c for c in frame.columns if c not in names)]]
 
 
 def probe_field_factors(sites: ProbeSites, conductivity_w_mk: np.ndarray, p: GeothermalParams) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from processing.green_roofs.params import GreenRoofsParams
 from processing.green_roofs.step import run
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 
 STEP = Step(
     name="green_roofs",
@@ -21,6 +21,11 @@ STEP = Step(
     outputs=("green_roofs",),
     params=GreenRoofsParams,
     run=run,
+    maps=(MapPage("Green roofs", "green-roof, biosolar and PV-only roof faces with FLL slope classes and "
+                  "stormwater retained"),),
+    commune_layers=("green_roofs",),
+    commune_hidden=("green_roofs",),
+    district_layers=("green_roofs",),
 )
 
 __all__ = ["STEP", "GreenRoofsParams"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from processing.heat_recovery.params import HeatRecoveryParams
 from processing.heat_recovery.step import run
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 
 STEP = Step(
     name="heat_recovery",
@@ -23,6 +23,11 @@ STEP = Step(
     outputs=("heat_recovery_links", "heat_sources_assessed", "heat_recovery_areas"),
     params=HeatRecoveryParams,
     run=run,
+    maps=(MapPage("Waste-heat recovery", "excess-heat sources with used and unused heat, transmission lines with "
+                  "their cost, and the share of district-heating demand they cover"),),
+    commune_layers=("heat_recovery_areas", "heat_recovery_links", "heat_sources_assessed"),
+    commune_hidden=("heat_recovery_areas",),
+    district_layers=("heat_recovery_areas",),
 )
 
 __all__ = ["STEP", "HeatRecoveryParams"]

@@ -15,12 +15,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.catalog import get_layer
+from layers.data import LayerData
 from processing.districts.overlay import unit_of_points
 from processing.heat_recovery.matching import match_sources
 from processing.heat_recovery.params import HeatRecoveryParams
 from processing.heat_recovery.sources import assess_sources
-from processing.pipeline import LayerData, StepContext
+from processing.pipeline import StepContext
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,11 @@ def _points(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return sources.set_geometry(gpd.GeoSeries(points, crs=sources.crs, index=sources.index))
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[HeatRecoveryParams]) -> Mapping[str, LayerData]:
     """Compute ``heat_recovery_links``, ``heat_sources_assessed`` and ``heat_recovery_areas``."""
-    p: HeatRecoveryParams = ctx.params  # type: ignore[assignment]
+    p = ctx.params
     crs = ctx.region.crs
-    areas = ctx.vector("district_heating_areas", required=True)
+    areas = ctx.vector("district_heating_areas")
     raw = ctx.vector("heat_sources")
     if raw is None or not len(raw):
         log.warning("heat_recovery: no heat_sources input; add [inputs.heat_sources] to assess excess heat")
@@ -54,9 +54,8 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     log.info("heat_recovery: %.1f of %.1f GWh/yr deliverable excess heat used, %d lines",
              result.sources["used_mwh_yr"].sum() / 1e3, result.sources["deliverable_mwh_yr"].sum() / 1e3,
              len(result.links))
-    return {layer_id: _catalog_order(layer_id, frame) for layer_id, frame in (
-        ("heat_recovery_links", result.links), ("heat_sources_assessed", result.sources),
-        ("heat_recovery_areas", out_areas))}
+    return {"heat_recovery_links": result.links, "heat_sources_assessed": result.sources,
+            "heat_recovery_areas": out_areas}
 
 
 def _commune_names(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -67,8 +66,3 @@ def _commune_names(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -
     names = communes["name"].astype(str).to_numpy()
     out[idx >= 0] = names[idx[idx >= 0]]
     return out
-
-
-def _catalog_order(layer_id: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    names = [f.name for f in get_layer(layer_id).fields]
-    return gpd.GeoDataFrame(frame[names], geometry=frame.geometry.to_numpy(), crs=frame.crs)

@@ -19,7 +19,7 @@ downslope direction. Irradiation figures are real sky (clear sky scaled by a mon
 clear sky.
 """
 
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 from processing.solar.params import SolarParams
 from processing.solar.step import run
 
@@ -31,6 +31,10 @@ STEP = Step(
     outputs=("solar_roofs", "solar_irradiation"),
     params=SolarParams,
     run=run,
+    default_resolution_m=1.0,
+    maps=(MapPage("Solar roofs", "irradiation, PV capacity and yield per roof face, with suitability classes"),),
+    commune_layers=("solar_roofs",),
+    district_layers=("solar_roofs",),
 )
 
 __all__ = ["STEP", "SolarParams"]

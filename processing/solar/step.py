@@ -29,10 +29,10 @@ from scipy import ndimage
 
 from layers.catalog import get_layer
 from layers.catalog.solar import SOLAR_CLASSES
-from layers.crs import crs_name, same_crs
+from layers.data import LayerData
 from layers.errors import InputDataError
 from layers.raster import Raster, RasterFile
-from processing.pipeline import LayerData, StepContext
+from processing.pipeline import StepContext
 from processing.solar import classes, horizon, pv, racking, shading
 from processing.solar import faces as roof_faces
 from processing.solar.params import SolarParams
@@ -46,7 +46,6 @@ IRRADIATION_UNIT = get_layer("solar_irradiation").unit
 FACES_PER_CHUNK = 512
 #: Default ridge height of a building without height_m [m] (two storeys).
 DEFAULT_HEIGHT_M = 6.0
-REQUIRED_BUILDING_FIELDS = ("building_id", "roof_shape")
 #: Kilograms per tonne.
 KG_PER_T = 1000.0
 
@@ -67,29 +66,27 @@ class _Context:
     flat_usable_share: float = classes.FLAT_USABLE_SHARE
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[SolarParams]) -> Mapping[str, LayerData]:
     """Solar roofs and irradiation raster for the region (see the package docstring)."""
-    p: SolarParams = ctx.params  # type: ignore[assignment]
+    p = ctx.params
     crs = ctx.region.crs
-    buildings = check_buildings(ctx.require("buildings"), crs)
-    dem = check_raster(ctx.require("dem"), "dem", crs, buildings)
-    dsm = ctx.inputs.get("dsm")
+    buildings = check_buildings(ctx.vector("buildings"))
+    dem = check_raster(ctx.raster("dem"), "dem", buildings)
+    dsm = ctx.raster("dsm")
     if dsm is not None:
-        dsm = check_raster(dsm, "dsm", crs, buildings)
+        dsm = check_raster(dsm, "dsm", buildings)
     else:
         log.warning("solar: no DSM; roof faces come from building attributes (confidence low) and shading from "
                     "the DEM with buildings extruded from height_m")
-    climate = ctx.inputs.get("climate")
-    communes = ctx.require("communes")
+    climate = ctx.table("climate")
+    communes = ctx.vector("communes")
     ctx.progress(0.02, "sky of the representative year")
     lat, lon = ctx.region.centre_latlon()
     ground = sample_points(dem, *_points(buildings))
     altitude = float(np.nanmedian(ground)) if np.isfinite(ground).any() else 0.0
-    hourly = ctx.inputs.get("climate_hourly")
-    sky = representative_sky(lat, lon, altitude, climate if isinstance(climate, pd.DataFrame) else None,
-                             transposition=p.transposition, year=p.year, step_minutes=p.time_step_minutes,
-                             albedo=p.albedo, day_model=p.day_model,
-                             hourly=hourly if isinstance(hourly, pd.DataFrame) else None)
+    sky = representative_sky(lat, lon, altitude, climate, transposition=p.transposition, year=p.year,
+                             step_minutes=p.time_step_minutes, albedo=p.albedo, day_model=p.day_model,
+                             hourly=ctx.table("climate_hourly"))
     system = pv.SystemSpec(p.system_losses_pct, p.gamma_pdc_per_k, p.inverter_efficiency)
     optimum = pv.regional_optimum(sky, system)
     log.info("solar: all-sky GHI %.0f kWh m-2 yr-1 (%s); regional optimum %.0f° / %.0f°: %.0f kWh m-2 yr-1, "
@@ -98,7 +95,7 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
     ground = np.where(np.isfinite(ground), ground, altitude)
     attrs = roof_faces.roof_attributes(buildings, ground, default_pitch_deg=p.default_pitch_deg,
                                        default_shed_pitch_deg=p.default_shed_pitch_deg)
-    res = ctx.region.resolution_m.get("solar", 1.0) if dsm is None else dsm.res
+    res = ctx.resolution_m if dsm is None else dsm.res
     anchor = dsm.transform if dsm is not None else None
     extent = _union_extent(ctx.region.extent, buildings.total_bounds)
     grid = WorkGrid.covering(extent, res, crs, anchor)
@@ -127,19 +124,12 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
 
 # ---------------------------------------------------------------------------------------------- input checks
 
-def check_buildings(buildings: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Buildings with polygon footprints in the region CRS; raise :class:`InputDataError` otherwise."""
-    if not isinstance(buildings, gpd.GeoDataFrame):
-        raise InputDataError("buildings must be a vector layer of footprints")
+def check_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The buildings (as checked against the catalog) with valid polygon footprints and a height; raise
+    :class:`InputDataError` when none has a footprint."""
     if len(buildings) == 0:
         raise InputDataError("the buildings layer is empty: the solar step needs building footprints; check "
                              "[inputs.buildings] (path, layer, where filter) in the region file")
-    if buildings.crs is None or not same_crs(buildings.crs, crs):
-        raise InputDataError(f"buildings are in {crs_name(buildings.crs)}, the region in {crs_name(crs)}; reproject them or "
-                             "state their CRS in [inputs.buildings]")
-    missing = [f for f in REQUIRED_BUILDING_FIELDS if f not in buildings.columns]
-    if missing:
-        raise InputDataError(f"buildings lack fields {missing}; map them in [inputs.buildings.fields]")
     polys = buildings[buildings.geometry.notna() & ~buildings.geometry.is_empty
                       & buildings.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
     if len(polys) < len(buildings):
@@ -157,14 +147,8 @@ def check_buildings(buildings: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     return polys.reset_index(drop=True)
 
 
-def check_raster(data: LayerData, name: str, crs: CRS, buildings: gpd.GeoDataFrame) -> Raster | RasterFile:
-    """A raster in the region CRS, with square cells, overlapping the buildings."""
-    if not isinstance(data, Raster | RasterFile):
-        raise InputDataError(f"{name} must be a raster, got {type(data).__name__}")
-    if not same_crs(data.crs, crs):
-        raise InputDataError(f"{name} is in {crs_name(data.crs)}, the region in "
-                             f"{crs_name(crs)}; reproject it (e.g. gdalwarp -t_srs {crs_name(crs)}) or fix "
-                             f"[inputs.{name}].crs")
+def check_raster(data: Raster | RasterFile, name: str, buildings: gpd.GeoDataFrame) -> Raster | RasterFile:
+    """``data`` if it is north-up with square cells and overlaps the buildings."""
     t = data.transform
     if t.b != 0 or t.d != 0 or abs(abs(t.a) - abs(t.e)) > 1e-6 * abs(t.a):
         raise InputDataError(f"{name} must be north-up with square cells; warp it to the region grid")

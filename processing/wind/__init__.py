@@ -29,19 +29,31 @@ predicts ≈ 2,040 net full-load hours, so a region calibrated on Sudwand sets `
 
 from __future__ import annotations
 
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 from processing.wind.params import WindParams
 from processing.wind.step import run
+
+
+def rule_inputs(params: WindParams) -> tuple[list[str], list[str]]:
+    """The layers the exclusion rules in force read: (required, optional) — a rule with ``required = false``
+    is skipped with a warning when its layer is missing."""
+    rules = params.exclusion_rules()
+    return [r.layer for r in rules if r.required], [r.layer for r in rules if not r.required]
+
 
 STEP = Step(
     name="wind",
     title="Wind cadastre",
-    inputs=("buildings", "landcover"),
-    optional_inputs=("communes", "dem", "roads", "railways", "power_lines", "airports", "protected_areas",
-                     "water_bodies", "waterways", "wetlands", "mining_zones", "wind_speed"),
+    inputs=("landcover",),
+    optional_inputs=("communes", "dem", "wind_speed"),
+    inputs_for=rule_inputs,
     outputs=("wind_exclusions", "wind_eligible_areas", "wind_speed_hub", "wind_turbine_sites"),
     params=WindParams,
     run=run,
+    default_resolution_m=10.0,
+    maps=(MapPage("Wind", "exclusions and their rules, eligible areas, hub-height wind and turbine sites"),),
+    commune_layers=("wind_eligible_areas", "wind_turbine_sites"),
+    district_layers=("wind_turbine_sites",),
 )
 
 __all__ = ["STEP", "WindParams", "sudwand_calibration_factor"]

@@ -11,10 +11,11 @@ import numpy as np
 import rasterio
 from rasterio.vrt import WarpedVRT
 
+from layers.data import LayerData
 from layers.errors import ConfigError, InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
-from processing.pipeline import EXPLANATION, LayerData, StepContext
+from processing.pipeline import EXPLANATION, StepContext
 from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
 from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
 from processing.wind.exclusions import exclusion_codes, exclusion_polygons
@@ -25,18 +26,12 @@ from processing.wind.siting import place_on_lattice
 
 log = logging.getLogger(__name__)
 
-#: Analysis grid resolution when the region states none [m].
-DEFAULT_RES_M = 10.0
 #: Kelvin at 0 degC.
 ZERO_C_K = 273.15
 
-SITE_COLUMNS = ("turbine", "hub_height_m", "rotor_diameter_m", "capacity_mw", "wind_speed_ms", "air_density_kg_m3",
-                "aep_gross_mwh_yr", "aep_net_mwh_yr", "full_load_hours", "capacity_factor", "commune")
-
-
 def analysis_grid(ctx: StepContext) -> Grid:
     """The wind grid: the region extent at the region's wind resolution."""
-    return Grid(tuple(ctx.region.extent), float(ctx.region.resolution_m.get("wind", DEFAULT_RES_M)), ctx.region.crs)
+    return Grid(tuple(ctx.region.extent), ctx.resolution_m, ctx.region.crs)
 
 
 def _sample(raster: RasterFile, grid: Grid, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -93,7 +88,7 @@ def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid
         "capacity_factor": net / capacity_mw / HOURS_PER_YEAR,
     }, geometry=geometry, crs=grid.crs)
     frame["commune"] = majority_commune(frame.geometry, communes)
-    return frame[[*SITE_COLUMNS, "geometry"]]
+    return frame
 
 
 def _why_no_eligible_area(region: np.ndarray, codes: np.ndarray, res_m: float, min_area_ha: float,
@@ -113,17 +108,17 @@ def _why_no_eligible_area(region: np.ndarray, codes: np.ndarray, res_m: float, m
             + " (a city centre has no room for a turbine's setbacks)")
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[WindParams]) -> Mapping[str, LayerData]:
     """Run the wind cadastre on the region (see the package docstring)."""
-    params: WindParams = ctx.params  # type: ignore[assignment]
+    params = ctx.params
     grid = analysis_grid(ctx)
-    atlas = ctx.inputs.get("wind_speed")
+    atlas = ctx.raster("wind_speed")
     if atlas is not None and params.atlas_height_m is None:
         raise ConfigError("a wind atlas (input wind_speed) is given but not its height: set params.wind."
                           "atlas_height_m to the height of [inputs.wind_speed] (height_m)")
-    landcover = ctx.require("landcover")
-    dem = ctx.inputs.get("dem")
-    communes = ctx.inputs.get("communes")
+    landcover = ctx.vector("landcover")
+    dem = ctx.raster("dem")
+    communes = ctx.vector("communes")
     log.info("wind: grid %d x %d cells of %g m", grid.height, grid.width, grid.res)
 
     rules = params.exclusion_rules()
@@ -162,7 +157,6 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                                  "turbine_count": [int(counts[i]) for i in ids]},
                                 geometry=[polygons[i] for i in ids], crs=grid.crs)
     eligible["commune"] = majority_commune(eligible.geometry, communes)
-    eligible = eligible[["area_ha", "turbine_count", "commune", "geometry"]]
     total = float(sites["aep_net_mwh_yr"].sum()) if len(sites) else 0.0
     ctx.progress(1.0, f"{len(sites)} turbines, {total / 1e3:.1f} GWh/yr net, "
                       f"{math.fsum(area_ha):.1f} ha eligible")

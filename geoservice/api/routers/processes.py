@@ -57,6 +57,11 @@ def _region_input(request: Request) -> dict[str, Any]:
             "schema": {"type": "string", "enum": regions}, "minOccurs": 0, "maxOccurs": 1}
 
 
+def _inputs_of(step: Step) -> tuple[str, ...]:
+    """The layers ``step`` reads under default parameters."""
+    return (*step.required_input_ids(), *step.optional_input_ids(all_steps()))
+
+
 def _step_inputs(step: Step) -> dict[str, Any]:
     """One process input per parameter: title, description with unit and bounds from the parameter model."""
     schema = step.params.model_json_schema()
@@ -101,7 +106,7 @@ def _description(request: Request, pid: str) -> dict[str, Any]:
     elif pid in steps:
         step = steps[pid]
         doc = _summary(request, pid, step.title, f"Run step {pid!r} (and the steps it depends on); it reads "
-                       f"{', '.join(step.inputs + step.optional_inputs) or 'nothing'} and publishes "
+                       f"{', '.join(_inputs_of(step)) or 'nothing'} and publishes "
                        f"{', '.join(step.outputs)}.")
         doc["inputs"] = {"region": _region_input(request), **_step_inputs(step)}
     else:
