@@ -105,15 +105,23 @@ def _load_params(path: Path | None) -> dict:
 @click.option("--params", "params_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="TOML file of [<step>] parameter tables overriding the region's.")
 @click.option("--no-cache", is_flag=True, help="Recompute steps whose inputs and parameters are unchanged.")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Run the region's [scenarios.NAME] overrides and publish versions tagged NAME (the baseline "
+                   "stays as it is; unchanged steps reuse the baseline's outputs).")
 @click.option("--maps/--no-maps", "build_maps", default=True, show_default=True,
-              help="Build the web maps after the run.")
+              help="Build the web maps after the run (the baseline's; a scenario's are its comparison pages).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Run raster windows on a local Dask cluster of N worker processes [default: in-process, or "
                    "GEOSERVICE_WORKERS; GEOSERVICE_DASK_SCHEDULER selects a remote cluster].")
 @click.pass_obj
 def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file: Path | None, no_cache: bool,
-        build_maps: bool, workers: int | None) -> None:
-    """Run the analyses for a region and publish every layer into the store."""
+        scenario: str | None, build_maps: bool, workers: int | None) -> None:
+    """Run the analyses for a region and publish every layer into the store.
+
+    \b
+    Example:
+      geoservice run --scenario wind-300m     # the demo's 300 m setback scenario
+    """
     from geoservice.progress import StepProgressDisplay
     from geoservice.runner import run_region
     from processing.pipeline import PUBLISHED_STATUSES
@@ -123,7 +131,7 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
     display = StepProgressDisplay()
     try:
         summary = run_region(settings, region, list(only), _load_params(params_file), on_progress=display,
-                             use_cache=not no_cache)
+                             use_cache=not no_cache, scenario=scenario)
     except GeoserviceError as exc:
         display.close()
         fail(str(exc))
@@ -133,8 +141,10 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
     click.echo(f"run summary: {settings.data_dir / 'runs' / (summary.job_id + '.json')}")
     if any(s.status in PUBLISHED_STATUSES for s in summary.steps):
         store_where = settings.database_url and "PostGIS" or str(settings.store_dir)
-        click.echo(f"layers published to {store_where}")
-        if build_maps:
+        click.echo(f"layers published to {store_where}" + (f" as scenario {scenario!r}; compare it with "
+                                                            f"`geoservice compare baseline {scenario}`"
+                                                            if scenario else ""))
+        if build_maps and not scenario:
             _build_maps(settings, region)
     if not summary.ok:
         lost = [f"{s.step} ({s.status})" for s in summary.steps if s.status not in PUBLISHED_STATUSES]

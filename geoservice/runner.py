@@ -17,6 +17,7 @@ from geoservice.compute import window_executor
 from geoservice.settings import Settings
 from geoservice.store import open_store
 from geoservice.store.base import Store
+from geoservice.store.common import BASELINE
 from geoservice.store.jobs import new_job_id
 from layers.errors import StoreError
 from layers.region import RegionConfig, load_region
@@ -39,15 +40,22 @@ def merge_params(base: Mapping[str, Mapping[str, Any]], override: Mapping[str, M
     return merged
 
 
-def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]] | None,
+                  scenario: str | None = None) -> dict[str, dict[str, Any]]:
     """Parameters of a run: the region's ``[params.*]``, facts stated with its inputs (the wind atlas's
-    height), then per-run overrides. Raise :class:`ConfigError` naming an unknown section or parameter and the
-    file it is in (``run`` and ``check`` both call this, so they accept and refuse the same parameters)."""
+    height), the overrides of ``scenario`` (``[scenarios.<name>]``), then per-run overrides. Raise
+    :class:`ConfigError` naming an unknown section or parameter and the file (and scenario) it is in; every
+    scenario of the region is validated, merged over the region's parameters, as a run of it would be (``run``
+    and ``check`` both call this, so they accept and refuse the same parameters)."""
     steps = all_steps()
     check_resolutions(steps, config.resolution, f"region file {config.origin}")
     validate_params(steps, config.params, f"region file {config.origin}")
+    for name in config.scenarios:
+        validate_params(steps, merge_params(config.params, config.scenario_params(name)),
+                        f"region file {config.origin}, [scenarios.{name}]")
     validate_params(steps, override or {}, "--params")
-    params = merge_params(config.params, override)
+    chosen = config.scenario_params(scenario) if scenario not in (None, BASELINE) else {}
+    params = merge_params(merge_params(config.params, chosen), override)
     own = config.class_conductivities()  # [classes.geology.lithology] with their λ
     if own:
         table = params.setdefault("geothermal", {}).setdefault("conductivity_w_mk", {})
@@ -68,16 +76,24 @@ def run_region(
     *,
     use_cache: bool = True,
     store: Store | None = None,
+    scenario: str | None = None,
 ) -> RunSummary:
     """Run ``steps`` (all when empty) and their dependencies for ``region``; publish into the store.
 
-    Writes the run summary to ``<data_dir>/runs/<job_id>.json``.
+    With ``scenario`` (a ``[scenarios.<name>]`` of the region), the scenario's overrides apply and the
+    versions are published tagged with it, the baseline's staying current for the baseline; steps its
+    overrides leave unchanged adopt the baseline's outputs instead of running. Writes the run summary to
+    ``<data_dir>/runs/<job_id>.json``.
     """
     config = load_region(region)
+    params = region_params(config, params, scenario)  # an unknown scenario fails before any work
     job_id = job_id or new_job_id()
     source = RegionSource(config, settings.inputs_dir)
     own_store = store is None
     store = store or open_store(settings)
+    base_store = store
+    if scenario not in (None, BASELINE):
+        store = store.for_scenario(scenario)
 
     def progress_factory(step: Step) -> ProgressFn:
         return lambda fraction, message: on_progress(step.name, fraction, message) if on_progress else None
@@ -86,15 +102,15 @@ def run_region(
         with window_executor(settings) as executor:
             summary = run_pipeline(
                 all_steps(), source.region_context(), source, store,
-                params=region_params(config, params), targets=list(steps or []) or None, job_id=job_id,
+                params=params, targets=list(steps or []) or None, job_id=job_id,
                 code_version=__version__, progress_factory=progress_factory, use_cache=use_cache,
                 scratch_dir=str(_scratch_dir(settings, job_id)), executor=executor,
             )
     finally:
         shutil.rmtree(settings.job_scratch_dir(job_id), ignore_errors=True)
         if own_store:
-            store.close()
-    _write_summary(settings, summary)
+            base_store.close()
+    _write_summary(settings, summary, scenario or BASELINE)
     return summary
 
 
@@ -108,9 +124,9 @@ def _scratch_dir(settings: Settings, job_id: str) -> Path:
     return path
 
 
-def _write_summary(settings: Settings, summary: RunSummary) -> Path:
+def _write_summary(settings: Settings, summary: RunSummary, scenario: str) -> Path:
     runs = settings.data_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     path = runs / f"{summary.job_id}.json"
-    path.write_text(json.dumps(summary.to_dict(), indent=2, default=str), encoding="utf-8")
+    path.write_text(json.dumps({**summary.to_dict(), "scenario": scenario}, indent=2, default=str), encoding="utf-8")
     return path

@@ -24,11 +24,16 @@ Example (``layers/regions/minett-demo.toml`` is the shipped one)::
     [params.wind]             # analysis parameters, validated by the analysis itself
     hub_height_m = 150.0
 
+    [scenarios.wind-300m]     # a named scenario: overrides shaped like [params.<step>]
+    title = "Wind at the 300 m legal setback"
+    wind = { profile = "luxembourg-300m" }
+
 Relative paths are resolved against the TOML file's folder. Every error names the key or file to fix.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -43,6 +48,13 @@ from pyproj.exceptions import CRSError
 from layers.catalog import CATALOG
 from layers.errors import ConfigError
 from layers.vocabulary import FieldVocabulary
+
+#: The name of the unmodified run, which no ``[scenarios.<name>]`` may take.
+BASELINE_SCENARIO = "baseline"
+#: A scenario name: lower-case letters, digits and hyphens (the store and the API's paths use it as it is).
+SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+#: Keys of a ``[scenarios.<name>]`` table that describe it rather than override a step.
+SCENARIO_TEXT_KEYS = ("title", "description")
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,9 @@ class RegionConfig(_Strict):
         "named uses its own default (the runner checks the names against the registered analyses).")
     inputs: dict[str, InputSource] = Field(default_factory=dict)
     params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    scenarios: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="[scenarios.<name>]: named parameter overrides, one table per step "
+                                          "shaped like [params.<step>], plus an optional title and description.")
     osm: OsmSection = Field(default_factory=OsmSection)
     classes: dict[str, dict[str, dict[str, RegionClass]]] = Field(
         default_factory=dict, description="[classes.<input>.<field>]: the region's own classes of a categorical "
@@ -268,6 +283,32 @@ class RegionConfig(_Strict):
                         raise ValueError(f"{input_id}.{name}.{label}: conductivity_w_mk applies to "
                                          "geology.lithology only")
         return value
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenario_shape(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, entry in value.items():
+            if name == BASELINE_SCENARIO or not SCENARIO_NAME.match(name):
+                raise ValueError(f"scenario name {name!r}: use lower-case letters, digits and hyphens (at most 40, "
+                                 f"e.g. wind-300m); {BASELINE_SCENARIO!r} is the unmodified run")
+            for key, item in entry.items():
+                if key in SCENARIO_TEXT_KEYS:
+                    if not isinstance(item, str):
+                        raise ValueError(f"scenarios.{name}.{key} must be text")
+                elif not isinstance(item, dict):
+                    raise ValueError(f"scenarios.{name}.{key} must be a table of parameters of step {key!r} "
+                                     f"([scenarios.{name}.{key}]), or one of {', '.join(SCENARIO_TEXT_KEYS)}")
+        return value
+
+    def scenario_params(self, name: str) -> dict[str, dict[str, Any]]:
+        """The parameter overrides of scenario ``name`` (``{step: {parameter: value}}``); ConfigError naming
+        the scenarios the region defines when it has no such scenario."""
+        if name not in self.scenarios:
+            close = difflib.get_close_matches(name, list(self.scenarios), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"region file {self.origin} has no scenario {name!r}{hint}; its scenarios: "
+                              f"{', '.join(self.scenarios) or 'none (add a [scenarios.<name>] table)'}")
+        return {k: dict(v) for k, v in self.scenarios[name].items() if k not in SCENARIO_TEXT_KEYS}
 
     @model_validator(mode="after")
     def _inputs_or_demo(self) -> RegionConfig:

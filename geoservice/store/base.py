@@ -8,6 +8,7 @@ against both.
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -21,6 +22,7 @@ import pandas as pd
 
 from geoservice.query import Filter, SortKey
 from geoservice.store import publish as sequence
+from geoservice.store.common import BASELINE, check_scenario_tag
 from layers.data import LayerData, Provenance
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class LayerVersion:
     extent: tuple[float, float, float, float] | None
     created_at: datetime
     provenance: Mapping[str, Any]
+    #: the scenario the version belongs to (``baseline``, a scenario name, or ``A..B`` for a comparison)
+    scenario: str = BASELINE
 
     @property
     def etag(self) -> str:
@@ -102,7 +106,36 @@ class Job:
 
 class Store(ABC):
     """Versioned layer storage. Every publish is atomic: readers see the previous version until the new
-    one is complete, and a failed or killed publish leaves the previous version untouched."""
+    one is complete, and a failed or killed publish leaves the previous version untouched.
+
+    Every version is tagged with a scenario; "current" is per (layer, scenario). A store object reads and
+    publishes the versions of its :attr:`scenario` (``baseline`` unless it is a view made by
+    :meth:`for_scenario`). Version numbers count per layer across scenarios, so ``(layer, version)`` names one
+    version everywhere (tile caches and ETags key on it).
+    """
+
+    #: The scenario whose versions this store object reads and publishes.
+    scenario: str = BASELINE
+    #: Whether this object is a view of another store (:meth:`for_scenario`): it shares its connections and
+    #: does not close them.
+    is_view: bool = False
+
+    def for_scenario(self, scenario: str) -> Store:
+        """A view of this store reading and publishing the versions of ``scenario`` (same connections)."""
+        check_scenario_tag(scenario)
+        if scenario == self.scenario:
+            return self
+        view = copy.copy(self)
+        view.scenario, view.is_view = scenario, True
+        view._view_created()
+        return view
+
+    def _view_created(self) -> None:
+        """Give a new view its own per-scenario caches (a backend that keeps some overrides this)."""
+
+    @abstractmethod
+    def scenarios(self) -> list[str]:
+        """Every scenario tag with at least one registered version, sorted (``baseline`` among them once run)."""
 
     # --- publishing (the pipeline's LayerSink): one sequence, geoservice.store.publish ---
     publish_hook: Any = None
@@ -129,9 +162,23 @@ class Store(ABC):
         if self.publish_hook is not None:
             self.publish_hook(stage, detail)
 
-    @abstractmethod
     def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
-        """Current data of ``layer_ids`` when every one was published with ``cache_key``, else ``None``."""
+        """Current data of ``layer_ids`` when every one was published with ``cache_key``, else ``None``.
+
+        In a scenario, outputs its overrides do not touch carry the baseline's cache key: the scenario adopts
+        the baseline's current versions (registers them as its own, sharing their tables and files) instead
+        of recomputing them, so a scenario rerun costs only the steps its parameters change."""
+        own = self._cached(layer_ids, cache_key)
+        if own is not None or self.scenario == BASELINE:
+            return own
+        if sequence.adopt(self, layer_ids, cache_key, BASELINE):
+            return self._cached(layer_ids, cache_key)
+        return None
+
+    @abstractmethod
+    def _cached(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+        """Data of the current versions (of this scenario) of ``layer_ids`` when every one carries
+        ``cache_key``, else ``None``."""
 
     @abstractmethod
     def current_layer(self, layer_id: str) -> LayerData:

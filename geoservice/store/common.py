@@ -42,12 +42,26 @@ RASTER_WINDOW_ROWS = 1024
 #: Name of the registry's ``kind`` for each layer kind, as stored.
 KINDS = ("vector", "raster", "table")
 
+#: The scenario tag of the unmodified run's versions (see :mod:`geoservice.scenarios`).
+BASELINE = "baseline"
+#: A scenario name (``wind-300m``), or the tag of the comparison of two (``baseline..wind-300m``).
+_SCENARIO_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}(\.\.[a-z0-9][a-z0-9-]{0,39})?$")
+
 _VERSION_FILE = re.compile(r"^v(\d+)(-[0-9a-f]+)?\.tif$")
 
 #: Called as ``hook(stage, detail)`` at points of a publish: ``"rows"`` after each batch of rows,
 #: ``"layer"`` after each layer's data is written, ``"commit"`` just before the registry flips.
 #: Tests set it to kill or fail a publish half way; ``None`` in production.
 PublishHook = Callable[[str, Mapping[str, Any]], None]
+
+
+def check_scenario_tag(tag: str) -> str:
+    """``tag`` when it is a scenario name (lower-case letters, digits and hyphens, at most 40, starting with a
+    letter or digit) or a comparison tag ``A..B``; InvalidRequest saying so otherwise."""
+    if not isinstance(tag, str) or not _SCENARIO_RE.match(tag):
+        raise InvalidRequest(f"{tag!r} is not a scenario name: use lower-case letters, digits and hyphens "
+                             "(at most 40, e.g. wind-300m), or A..B for the comparison of two scenarios")
+    return tag
 
 
 def table_name(layer_id: str, version: int) -> str:
@@ -366,7 +380,8 @@ def layer_version_from_row(row: Mapping[str, Any]):
     return LayerVersion(layer_id=row["layer_id"], version=int(row["version"]), kind=row["kind"], crs=row["crs"],
                         feature_count=int(row["feature_count"]),
                         extent=tuple(float(v) for v in extent) if extent else None,
-                        created_at=created, provenance=provenance or {})
+                        created_at=created, provenance=provenance or {},
+                        scenario=row.get("scenario") or BASELINE)
 
 
 def not_published(layer_id: str, version: int | None) -> LayerNotFound:

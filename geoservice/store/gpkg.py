@@ -69,6 +69,8 @@ from layers.errors import FeatureNotFound, InvalidRequest, StoreError
 log = logging.getLogger(__name__)
 
 GPKG_NAME = "layers.gpkg"
+#: Adds the scenario tag to the registry of a store written before scenarios.
+_ADD_SCENARIO = "ALTER TABLE gs_layer_versions ADD COLUMN scenario TEXT NOT NULL DEFAULT 'baseline'"
 GEOM = "geom"
 _SQL_TYPES = {"int": "INTEGER", "float": "DOUBLE", "str": "TEXT", "bool": "BOOLEAN"}
 #: Size [bytes] of the GeoPackage geometry header's envelope by its indicator (flags bits 1-3).
@@ -140,6 +142,8 @@ class GeoPackageStore(Store):
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'gs_layer_versions'").fetchone():
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(load_sql("gpkg_init.sql"))
+            elif "scenario" not in {r[1] for r in conn.execute("PRAGMA table_info(gs_layer_versions)")}:
+                conn.execute(_ADD_SCENARIO)  # a store written before scenarios: every version is the baseline's
         except sqlite3.Error as exc:
             raise StoreError(f"cannot initialise the GeoPackage {self.gpkg_path}: {exc}; check the directory's "
                              "permissions and free space, or set GEOSERVICE_DATA_DIR") from exc
@@ -197,12 +201,13 @@ class GeoPackageStore(Store):
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # --- registry ------------------------------------------------------------------------------------------
-    _CURRENT = ("SELECT * FROM gs_layer_versions WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
+    _CURRENT = ("SELECT * FROM gs_layer_versions WHERE layer_id = :id AND scenario = :sc ORDER BY version DESC "
+                "LIMIT 1")
 
     def _row(self, conn: sqlite3.Connection, layer_id: str, version: int | None) -> sqlite3.Row:
         get_layer(layer_id)  # unknown ids: LayerNotFound naming the catalog
         if version is None:
-            row = conn.execute(self._CURRENT, {"id": layer_id}).fetchone()
+            row = conn.execute(self._CURRENT, {"id": layer_id, "sc": self.scenario}).fetchone()
         else:
             row = conn.execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id AND version = :v",
                                {"id": layer_id, "v": int(version)}).fetchone()
@@ -212,20 +217,25 @@ class GeoPackageStore(Store):
 
     def current(self, layer_id: str) -> LayerVersion | None:
         get_layer(layer_id)
-        row = self._reader().execute(self._CURRENT, {"id": layer_id}).fetchone()
+        row = self._reader().execute(self._CURRENT, {"id": layer_id, "sc": self.scenario}).fetchone()
         return layer_version_from_row(dict(row)) if row is not None else None
 
     def versions(self, layer_id: str) -> list[LayerVersion]:
         get_layer(layer_id)
-        rows = self._reader().execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id ORDER BY version",
-                                      {"id": layer_id}).fetchall()
+        rows = self._reader().execute("SELECT * FROM gs_layer_versions WHERE layer_id = :id AND scenario = :sc "
+                                      "ORDER BY version", {"id": layer_id, "sc": self.scenario}).fetchall()
         return [layer_version_from_row(dict(r)) for r in rows]
 
     def published(self) -> list[LayerVersion]:
         rows = self._reader().execute(
             "SELECT v.* FROM gs_layer_versions v JOIN (SELECT layer_id, max(version) AS version FROM "
-            "gs_layer_versions GROUP BY layer_id) c USING (layer_id, version) ORDER BY v.layer_id").fetchall()
+            "gs_layer_versions WHERE scenario = :sc GROUP BY layer_id) c USING (layer_id, version) "
+            "ORDER BY v.layer_id", {"sc": self.scenario}).fetchall()
         return [layer_version_from_row(dict(r)) for r in rows]
+
+    def scenarios(self) -> list[str]:
+        return [r[0] for r in self._reader().execute("SELECT DISTINCT scenario FROM gs_layer_versions "
+                                                     "ORDER BY scenario")]
 
     # --- publishing: the primitives of geoservice.store.publish ------------------------------------------
     @contextlib.contextmanager
@@ -253,7 +263,7 @@ class GeoPackageStore(Store):
                 "raster_path": None if raster is None else str(raster.relative_to(self.store_dir)),
                 "crs": crs, "srid": srid, "feature_count": int(count),
                 "extent": None if extent is None else json.dumps(list(extent)), "created_at": created.isoformat(),
-                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
+                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key"), "scenario": self.scenario}
 
     def _columns_sql(self, spec: LayerSpec) -> str:
         return "".join(f", {quote_ident(f.name)} {_SQL_TYPES[f.dtype]}" for f in spec.fields)
@@ -322,12 +332,12 @@ class GeoPackageStore(Store):
             row = self._row(conn, layer_id, None)
         return self._layer_data(row)
 
-    def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+    def _cached(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
         with self._snapshot() as conn:
             rows = {}
             for layer_id in layer_ids:
                 get_layer(layer_id)
-                row = conn.execute(self._CURRENT, {"id": layer_id}).fetchone()
+                row = conn.execute(self._CURRENT, {"id": layer_id, "sc": self.scenario}).fetchone()
                 if row is None or row["cache_key"] != cache_key:
                     return None
                 rows[layer_id] = row
@@ -430,6 +440,8 @@ class GeoPackageStore(Store):
                              "permissions") from exc
 
     def close(self) -> None:
+        if self.is_view:  # the connections are the viewed store's
+            return
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:
@@ -447,8 +459,9 @@ class _GpkgTx(TxBase):
     def rows(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute("SELECT * FROM gs_layer_versions")]
 
-    def current_row(self, layer_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(GeoPackageStore._CURRENT, {"id": layer_id}).fetchone()
+    def current_row(self, layer_id: str, scenario: str | None = None) -> dict[str, Any] | None:
+        row = self.conn.execute(GeoPackageStore._CURRENT, {"id": layer_id,
+                                                           "sc": scenario or self.store.scenario}).fetchone()
         return dict(row) if row is not None else None
 
     def max_version(self, layer_id: str) -> int:
@@ -470,9 +483,9 @@ class _GpkgTx(TxBase):
     def register(self, rows: list[dict[str, Any]]) -> None:
         self.conn.executemany(
             "INSERT INTO gs_layer_versions (layer_id, version, kind, table_name, raster_path, crs, srid, "
-            "feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, :version, :kind, "
-            ":table_name, :raster_path, :crs, :srid, :feature_count, :extent, :created_at, :provenance, :cache_key)",
-            rows)
+            "feature_count, extent, created_at, provenance, cache_key, scenario) VALUES (:layer_id, :version, :kind, "
+            ":table_name, :raster_path, :crs, :srid, :feature_count, :extent, :created_at, :provenance, :cache_key, "
+            ":scenario)", rows)
 
     def _drop_table(self, name: str) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
@@ -482,10 +495,11 @@ class _GpkgTx(TxBase):
 
     def drop(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            if row.get("table_name"):
-                self._drop_table(row["table_name"])
             self.conn.execute("DELETE FROM gs_layer_versions WHERE layer_id = :id AND version = :v",
                               {"id": row["layer_id"], "v": int(row["version"])})
+        for name in {row["table_name"] for row in rows if row.get("table_name")}:
+            if not self.conn.execute("SELECT 1 FROM gs_layer_versions WHERE table_name = :t", {"t": name}).fetchone():
+                self._drop_table(name)  # no scenario adopted it
 
     def drop_orphan_tables(self) -> None:
         registered = {r["table_name"] for r in self.rows() if r["table_name"]}

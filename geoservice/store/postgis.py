@@ -328,12 +328,13 @@ class PostGISStore(Store):
                              "CREATE EXTENSION postgis as a superuser") from exc
 
     # --- registry ------------------------------------------------------------------------------------------
-    _CURRENT = (f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id ORDER BY version DESC LIMIT 1")
+    _CURRENT = (f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id AND scenario = :sc "
+                "ORDER BY version DESC LIMIT 1")
 
     def _row(self, conn: Connection, layer_id: str, version: int | None) -> Mapping[str, Any]:
         get_layer(layer_id)
         if version is None:
-            row = conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+            row = conn.execute(sa.text(self._CURRENT), {"id": layer_id, "sc": self.scenario}).mappings().fetchone()
         else:
             row = conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id "
                                        "AND version = :v"), {"id": layer_id, "v": int(version)}).mappings().fetchone()
@@ -366,7 +367,7 @@ class PostGISStore(Store):
         get_layer(layer_id)
 
         def work(conn: Connection) -> Mapping[str, Any] | None:
-            return conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+            return conn.execute(sa.text(self._CURRENT), {"id": layer_id, "sc": self.scenario}).mappings().fetchone()
 
         row = self._read(work)
         if row is None:
@@ -378,15 +379,22 @@ class PostGISStore(Store):
     def versions(self, layer_id: str) -> list[LayerVersion]:
         get_layer(layer_id)
         rows = self._read(lambda conn: conn.execute(sa.text(
-            f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id ORDER BY version"),
-            {"id": layer_id}).mappings().fetchall())
+            f"SELECT * FROM {_qualified('layer_versions')} WHERE layer_id = :id AND scenario = :sc ORDER BY version"),
+            {"id": layer_id, "sc": self.scenario}).mappings().fetchall())
         return [layer_version_from_row(dict(r)) for r in rows]
 
     def published(self) -> list[LayerVersion]:
         rows = self._read(lambda conn: conn.execute(sa.text(
-            f"SELECT DISTINCT ON (layer_id) * FROM {_qualified('layer_versions')} "
-            "ORDER BY layer_id, version DESC")).mappings().fetchall())
+            f"SELECT DISTINCT ON (layer_id) * FROM {_qualified('layer_versions')} WHERE scenario = :sc "
+            "ORDER BY layer_id, version DESC"), {"sc": self.scenario}).mappings().fetchall())
         return [layer_version_from_row(dict(r)) for r in rows]
+
+    def scenarios(self) -> list[str]:
+        return list(self._read(lambda conn: conn.execute(sa.text(
+            f"SELECT DISTINCT scenario FROM {_qualified('layer_versions')} ORDER BY scenario")).scalars().all()))
+
+    def _view_created(self) -> None:
+        self._current_rows = {}  # current rows are per scenario; version rows are the same in every view
 
     # --- publishing: the primitives of geoservice.store.publish ------------------------------------------
     @contextlib.contextmanager
@@ -410,7 +418,7 @@ class PostGISStore(Store):
                 "raster_path": None if raster is None else str(raster.relative_to(self.raster_dir)),
                 "crs": crs, "srid": srid, "feature_count": int(count),
                 "extent": None if extent is None else [float(v) for v in extent], "created_at": created,
-                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key")}
+                "provenance": provenance_json(prov), "cache_key": prov.get("cache_key"), "scenario": self.scenario}
 
     def _copy(self, conn: Connection, name: str, columns: list[str], values: list[list[Any]], layer_id: str) -> None:
         """COPY ``values`` (one list per column) into table ``name`` in batches."""
@@ -464,12 +472,12 @@ class PostGISStore(Store):
     def current_layer(self, layer_id: str) -> LayerData:
         return self._layer_data(self._read(lambda conn: self._row(conn, layer_id, None)))
 
-    def cached_layers(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
+    def _cached(self, layer_ids: Sequence[str], cache_key: str) -> Mapping[str, LayerData] | None:
         def work(conn: Connection) -> dict[str, dict[str, Any]] | None:
             rows = {}
             for layer_id in layer_ids:
                 get_layer(layer_id)
-                row = conn.execute(sa.text(self._CURRENT), {"id": layer_id}).mappings().fetchone()
+                row = conn.execute(sa.text(self._CURRENT), {"id": layer_id, "sc": self.scenario}).mappings().fetchone()
                 if row is None or row["cache_key"] != cache_key:
                     return None
                 rows[layer_id] = dict(row)
@@ -631,7 +639,8 @@ class PostGISStore(Store):
         self._read(lambda conn: conn.execute(sa.text(f"SELECT 1 FROM {_qualified('layer_versions')} LIMIT 1")))
 
     def close(self) -> None:
-        self.engine.dispose()
+        if not self.is_view:  # a view shares the viewed store's engine
+            self.engine.dispose()
 
 
 class _PgTx(TxBase):
@@ -644,8 +653,9 @@ class _PgTx(TxBase):
         return [dict(r) for r in self.conn.execute(sa.text(f"SELECT * FROM {_qualified('layer_versions')}"))
                 .mappings()]
 
-    def current_row(self, layer_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(sa.text(PostGISStore._CURRENT), {"id": layer_id}).mappings().fetchone()
+    def current_row(self, layer_id: str, scenario: str | None = None) -> dict[str, Any] | None:
+        row = self.conn.execute(sa.text(PostGISStore._CURRENT),
+                                {"id": layer_id, "sc": scenario or self.store.scenario}).mappings().fetchone()
         return dict(row) if row is not None else None
 
     def max_version(self, layer_id: str) -> int:
@@ -667,16 +677,18 @@ class _PgTx(TxBase):
         if rows:
             self.conn.execute(sa.text(
                 f"INSERT INTO {_qualified('layer_versions')} (layer_id, version, kind, table_name, raster_path, "
-                "crs, srid, feature_count, extent, created_at, provenance, cache_key) VALUES (:layer_id, "
+                "crs, srid, feature_count, extent, created_at, provenance, cache_key, scenario) VALUES (:layer_id, "
                 ":version, :kind, :table_name, :raster_path, :crs, :srid, :feature_count, :extent, "
-                ":created_at, CAST(:provenance AS jsonb), :cache_key)"), rows)
+                "CAST(:created_at AS timestamptz), CAST(:provenance AS jsonb), :cache_key, :scenario)"), rows)
 
     def drop(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            if row.get("table_name"):
-                self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {_qualified(row['table_name'])}"))
             self.conn.execute(sa.text(f"DELETE FROM {_qualified('layer_versions')} WHERE layer_id = :id "
                                       "AND version = :v"), {"id": row["layer_id"], "v": int(row["version"])})
+        for name in {row["table_name"] for row in rows if row.get("table_name")}:
+            if not self.conn.execute(sa.text(f"SELECT 1 FROM {_qualified('layer_versions')} WHERE table_name = :t"),
+                                     {"t": name}).first():
+                self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {_qualified(name)}"))  # no scenario adopted it
 
     def drop_orphan_tables(self) -> None:
         """Nothing to do: PostgreSQL's DDL is transactional, so a failed publish leaves no table."""

@@ -14,6 +14,10 @@ and drop them. The sequence is the same everywhere:
    transaction), calling the publish hook after each;
 4. register the versions (the flip) and commit. A failure or a kill before the commit leaves nothing
    visible; the raster files already written are deleted now or, after a kill, by the next publish.
+
+Registry rows carry the scenario of the store that publishes them (``baseline`` by default); "current" is per
+(layer, scenario). A scenario *adopts* a baseline version (:func:`adopt`) by registering a row of its own that
+points to the same table or COG file: a table or file is deleted only when no row points to it any more.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from geoservice.store.common import (
+    BASELINE,
     epsg_of,
     layer_kind,
     layer_version_from_row,
     now_utc,
+    provenance_json,
     raster_file_name,
     remove_orphan_rasters,
     write_cog,
@@ -52,8 +58,8 @@ class PublishTx(Protocol):
     def rows(self) -> list[Row]:
         """Every registry row (``layer_id``, ``version``, ``created_at``, ``table_name``, ``raster_path``, …)."""
 
-    def current_row(self, layer_id: str) -> Row | None:
-        """The registry row of the current version of ``layer_id``."""
+    def current_row(self, layer_id: str, scenario: str | None = None) -> Row | None:
+        """The registry row of the current version of ``layer_id`` in ``scenario`` (default: the store's)."""
 
     def max_version(self, layer_id: str) -> int:
         """The highest version number ever registered for ``layer_id`` (0 when none)."""
@@ -77,7 +83,8 @@ class PublishTx(Protocol):
         """Add registry rows (the flip, visible at commit)."""
 
     def drop(self, rows: list[Row]) -> None:
-        """Remove registry rows and the tables they point to (not raster files)."""
+        """Remove registry rows and the tables they point to that no remaining row points to (not raster
+        files)."""
 
     def drop_orphan_tables(self) -> None:
         """Drop version tables no registry row points to."""
@@ -152,19 +159,41 @@ def publish(store: Publisher, layers: Mapping[str, Any], provenance: Any, *, reu
     return [layer_version_from_row(r) for r in registry]
 
 
+def adopt(store: Any, layer_ids: Sequence[str], cache_key: str, source: str) -> bool:
+    """Register the current versions of ``layer_ids`` in scenario ``source`` as new versions of
+    ``store.scenario`` when every one carries ``cache_key`` (same tables and files, same provenance); return
+    whether they did. Under the publish lock, so a concurrent publish of ``source`` is either before or after."""
+    with store.publishing() as tx:
+        found = [tx.current_row(layer_id, source) for layer_id in layer_ids]
+        if not all(row is not None and row["cache_key"] == cache_key for row in found):
+            return False
+        created = now_utc().isoformat()
+        rows = []
+        for row in found:
+            prov = row["provenance"]  # type: ignore[index]
+            rows.append({**row, "version": tx.max_version(row["layer_id"]) + 1, "scenario": store.scenario,  # type: ignore[index]
+                         "created_at": created, "provenance": prov if isinstance(prov, str) else provenance_json(prov)})
+        tx.register(rows)
+    if rows:
+        log.info("scenario %s adopts %s from %s (inputs and parameters unchanged)", store.scenario,
+                 ", ".join(f"{r['layer_id']} v{r['version']}" for r in rows), source)
+    return True
+
+
 def _created(row: Mapping[str, Any]) -> datetime:
     return layer_version_from_row(row).created_at
 
 
 def prunable(rows: Sequence[Mapping[str, Any]], keep: int, protect_after: datetime) -> list[Row]:
-    """The registry rows the retention rule deletes: every version of a layer beyond its ``keep`` newest,
+    """The registry rows the retention rule deletes: every version of a layer in a scenario beyond its ``keep``
+    newest,
     except one that was still current at ``protect_after`` or later (a running job or a recent reader may
     be reading it; a version stops being current when its successor is created). The current version is
     always among the kept ones (``keep`` ≥ 1)."""
     keep = max(1, int(keep))
-    by_layer: dict[str, list[Mapping[str, Any]]] = {}
+    by_layer: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for row in rows:
-        by_layer.setdefault(row["layer_id"], []).append(row)
+        by_layer.setdefault((row["layer_id"], row.get("scenario") or BASELINE), []).append(row)
     doomed: list[Row] = []
     for versions in by_layer.values():
         newest_first = sorted(versions, key=lambda r: int(r["version"]), reverse=True)
@@ -186,8 +215,9 @@ def prune(store: Publisher, keep: int, running_since: datetime | None = None, gr
         doomed = prunable(tx.rows(), keep, protect_after)
         if dry_run:
             return [layer_version_from_row(r) for r in doomed]
-        files = [tx.raster_file(r) for r in doomed if r.get("raster_path")]
         tx.drop(doomed)
+        shared = {r["raster_path"] for r in tx.rows() if r.get("raster_path")}  # adopted by another scenario
+        files = [tx.raster_file(r) for r in doomed if r.get("raster_path") and r["raster_path"] not in shared]
     for path in files:  # after the commit; a kill here leaves orphans the next publish deletes
         path.unlink(missing_ok=True)
     if doomed:

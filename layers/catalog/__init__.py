@@ -12,7 +12,8 @@ from importlib import import_module
 from layers.catalog.spec import Category, CommuneSum, Field, LayerSpec, Style
 from layers.errors import LayerNotFound
 
-__all__ = ["CATALOG", "CATALOG_MODULES", "COMMUNE_SUMS", "Category", "CommuneSum", "Field", "LayerSpec", "Style", "get_layer", "input_layers",
+__all__ = ["CATALOG", "CATALOG_MODULES", "COMMUNE_SUMS", "Category", "CommuneSum", "Field", "LayerSpec", "Style",
+           "comparison_layers", "get_layer", "input_layers",
            "output_layers", "rebuild"]
 
 #: Modules declaring layers, each with ``LAYERS`` (a sequence of :class:`LayerSpec`): the inputs, then one
@@ -26,6 +27,7 @@ CATALOG_MODULES: list[str] = [
     "layers.catalog.districts",
     "layers.catalog.heat_recovery",
     "layers.catalog.green_roofs",
+    "layers.catalog.comparisons",  # what `geoservice compare` publishes (role "comparison", no step)
 ]
 
 #: Every declared layer by id, in declaration order.
@@ -67,6 +69,11 @@ def get_layer(layer_id: str) -> LayerSpec:
 def input_layers() -> list[LayerSpec]:
     """The canonical inputs a region provides."""
     return [s for s in CATALOG.values() if s.role == "input"]
+
+
+def comparison_layers() -> list[LayerSpec]:
+    """The layers ``geoservice compare`` publishes for a pair of scenarios."""
+    return [s for s in CATALOG.values() if s.role == "comparison"]
 
 
 def output_layers(step: str | None = None) -> list[LayerSpec]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["vector", "raster", "table"]
-Role = Literal["input", "output"]
+Role = Literal["input", "output", "comparison"]
 GeometryType = Literal["Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"]
 DType = Literal["int", "float", "str", "bool"]
 
@@ -93,7 +93,8 @@ class LayerSpec:
     title, description : shown in the API, QGIS and the maps.
     kind : ``vector``, ``raster`` or ``table`` (non-spatial, e.g. a monthly climate table).
     role : ``input`` (read from the region's sources; the ``inputs`` step publishes it as read) or
-        ``output`` (produced by an analysis step).
+        ``output`` (produced by an analysis step) or ``comparison`` (published by ``geoservice compare``
+        for a pair of scenarios, ``produced_by="compare"``).
     geometry : geometry type of a vector layer.
     fields : attributes of a vector layer or table, in publishing order.
     unit : unit of a raster's values.

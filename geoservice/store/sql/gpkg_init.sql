@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS gpkg_extensions (
     CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name)
 );
 
--- One row per published version; the current version of a layer is its highest version.
+-- One row per published version; the current version of a layer in a scenario is its highest version there.
 CREATE TABLE IF NOT EXISTS gs_layer_versions (
     layer_id TEXT NOT NULL,
     version INTEGER NOT NULL,
@@ -62,5 +62,7 @@ CREATE TABLE IF NOT EXISTS gs_layer_versions (
     created_at TEXT NOT NULL,
     provenance TEXT NOT NULL,
     cache_key TEXT,
+    -- the scenario the version belongs to; current = the highest version per (layer_id, scenario)
+    scenario TEXT NOT NULL DEFAULT 'baseline',
     PRIMARY KEY (layer_id, version)
 );

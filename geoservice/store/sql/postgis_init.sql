@@ -17,6 +17,10 @@ CREATE TABLE IF NOT EXISTS geoservice.layer_versions (
     cache_key text,
     PRIMARY KEY (layer_id, version)
 );
+-- the scenario a version belongs to; current = the highest version per (layer_id, scenario). Added to a
+-- registry written before scenarios, whose versions are the baseline's.
+-- Only when missing: ALTER TABLE locks the registry even when the column exists, and would wait for a publish.
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'geoservice' AND table_name = 'layer_versions' AND column_name = 'scenario') THEN ALTER TABLE geoservice.layer_versions ADD COLUMN scenario text NOT NULL DEFAULT 'baseline'; END IF; END $$;
 
 CREATE TABLE IF NOT EXISTS geoservice.jobs (
     seq bigserial,
