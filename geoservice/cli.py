@@ -205,15 +205,61 @@ def maps_command(obj: CliContext, region: str | None) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.argument("scenario_a", metavar="A")
+@click.argument("scenario_b", metavar="B")
+@click.option("--region", "-r", default=None, metavar="NAME|PATH",
+              help="Region whose web maps get the comparison page [default: GEOSERVICE_REGION or minett-demo].")
+@click.option("--maps/--no-maps", "build_maps", default=True, show_default=True,
+              help="Build the comparison's web map page.")
 @click.pass_obj
-def layers(obj: CliContext, as_json: bool) -> None:
+def compare(obj: CliContext, scenario_a: str, scenario_b: str, region: str | None, build_maps: bool) -> None:
+    """Compare scenario B with scenario A (the unmodified run is `baseline`) and publish the comparison.
+
+    Per commune and indicator the change B − A, the wind-eligible land gained and lost, the turbine sites
+    added and removed, the test-district candidates moving rank, and whether choosing B raises or lowers
+    emissions and by how much. Published under the scenario tag A..B (API: /scenarios/A..B/collections).
+
+    \b
+    Example:
+      geoservice run --scenario wind-300m && geoservice compare baseline wind-300m
+    """
+    from geoservice.comparison import compare_scenarios, summary_lines
+    from geoservice.store import open_store
+
+    try:
+        store = open_store(obj.settings)
+        try:
+            result = compare_scenarios(store, scenario_a, scenario_b)
+            page = None
+            if build_maps:
+                from layers.region import load_region
+                from maps.comparison import build_comparison_map
+
+                page = build_comparison_map(store, load_region(region or obj.settings.region), result,
+                                            obj.settings.maps_dir)
+        finally:
+            store.close()
+    except GeoserviceError as exc:
+        fail(str(exc))
+        return
+    for line in summary_lines(result):
+        click.echo(line)
+    if page is not None:
+        click.echo(f"web map: {page}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--scenario", default="baseline", show_default=True, metavar="NAME",
+              help="Scenario whose current versions to list (A..B: a comparison's layers).")
+@click.pass_obj
+def layers(obj: CliContext, as_json: bool, scenario: str) -> None:
     """List published layers with their current version."""
     from geoservice.store import open_store
 
     try:
         store = open_store(obj.settings)
-        published = store.published()
+        published = store.for_scenario(scenario).published()
         store.close()
     except GeoserviceError as exc:
         fail(str(exc))

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from geoservice.comparison import SCENARIOS_PATH
 from geoservice.settings import Settings
 from geoservice.store.base import Job, Store
 from geoservice.store.jobs import JobQueue
@@ -88,6 +89,18 @@ def _results(store: Store, summary: Any, base: str = "") -> dict[str, Any]:
                                 "features": report.outputs.get(layer_id),
                                 "href": f"{base}/collections/{layer_id}?v={version}"}
     return {"layers": layers, "summary": summary.to_dict()}
+
+
+def _compare(store: Store, inputs: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """Run a ``compare`` job: publish the comparison of ``inputs["b"]`` against ``inputs["a"]``; its results
+    name the comparison layers' versions and carry the readable summary."""
+    from geoservice.comparison import compare_scenarios, summary_lines
+
+    result = compare_scenarios(store, inputs["a"], inputs["b"], job_id=job_id)
+    base = f"{SCENARIOS_PATH}/{result.tag}"
+    layers = {v.layer_id: {"version": v.version, "features": v.feature_count,
+                           "href": f"{base}/collections/{v.layer_id}?v={v.version}"} for v in result.versions}
+    return {"layers": layers, "scenario": result.tag, "summary": summary_lines(result)}
 
 
 def _planned_steps(steps: list[str] | None) -> int:
@@ -195,8 +208,15 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
             if stop is not None and stop.is_set():
                 raise WorkerStopping("worker told to stop (SIGTERM/SIGINT) before the job started")
             try:
+                if job.process_id == COMPARE_PROCESS:
+                    outcome = _compare(store, inputs, job.job_id)
+                    for line in outcome["summary"]:
+                        note(line)
+                    return record(lambda: queue.finish(job.job_id, worker_id, "successful", outcome["summary"][1][:2000],
+                                                       progress=1.0, results=outcome), f"job {job.job_id} outcome", stop)
+                scenario = {"scenario": inputs["scenario"]} if inputs.get("scenario") else {}
                 summary = runner(settings, inputs.get("region") or settings.region, steps,
-                                 inputs.get("params") or {}, job.job_id, on_progress)
+                                 inputs.get("params") or {}, job.job_id, on_progress, **scenario)
             finally:
                 if interruptible is not None:
                     interruptible.clear()
@@ -220,7 +240,9 @@ def process_job(store: Store, settings: Settings, job: Job, runner: Runner | Non
             if report.error:
                 line += f" — {report.error}"
             note(line)
-        results = _results(store, summary)
+        scenario = inputs.get("scenario")
+        results = _results(store.for_scenario(scenario) if scenario else store, summary,
+                           f"{SCENARIOS_PATH}/{scenario}" if scenario else "")
         if summary.ok:
             outcome = ("successful", f"published {len(results['layers'])} layer(s)", 1.0)
         else:

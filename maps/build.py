@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from layers.catalog import get_layer
 from layers.region import RegionConfig
 from maps.assets import install_assets
+from maps.comparison import comparison_pages, write_comparison_page
 from maps.pages import PageSpec, build_page
 from processing.pipeline import Step
 from processing.steps import all_steps
@@ -95,10 +96,13 @@ def build_all_maps(store, region: RegionConfig, out_dir: Path, version: str = ""
     for page in [*analyses, *per_commune]:
         drawn = build_page(store, page, staging, region.crs, region_bounds, synthetic=region.synthetic)
         log.debug("map %s: %s", page.filename, ", ".join(drawn) or "no layer published yet")
+    comparisons = comparison_pages(store)
+    for a, b, page in comparisons:
+        write_comparison_page(store, a, b, page, staging, region, region_bounds)
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
     html = env.get_template("index.html").render(
         title=region.region.title, description=region.region.description, synthetic=region.synthetic,
-        analyses=analyses, communes=per_commune, version=version,
+        analyses=analyses, communes=per_commune, comparisons=[page for _, _, page in comparisons], version=version,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     (staging / "index.html").write_text(html, encoding="utf-8")
     old = out_dir.with_name(out_dir.name + ".old")

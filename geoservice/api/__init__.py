@@ -20,9 +20,10 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 
 from geoservice import __version__
 from geoservice.api import problems
-from geoservice.api.common import MVT, STATIC_PATH, VersionCache, reject_unknown_params
+from geoservice.api.common import MVT, STATIC_PATH, ScenarioCache, VersionCache, reject_unknown_params
+from geoservice.comparison import SCENARIOS_PATH
 from geoservice.api.guard import RequestGuard
-from geoservice.api.routers import collections, coverage, health, landing, login, processes, tiles
+from geoservice.api.routers import collections, coverage, health, landing, login, processes, scenarios, tiles
 from geoservice.api.tilecache import TileCache
 from geoservice.settings import Settings
 from geoservice.store.base import Store
@@ -81,6 +82,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.tile_cache = TileCache(settings.tile_cache_size)
     app.state.versions = VersionCache()
+    app.state.scenarios = ScenarioCache()
     app.state.openapi_doc = None
     problems.install(app)
     # JSON, GeoJSON and HTML gzipped when the client accepts it; tiles, PNG and COG (range requests) never
@@ -91,8 +93,10 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST",
                            "DELETE", "OPTIONS"], allow_headers=["Authorization", "Content-Type", "If-None-Match",
                            "Range", "Accept"], expose_headers=["ETag", "Content-Crs", "Location", "Content-Range"])
-    for module in (health, login, landing, collections, tiles, coverage, processes):
+    for module in (health, login, landing, collections, tiles, coverage, processes, scenarios):
         app.include_router(module.router)  # tokens: geoservice.api.guard, for every path
+    for module in (landing, collections, tiles, coverage):  # each scenario and comparison: an API of its own
+        app.include_router(module.router, prefix=f"{SCENARIOS_PATH}/{{scenario}}", include_in_schema=False)
     app.mount("/maps", MapFiles(directory=settings.maps_dir, html=True, check_dir=False), name="maps")
     app.mount(STATIC_PATH, StaticFiles(directory=VENDORED), name="static")
     return app

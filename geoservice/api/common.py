@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 
+from geoservice.comparison import SCENARIOS_PATH
 from geoservice.settings import Settings
 from geoservice.store.base import LayerVersion, Store
 from layers.catalog import CATALOG, LayerSpec
@@ -43,7 +44,21 @@ def settings_of(request: Request) -> Settings:
 
 
 def store_of(request: Request) -> Store:
-    """The app's store, opened now if the database was unreachable at start-up."""
+    """The app's store (opened now if the database was unreachable at start-up), as a view of the scenario
+    the request's path names (``/scenarios/{scenario}/...``); 404 for a scenario that was never published."""
+    store = _base_store(request)
+    scenario = request.path_params.get("scenario")
+    if scenario is None or scenario == store.scenario:
+        return store
+    known = request.app.state.scenarios.get(store)
+    if scenario not in known:
+        raise LayerNotFound(f"no scenario {scenario!r} has been published; published: {', '.join(known) or 'none'} "
+                            "(run one with `geoservice run --scenario NAME`, compare two with `geoservice compare "
+                            "A B`; see /scenarios)")
+    return store.for_scenario(scenario)
+
+
+def _base_store(request: Request) -> Store:
     store = request.app.state.store
     if store is not None:
         return store
@@ -155,17 +170,25 @@ def wants_html(request: Request, f: str | None, json_values: tuple[str, ...] = (
 
 # --- links and responses ---------------------------------------------------------------------------
 
-def base_url(request: Request) -> str:
-    """The service's absolute root for links: ``GEOSERVICE_PUBLIC_BASE_URL`` when set (behind a reverse
-    proxy, and so that a forged ``Host`` header never reaches a link), else taken from the request."""
+def root_url(request: Request) -> str:
+    """The service's absolute root: ``GEOSERVICE_PUBLIC_BASE_URL`` when set (behind a reverse proxy, and so
+    that a forged ``Host`` header never reaches a link), else taken from the request."""
     return settings_of(request).public_base_url or str(request.base_url).rstrip("/")
 
 
+def base_url(request: Request) -> str:
+    """The root of the OGC API the request is in, for links: the service root, or under it
+    ``/scenarios/{scenario}`` (a scenario's or a comparison's layers, served as an API of their own)."""
+    scenario = request.path_params.get("scenario")
+    return root_url(request) + (f"{SCENARIOS_PATH}/{scenario}" if scenario is not None else "")
+
+
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
-    """An absolute URL of ``path`` (default: this one) with the current query changed by ``changes``."""
+    """An absolute URL of ``path`` (a path of the service, scenario prefix included; default: this request's)
+    with the current query changed by ``changes``."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, str(v)) for k, v in changes.items() if v is not None]
-    target = base_url(request) + (path if path is not None else request.url.path)
+    target = root_url(request) + (path if path is not None else request.url.path)
     return target + ("?" + urlencode(params) if params else "")
 
 
@@ -223,22 +246,40 @@ class VersionCache:
 
     def __init__(self, ttl_s: float = VERSION_TTL_S):
         self.ttl_s = ttl_s
-        self._data: dict[str, tuple[float, LayerVersion | None]] = {}
+        self._data: dict[tuple[str, str], tuple[float, LayerVersion | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, store: Store, layer_id: str) -> LayerVersion | None:
+        """The current version of ``layer_id`` in the store's scenario."""
         now = time.monotonic()
-        hit = self._data.get(layer_id)
+        key = (store.scenario, layer_id)
+        hit = self._data.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
         version = store.current(layer_id)
         with self._lock:
-            self._data[layer_id] = (now + self.ttl_s, version)
+            self._data[key] = (now + self.ttl_s, version)
         return version
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+
+class ScenarioCache:
+    """The scenario tags with published versions, remembered for :data:`VERSION_TTL_S`."""
+
+    def __init__(self, ttl_s: float = VERSION_TTL_S):
+        self.ttl_s = ttl_s
+        self._data: tuple[float, list[str]] | None = None
+
+    def get(self, store: Store) -> list[str]:
+        hit = self._data
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        names = store.scenarios()
+        self._data = (time.monotonic() + self.ttl_s, names)
+        return names
 
 
 def collection(request: Request, collection_id: str) -> tuple[LayerSpec, LayerVersion]:

@@ -125,9 +125,13 @@ class Store(ABC):
         check_scenario_tag(scenario)
         if scenario == self.scenario:
             return self
-        view = copy.copy(self)
-        view.scenario, view.is_view = scenario, True
-        view._view_created()
+        views = self.__dict__.setdefault("_views", {})  # shared by the store and its views
+        view = views.get(scenario)
+        if view is None:
+            view = copy.copy(self)
+            view.scenario, view.is_view = scenario, True
+            view._view_created()
+            views[scenario] = view
         return view
 
     def _view_created(self) -> None:

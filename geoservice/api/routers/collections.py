@@ -32,6 +32,7 @@ from geoservice.api.common import (
     MAX_OFFSET,
     STATIC_PATH,
     base_url,
+    root_url,
     check_datetime,
     collection,
     etag_matches,
@@ -355,7 +356,7 @@ def _html_context(request: Request, spec: LayerSpec, out_uri: str) -> dict[str, 
     """What a feature page needs besides the document: where Leaflet is served, the feature URL prefix, and
     whether the geometries are CRS84 (the map is drawn only then)."""
     base = base_url(request)
-    return {"assets": f"{base}{STATIC_PATH}", "item_url": f"{base}/collections/{spec.id}/items/",
+    return {"assets": f"{root_url(request)}{STATIC_PATH}", "item_url": f"{base}/collections/{spec.id}/items/",
             "lonlat": out_uri == crsmod.CRS84}
 
 

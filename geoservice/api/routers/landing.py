@@ -7,7 +7,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 
 from geoservice.api import html
-from geoservice.api.common import GEOJSON, HTML, JSON, OPENAPI_JSON, base_url, json_response, link, wants_html
+from geoservice.api.common import (
+    GEOJSON,
+    HTML,
+    JSON,
+    OPENAPI_JSON,
+    base_url,
+    json_response,
+    link,
+    root_url,
+    wants_html,
+)
 from geoservice.api.openapi import build_openapi
 
 router = APIRouter(tags=["Capabilities"])
@@ -38,7 +48,7 @@ CONFORMANCE = [
 @router.get("/", summary="Landing page", response_class=Response,
             responses={200: {"content": {JSON: {}, HTML: {}}}})
 def landing(request: Request, f: str | None = Query(None, description="json or html")):
-    base = base_url(request)
+    base, root = base_url(request), root_url(request)
     doc = {
         "title": request.app.title,
         "description": request.app.description,
@@ -51,9 +61,10 @@ def landing(request: Request, f: str | None = Query(None, description="json or h
             link(f"{base}/collections", "data", JSON, "Collections"),
             link(f"{base}/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
                  "Tile matrix sets"),
-            link(f"{base}/processes", "http://www.opengis.net/def/rel/ogc/1.0/processes", JSON, "Processes"),
-            link(f"{base}/jobs", "http://www.opengis.net/def/rel/ogc/1.0/job-list", JSON, "Jobs"),
-            link(f"{base}/maps/", "related", HTML, "Web maps"),
+            link(f"{root}/processes", "http://www.opengis.net/def/rel/ogc/1.0/processes", JSON, "Processes"),
+            link(f"{root}/jobs", "http://www.opengis.net/def/rel/ogc/1.0/job-list", JSON, "Jobs"),
+            link(f"{root}/scenarios", "related", JSON, "Scenarios and comparisons, each an API of its own"),
+            link(f"{root}/maps/", "related", HTML, "Web maps"),
         ],
     }
     if wants_html(request, f):

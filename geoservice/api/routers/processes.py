@@ -18,15 +18,18 @@ from geoservice.api.auth import require_execute
 from geoservice.api.common import JSON, base_url, json_response, link, settings_of, store_of
 from geoservice.api.openapi import _schema_30
 from geoservice.api.problems import Conflict
+from geoservice.comparison import check_pair
 from geoservice.store.base import Job
 from layers.errors import InvalidRequest, LayerNotFound
-from layers.region import bundled_regions
+from layers.region import bundled_regions, load_region
 from processing.pipeline import Step
 from processing.steps import all_steps
 
 router = APIRouter(tags=["Processes"])
 
 RUN_PROCESS = "run"
+#: Compare two scenarios and publish the comparison (``geoservice compare A B``).
+COMPARE_PROCESS = "compare"
 _JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 #: Log lines shown in a job's status (the newest ones).
 LOG_TAIL = 200
@@ -41,6 +44,12 @@ class Execute(BaseModel):
     outputs: dict[str, Any] | None = None
     response: str | None = None
     subscriber: dict[str, Any] | None = None
+
+
+_COMPARE_TEXT = ("Compare scenario b with scenario a (the unmodified run is 'baseline'): per commune and indicator "
+                 "the change b − a, wind-eligible land gained and lost, turbine sites added and removed, test-district "
+                 "candidates moving rank, and whether choosing b raises or lowers emissions; published under the "
+                 "scenario a..b (/scenarios/a..b/collections).")
 
 
 class JobNotFound(LayerNotFound):
@@ -102,7 +111,15 @@ def _description(request: Request, pid: str) -> dict[str, Any]:
                        "[params.<step>] tables.", "schema": {"type": "object", "properties": {
                            name: {"type": "object"} for name in steps}, "additionalProperties": False},
                        "minOccurs": 0, "maxOccurs": 1},
+            "scenario": {"title": "Scenario", "description": "A [scenarios.<name>] of the region: its overrides "
+                         "apply and the versions are published tagged with it (the baseline stays as it is).",
+                         "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1},
         }
+    elif pid == COMPARE_PROCESS:
+        doc = _summary(request, pid, "Compare two scenarios", _COMPARE_TEXT)
+        doc["inputs"] = {name: {"title": f"Scenario {name.upper()}", "description": text,
+                                "schema": {"type": "string"}, "minOccurs": 1, "maxOccurs": 1}
+                         for name, text in (("a", "The reference, e.g. baseline."), ("b", "The choice to weigh."))}
     elif pid in steps:
         step = steps[pid]
         doc = _summary(request, pid, step.title, f"Run step {pid!r} (and the steps it depends on); it reads "
@@ -110,7 +127,7 @@ def _description(request: Request, pid: str) -> dict[str, Any]:
                        f"{', '.join(step.outputs)}.")
         doc["inputs"] = {"region": _region_input(request), **_step_inputs(step)}
     else:
-        raise LayerNotFound(f"no process {pid!r}; processes: {', '.join([RUN_PROCESS, *steps])}")
+        raise LayerNotFound(f"no process {pid!r}; processes: {', '.join([RUN_PROCESS, COMPARE_PROCESS, *steps])}")
     doc["outputs"] = layers_output
     return doc
 
@@ -118,7 +135,8 @@ def _description(request: Request, pid: str) -> dict[str, Any]:
 @router.get("/processes", summary="Processes", response_class=Response)
 def processes(request: Request, f: str | None = Query(None, description="json")):
     _json_only(f)
-    items = [_summary(request, RUN_PROCESS, "Whole pipeline", "Run every step (or the named ones).")]
+    items = [_summary(request, RUN_PROCESS, "Whole pipeline", "Run every step (or the named ones)."),
+             _summary(request, COMPARE_PROCESS, "Compare two scenarios", _COMPARE_TEXT)]
     items += [_summary(request, s.name, s.title, f"Run step {s.name!r}.") for s in all_steps()]
     return json_response({"processes": items, "links": [link(f"{base_url(request)}/processes", "self", JSON)]})
 
@@ -138,16 +156,24 @@ def _json_only(f: str | None) -> None:
 def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """Validated job inputs ``{"region", "steps", "params"}``; ConfigError/InvalidRequest naming the bad input."""
     steps = _steps()
+    if pid == COMPARE_PROCESS:
+        return _compare_inputs(request, inputs)
     if pid != RUN_PROCESS and pid not in steps:
-        raise LayerNotFound(f"no process {pid!r}; processes: {', '.join([RUN_PROCESS, *steps])}")
+        raise LayerNotFound(f"no process {pid!r}; processes: {', '.join([RUN_PROCESS, COMPARE_PROCESS, *steps])}")
     region = inputs.get("region", settings_of(request).region)
     allowed_regions = set(bundled_regions()) | {settings_of(request).region}
     if not isinstance(region, str) or region not in allowed_regions:
         raise InvalidRequest(f"input region={region!r} is not available; use one of {', '.join(sorted(allowed_regions))}")
     if pid == RUN_PROCESS:
-        unknown = set(inputs) - {"region", "steps", "params"}
+        unknown = set(inputs) - {"region", "steps", "params", "scenario"}
         if unknown:
-            raise InvalidRequest(f"unknown input(s) {', '.join(sorted(unknown))}; inputs: region, steps, params")
+            raise InvalidRequest(f"unknown input(s) {', '.join(sorted(unknown))}; inputs: region, steps, params, "
+                                 "scenario")
+        scenario = inputs.get("scenario")
+        if scenario is not None:
+            if not isinstance(scenario, str):
+                raise InvalidRequest("input scenario must be the name of a [scenarios.<name>] of the region")
+            load_region(region).scenario_params(scenario)  # ConfigError naming the region's scenarios
         chosen = inputs.get("steps")
         if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(s, str) for s in chosen)):
             raise InvalidRequest("input steps must be a list of step names")
@@ -165,7 +191,21 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
         chosen = [pid]
     for name, values in params.items():
         steps[name].parse_params(values)  # raises ConfigError naming the parameter
-    return {"region": region, "steps": chosen, "params": params}
+    job = {"region": region, "steps": chosen, "params": params}
+    return job | ({"scenario": inputs["scenario"]} if pid == RUN_PROCESS and inputs.get("scenario") else {})
+
+
+def _compare_inputs(request: Request, inputs: dict[str, Any]) -> dict[str, Any]:
+    """``{"a", "b"}`` of a compare job; InvalidRequest or ConfigError (both 400) saying what to fix, e.g. a
+    scenario that was never run."""
+    unknown = set(inputs) - {"a", "b"}
+    if unknown:
+        raise InvalidRequest(f"unknown input(s) {', '.join(sorted(unknown))}; inputs: a, b (scenario names)")
+    if not all(isinstance(inputs.get(k), str) for k in ("a", "b")):
+        raise InvalidRequest("inputs a and b are required: the names of two scenarios (the unmodified run is "
+                             "'baseline')")
+    check_pair(store_of(request), inputs["a"], inputs["b"])
+    return {"a": inputs["a"], "b": inputs["b"]}
 
 
 def status_info(request: Request, job: Job, with_log: bool = True) -> dict[str, Any]:
