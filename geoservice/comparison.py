@@ -25,6 +25,8 @@ from processing.pipeline import Provenance
 
 #: API path under which ``/{name}`` serves a scenario's (or a comparison's) layers as an OGC API of its own.
 SCENARIOS_PATH = "/scenarios"
+#: Id of the HTTP process that compares two scenarios (the worker runs it).
+COMPARE_PROCESS = "compare"
 #: The comparison layers built from a pair of layers published in both scenarios (comparison layer →
 #: the scenarios' layer it compares); left out, with a note, when either scenario lacks that layer.
 _PAIRWISE = {"comparison_wind_areas": "wind_eligible_areas", "comparison_wind_sites": "wind_turbine_sites",

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from geoservice.comparison import SCENARIOS_PATH
+from geoservice.comparison import COMPARE_PROCESS, SCENARIOS_PATH
 from geoservice.settings import Settings
 from geoservice.store.base import Job, Store
 from geoservice.store.jobs import JobQueue
@@ -99,7 +99,7 @@ def _compare(store: Store, inputs: dict[str, Any], job_id: str) -> dict[str, Any
     result = compare_scenarios(store, inputs["a"], inputs["b"], job_id=job_id)
     base = f"{SCENARIOS_PATH}/{result.tag}"
     layers = {v.layer_id: {"version": v.version, "features": v.feature_count,
-                           "href": f"{base}/collections/{v.layer_id}?v={v.version}"} for v in result.versions}
+                           "href": f"{base}/collections/{v.layer_id}"} for v in result.versions}
     return {"layers": layers, "scenario": result.tag, "summary": summary_lines(result)}
 
 

@@ -21,9 +21,10 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 def test_process_list_and_description(api_client):
     doc = api_client.get("/processes").json()
     ids = [p["id"] for p in doc["processes"]]
-    assert ids[0] == "run" and set(ids[1:]) == {s.name for s in all_steps()}
+    assert ids[:2] == ["run", "compare"] and set(ids[2:]) == {s.name for s in all_steps()}
     run = api_client.get("/processes/run").json()
-    assert set(run["inputs"]) == {"region", "steps", "params"}
+    assert set(run["inputs"]) == {"region", "steps", "params", "scenario"}
+    assert set(api_client.get("/processes/compare").json()["inputs"]) == {"a", "b"}
     assert run["inputs"]["steps"]["schema"]["items"]["enum"] == [s.name for s in all_steps()]
     assert "async-execute" in run["jobControlOptions"]
     for step in all_steps():

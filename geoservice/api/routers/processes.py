@@ -18,7 +18,7 @@ from geoservice.api.auth import require_execute
 from geoservice.api.common import JSON, base_url, json_response, link, settings_of, store_of
 from geoservice.api.openapi import _schema_30
 from geoservice.api.problems import Conflict
-from geoservice.comparison import check_pair
+from geoservice.comparison import COMPARE_PROCESS, check_pair
 from geoservice.store.base import Job
 from layers.errors import InvalidRequest, LayerNotFound
 from layers.region import bundled_regions, load_region
@@ -28,8 +28,6 @@ from processing.steps import all_steps
 router = APIRouter(tags=["Processes"])
 
 RUN_PROCESS = "run"
-#: Compare two scenarios and publish the comparison (``geoservice compare A B``).
-COMPARE_PROCESS = "compare"
 _JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 #: Log lines shown in a job's status (the newest ones).
 LOG_TAIL = 200
