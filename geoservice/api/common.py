@@ -289,6 +289,9 @@ def collection(request: Request, collection_id: str) -> tuple[LayerSpec, LayerVe
         raise LayerNotFound(f"no collection {collection_id!r}; see /collections for the published ones")
     version = request.app.state.versions.get(store_of(request), collection_id)
     if version is None:
+        if spec.role == "comparison":
+            raise LayerNotFound(f"collection {collection_id!r} belongs to a comparison of two scenarios: publish it "
+                                f"with `geoservice compare A B` and read it under {SCENARIOS_PATH}/A..B/collections")
         raise LayerNotFound(f"collection {collection_id!r} has not been published yet; run the pipeline "
                             f"step {spec.produced_by!r}")
     return spec, version
