@@ -53,9 +53,9 @@ LAYERS: tuple[LayerSpec, ...] = (
                   "lowers emissions."),
             Field("effect", "str", description="What choosing B does to emissions.", values=EFFECTS),
         ),
-        style=Style(field="effect", fill_opacity=0.5, categories=(
-            Category("lowers emissions", "B lowers emissions", "#1a9850"),
-            Category("raises emissions", "B raises emissions", "#d73027"),
+        style=Style(field="effect", fill_opacity=0.35, categories=(  # blue/orange: apart from the land's green/red
+            Category("lowers emissions", "B lowers emissions", "#4575b4"),
+            Category("raises emissions", "B raises emissions", "#f46d43"),
             Category("unchanged", "unchanged", "#bdbdbd"))),
         key_fields=("commune", "effect", "emissions_change_t_yr", "co2_avoidable_a_t_yr", "co2_avoidable_b_t_yr",
                     "renewable_a_gwh_yr", "renewable_b_gwh_yr"),
