@@ -21,7 +21,7 @@ from geoservice.store.common import BASELINE
 from layers.catalog import CATALOG, get_layer
 from layers.errors import ConfigError
 from processing import comparison
-from processing.pipeline import Provenance
+from layers.data import Provenance
 
 #: API path under which ``/{name}`` serves a scenario's (or a comparison's) layers as an OGC API of its own.
 SCENARIOS_PATH = "/scenarios"
