@@ -176,3 +176,16 @@ def test_step_on_without_green_roofs_warns_and_runs_as_off(tmp_path, caplog):
 def test_green_roofs_is_an_input_only_when_on():
     assert stepping_stone_inputs(CorridorsParams()) == ((), ())
     assert stepping_stone_inputs(CorridorsParams(green_roof_stepping_stones=True)) == ((), ("green_roofs",))
+
+
+def test_corridors_wait_for_solar_and_green_roofs_only_when_on():
+    from processing.pipeline import plan
+    from processing.steps import all_steps
+
+    def planned(on: bool) -> list[str]:
+        return [s.name for s in plan(all_steps(), ["corridors"],
+                                     {"corridors": STEP.parse_params({"green_roof_stepping_stones": on})})]
+
+    assert "green_roofs" not in planned(False) and "solar" not in planned(False)
+    on = planned(True)
+    assert on.index("solar") < on.index("green_roofs") < on.index("corridors")
