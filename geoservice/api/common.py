@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from geoservice.comparison import SCENARIOS_PATH
@@ -228,10 +228,6 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return str(value)
-
-
-def html_response(html: str) -> HTMLResponse:
-    return HTMLResponse(html)
 
 
 # --- collections -----------------------------------------------------------------------------------

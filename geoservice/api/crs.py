@@ -22,7 +22,6 @@ from layers.crs import epsg_code, same_crs
 from layers.errors import InvalidRequest
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-CRS84H = "http://www.opengis.net/def/crs/OGC/0/CRS84h"
 _EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
 #: EPSG codes every collection offers besides CRS84 and its storage CRS (the region's own CRS).
 OFFERED_EPSG = (4326, 3857)

@@ -39,8 +39,6 @@ COUNT_LIMIT = 10_000
 COG_BLOCKSIZE = 512
 #: Rows of cells written per window when an in-memory Raster is written to disk.
 RASTER_WINDOW_ROWS = 1024
-#: Name of the registry's ``kind`` for each layer kind, as stored.
-KINDS = ("vector", "raster", "table")
 
 #: The scenario tag of the unmodified run's versions (see :mod:`geoservice.scenarios`).
 BASELINE = "baseline"

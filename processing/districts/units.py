@@ -18,8 +18,6 @@ from processing.pipeline import EXPLANATION
 
 log = logging.getLogger(__name__)
 
-UNIT_COLUMNS = ("candidate_id", "name", "unit_kind")
-
 
 def _frame(geoms, kind: str, prefix: str, names=None, crs=None) -> gpd.GeoDataFrame:
     geoms = list(geoms)

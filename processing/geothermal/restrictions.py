@@ -19,17 +19,12 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
 
+from layers.catalog.geothermal import RESTRICTION_CLASSES
 from layers.errors import InputDataError
 
-#: Classes from least to most severe; a place under several restrictions takes the most severe.
-RESTRICTION_CLASSES: tuple[str, ...] = ("allowed", "conditions", "depth_limited", "forbidden")
+#: Severity of each class (:data:`layers.catalog.geothermal.RESTRICTION_CLASSES` runs from least to most
+#: severe); a place under several restrictions takes the most severe.
 SEVERITY: dict[str, int] = {c: i for i, c in enumerate(RESTRICTION_CLASSES)}
-#: Classes that appear as restriction polygons.
-RESTRICTING_CLASSES: tuple[str, ...] = RESTRICTION_CLASSES[1:]
-#: Classes a parameter may give to a whole input layer.
-LAYER_CLASSES: tuple[str, ...] = ("allowed", "conditions", "forbidden")
-
-COLUMNS = ["restriction_class", "source", "max_depth_m", "detail"]
 
 
 def _polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -52,7 +47,8 @@ def restriction_polygons(
     ``max_depth_m`` [m] (depth-limited zones) and ``detail`` (the input's own class, kind or designation).
 
     ``layer_classes`` maps ``contaminated_sites``, ``mining_zones``, ``natura2000`` and ``flood_zones`` to
-    one of :data:`LAYER_CLASSES` (default ``conditions``); ``allowed`` drops that layer. Raises
+    one of ``allowed``, ``conditions``, ``forbidden`` (:data:`processing.geothermal.params.LayerClass`; default
+    ``conditions``); ``allowed`` drops that layer. Raises
     :class:`InputDataError` for a water-protection zone without a valid class or a depth-limited zone
     without ``max_depth_m``.
     """

@@ -29,9 +29,8 @@ MIN_GREEN_AREA_M2 = 10.0
 #: maintenance).
 EDGE_STRIP_M = 0.5
 
-GREEN_CLASSES = ("flat", "pitched", "steep_with_measures", "too_steep", "too_small")
+#: Slope classes that can be greened (the layer's classes: :data:`layers.catalog.green_roofs.GREEN_CLASSES`).
 GREEN_SUITABLE = ("flat", "pitched", "steep_with_measures")
-USES = ("biosolar", "pv_only", "green_only", "none")
 
 
 def slope_class(tilt_deg: np.ndarray, *, flat_max_deg: float = FLAT_MAX_DEG,

@@ -61,9 +61,6 @@ SOURCE_DEFAULTS: dict[str, SourceDefaults] = {
 #: The type of a source whose type is missing or unknown.
 FALLBACK_TYPE = "industry"
 
-ASSESSED_COLUMNS = ("source_id", "name", "source_type", "heat_mwh_yr", "temperature_c", "availability_h_yr",
-                    "defaulted", "heat_pump", "cop", "deliverable_mwh_yr")
-
 
 def heat_pump_cop(source_c: np.ndarray, sink_c: float, carnot_efficiency: float) -> np.ndarray:
     """COP of a heat pump lifting heat from ``source_c`` to ``sink_c`` [degC]: η × T_sink / (T_sink − T_source)."""
@@ -85,8 +82,9 @@ def assess_sources(sources: gpd.GeoDataFrame, *, supply_temperature_c: float, ca
 
     Returns
     -------
-    One row per source (same geometry) with :data:`ASSESSED_COLUMNS`; ``deliverable_mwh_yr`` [MWh yr-1] is the
-    heat the network can take from it (heat pump output where one is needed).
+    One row per source (same geometry) with ``source_id``, ``name``, ``source_type``, ``heat_mwh_yr``,
+    ``temperature_c``, ``availability_h_yr``, ``defaulted``, ``heat_pump``, ``cop`` and ``deliverable_mwh_yr``
+    [MWh yr-1], the heat the network can take from it (heat pump output where one is needed).
     """
     if sources.geometry.isna().any() or sources.geometry.is_empty.any():
         raise InputDataError("heat_sources has features without geometry; fix or drop them")

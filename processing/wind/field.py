@@ -48,8 +48,6 @@ GDL_A = 1.8
 GDL_B = 4.5
 #: Earth's angular velocity [rad s-1].
 EARTH_ROTATION_RAD_S = 7.2921e-5
-#: Hellman exponent of the 1/7 power law (neutral stratification).
-HELLMAN_ONE_SEVENTH = 1.0 / 7.0
 
 #: International Standard Atmosphere: sea-level pressure [Pa], temperature [K], lapse rate [K m-1],
 #: gas constant of dry air [J kg-1 K-1], gravity [m s-2].

@@ -31,7 +31,6 @@ RUN_PROCESS = "run"
 _JOB_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 #: Log lines shown in a job's status (the newest ones).
 LOG_TAIL = 200
-_OGC_EXC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 
 
 class Execute(BaseModel):
