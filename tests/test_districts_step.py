@@ -1,4 +1,4 @@
-"""The districts step on a hand-built world (tests/districts_world.py).
+"""The districts step on a hand-built world (tests/test_districts_world.py).
 
 Independent checks: the WLC and TOPSIS scores of the step are recomputed from its published criteria values
 with pymcdm 1.4 (tolerance 1e-9); shares, distances and sums are checked against the hand-placed geometry

@@ -130,7 +130,7 @@ def test_tower_to_the_south_shades_the_low_roof(scene_result):
     roofs = scene_result[0]["solar_roofs"].set_index("building_id")
     low, ref = roofs.loc["low"], roofs.loc["ref"]
     # the tower (36 m above the roof, 30-50 m south, ±30° wide) blocks ≈9 % of the centre's irradiation as
-    # direct light and ≈2.5 % as sky diffuse (hand calculation in test_solar_shading.py); edges see less
+    # direct light and ≈2.5 % as sky diffuse (a hand estimate); edges see less
     assert 0.85 * ref["irradiation_kwh_m2_yr"] < low["irradiation_kwh_m2_yr"] < 0.93 * ref["irradiation_kwh_m2_yr"]
     assert ref["shading_loss_pct"] < 1.0
 

@@ -10,8 +10,10 @@ the same way (one test suite, ``tests/test_store*.py``, runs against both and co
   negation); LIKE is case-sensitive; text sorts in code-point order; missing values sort last ascending.
 - ``number_matched`` without a filter is the version's registered feature count; with one it is counted up
   to ``common.COUNT_LIMIT`` and ``None`` above.
-- Tiles: features are clipped to the tile plus a 256/4096 buffer and simplified by half a 256-px pixel at
-  the zoom, so features smaller than that vanish at low zooms; an empty tile is ``b""``.
+- Tiles (rules in :mod:`geoservice.store.tiles`): features are clipped to the tile plus a buffer of
+  ``TILE_BUFFER`` of ``TILE_EXTENT`` units and, up to zoom ``SIMPLIFY_MAX_ZOOM``, simplified by
+  ``SIMPLIFY_PIXELS`` of a 256-px pixel at the zoom, so features smaller than that vanish at low zooms; an
+  empty tile is ``b""``.
 - Publishing ``{layer_id: data}`` with data of the wrong kind or lacking declared fields raises SchemaError
   before anything is written.
 """
