@@ -1,9 +1,15 @@
-"""Emission factors shared by every analysis that reports avoided CO2 (one source, one unit).
+"""Emission factors shared by every analysis that reports avoided CO2 (one source, one unit: t CO2 per MWh).
 
-t CO2 per MWh equals kg CO2 per kWh: the solar step's per-face figures and the districts step's commune
-indicators take their defaults from here, so a user's sums of ``solar_roofs.co2_avoided_t_yr`` and the
-indicators agree unless a region sets the two parameters differently.
+t CO2 per MWh equals kg CO2 per kWh. The solar step's per-face figures, the heat-recovery step's areas and
+the districts step's commune indicators take their defaults from here and compute avoided CO2 with the two
+functions below, so a user's sums of ``solar_roofs.co2_avoided_t_yr`` and the indicators agree unless a
+region sets the steps' parameters differently.
 """
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 #: Grid electricity displaced by PV and wind [t CO2 MWh-1 = kg CO2 kWh-1] (estimate: EU-27 generation mix
 #: ≈ 0.25 in 2022, EEA indicator "Greenhouse gas emission intensity of electricity generation"; set the
@@ -12,3 +18,23 @@ GRID_CO2_T_MWH = 0.25
 #: Natural gas burnt in the boilers heat pumps replace [t CO2 MWh-1 of fuel]: 56,100 kg TJ-1 × 3.6 TJ per
 #: 1,000 MWh (IPCC 2006 Guidelines, Vol. 2, Table 2.2, stationary combustion).
 GAS_CO2_T_MWH = 0.202
+#: Seasonal efficiency of the gas boiler that recovered heat or a heat pump replaces [-] (estimate:
+#: condensing boiler): heat Q replaces Q / η of fuel.
+GAS_BOILER_EFFICIENCY = 0.90
+
+
+def electricity_co2_t_yr(energy_mwh_yr: ArrayLike, grid_co2_t_mwh: float) -> np.ndarray:
+    """CO2 [t yr-1] of grid electricity that ``energy_mwh_yr`` [MWh yr-1] replaces (or draws): E × f_grid."""
+    return np.asarray(energy_mwh_yr, dtype=float) * grid_co2_t_mwh
+
+
+def boiler_heat_co2_avoided_t_yr(delivered_mwh_yr: ArrayLike, electricity_mwh_yr: ArrayLike, *,
+                                 gas_co2_t_mwh: float, boiler_efficiency: float,
+                                 grid_co2_t_mwh: float) -> np.ndarray:
+    """CO2 avoided [t yr-1] by heat ``delivered_mwh_yr`` [MWh yr-1] that replaces gas boilers, net of the grid
+    electricity ``electricity_mwh_yr`` [MWh yr-1] it takes (heat pumps): Q f_gas / η − W f_grid.
+
+    Negative where the grid is dirtier than the boilers the heat replaces.
+    """
+    return (np.asarray(delivered_mwh_yr, dtype=float) * gas_co2_t_mwh / boiler_efficiency
+            - electricity_co2_t_yr(electricity_mwh_yr, grid_co2_t_mwh))

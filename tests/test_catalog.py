@@ -119,3 +119,17 @@ def test_every_raster_layer_declares_its_unit():
     from layers.catalog import CATALOG
 
     assert all(spec.unit for spec in CATALOG.values() if spec.kind == "raster")
+
+
+def test_solar_legend_states_the_thresholds_the_classifier_applies():
+    """The legend's numbers are the classifier's default thresholds: a face at a threshold takes the class
+    whose label names that threshold, one just below it the next class."""
+    from processing.solar.classes import suitability_class
+
+    cats = get_layer("solar_roofs").style.categories
+    labels = {c.value: c.label for c in cats}
+    assert "default thresholds" in labels["very_good"]
+    for upper, lower in (("very_good", "good"), ("good", "conditional"), ("conditional", "unsuitable")):
+        share = {"very_good": 0.95, "good": 0.80, "conditional": 0.75}[upper]  # docs/REFERENCES.md, Solar
+        assert suitability_class([share, share - 1e-9], [50.0, 50.0]).tolist() == [upper, lower]
+        assert f"{round(100 * share)} %" in labels[lower] and f"{round(100 * share)}" in labels[upper]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from layers.catalog.spec import Category, Field, LayerSpec, Style
 
 SOLAR_CLASSES = ("very_good", "good", "conditional", "unsuitable")
+#: Default thresholds of the first three classes as shares of the regional optimum's irradiation [-]: >= 0.95
+#: very good, 0.80-0.95 good, 0.75-0.80 conditional, below unsuitable (Baden-Württemberg / Swiss cadastres,
+#: docs/REFERENCES.md). The solar step's parameters (very_good_share, good_share, conditional_share) and its
+#: classifier default to them, and the legend below is built from them.
+DEFAULT_CLASS_SHARES: dict[str, float] = {"very_good": 0.95, "good": 0.80, "conditional": 0.75}
 #: Where a face's geometry comes from: segmented from the surface model, or built from building attributes.
 FACE_SOURCES = ("dsm", "attributes")
 #: Confidence of a face's geometry: high from a surface model, low from attributes.
@@ -12,6 +19,18 @@ FACE_CONFIDENCE = ("high", "low")
 #: Where the real sky comes from: the region's hourly file, its monthly climate table (scaling clear sky), or the
 #: built-in default monthly table (an estimate).
 CLIMATE_SOURCES = ("hourly_file", "climate_table", "default_estimate")
+#: Legend colour of each class.
+_CLASS_COLORS = {"very_good": "#d7191c", "good": "#fdae61", "conditional": "#ffffbf", "unsuitable": "#abd9e9"}
+
+
+def _class_categories() -> tuple[Category, ...]:
+    """Legend of the classes at their default thresholds, e.g. "good (80-95 %)"."""
+    pct = [round(100 * DEFAULT_CLASS_SHARES[c]) for c in SOLAR_CLASSES[:3]]
+    ranges = [f">= {pct[0]} % of optimum, default thresholds",
+              *(f"{lo}-{hi} %" for hi, lo in pairwise(pct)), f"< {pct[-1]} %"]
+    return tuple(Category(c, f"{c.replace('_', ' ')} ({r})", _CLASS_COLORS[c])
+                 for c, r in zip(SOLAR_CLASSES, ranges, strict=True))
+
 
 LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
@@ -41,7 +60,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("kwp", "float", "kWp", "Installable peak power."),
             Field("yield_kwh_yr", "float", "kWh yr-1", "AC energy per year after system losses."),
             Field("specific_yield_kwh_kwp", "float", "kWh kWp-1 yr-1", "Yield per installed kWp."),
-            Field("class", "str", description="Suitability as a share of the regional optimum.",
+            Field("class", "str", description="Suitability as a share of the regional optimum (thresholds: the "
+                  "solar step's very_good_share, good_share and conditional_share; by default 0.95, 0.80, 0.75).",
                   values=SOLAR_CLASSES),
             Field("co2_avoided_t_yr", "float", "t yr-1", "CO2 avoided per year at the grid emission factor."),
             Field("suitable", "bool", description="Whether the face counts as roof-PV potential (class very good, "
@@ -56,12 +76,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("climate", "str", description="Real-sky scaling from the region's climate table or the default "
                   "(estimate).", values=CLIMATE_SOURCES),
         ),
-        style=Style(field="class", fill_opacity=0.8, categories=(
-            Category("very_good", "very good (>= 95 % of optimum)", "#d7191c"),
-            Category("good", "good (80-94 %)", "#fdae61"),
-            Category("conditional", "conditional (75-79 %)", "#ffffbf"),
-            Category("unsuitable", "unsuitable (< 75 %)", "#abd9e9"),
-        )),
+        style=Style(field="class", fill_opacity=0.8, categories=_class_categories()),
         key_fields=("class", "irradiation_kwh_m2_yr", "yield_kwh_yr", "kwp", "tilt_deg", "azimuth_deg"),
         produced_by="solar",
     ),

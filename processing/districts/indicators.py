@@ -16,6 +16,7 @@ from layers.catalog import COMMUNE_SUMS, get_layer
 from layers.catalog.corridors import NETWORKS
 from processing.districts.criteria import KWH_PER_MWH, heat_table, suitable_roofs
 from processing.districts.overlay import area_share, length_within, representative_points, unit_of_points
+from processing.emission_factors import boiler_heat_co2_avoided_t_yr, electricity_co2_t_yr
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,9 @@ def co2_avoidable(pv_mwh_yr, wind_mwh_yr, delivered_heat_mwh_yr, pump_electricit
     Q_d / η and themselves draw W = Q_d / SPF of grid electricity: Q_d f_gas / η − W f_grid. Negative where the
     grid is dirtier than the boiler it replaces.
     """
-    pv = np.asarray(pv_mwh_yr, dtype=float) * grid_co2_t_mwh
-    wind = np.asarray(wind_mwh_yr, dtype=float) * grid_co2_t_mwh
-    geo = (np.asarray(delivered_heat_mwh_yr, dtype=float) * gas_co2_t_mwh / boiler_efficiency
-           - np.asarray(pump_electricity_mwh_yr, dtype=float) * grid_co2_t_mwh)
-    return pv, wind, geo
+    geo = boiler_heat_co2_avoided_t_yr(delivered_heat_mwh_yr, pump_electricity_mwh_yr, gas_co2_t_mwh=gas_co2_t_mwh,
+                                       boiler_efficiency=boiler_efficiency, grid_co2_t_mwh=grid_co2_t_mwh)
+    return electricity_co2_t_yr(pv_mwh_yr, grid_co2_t_mwh), electricity_co2_t_yr(wind_mwh_yr, grid_co2_t_mwh), geo
 
 
 def _by_commune(communes, features: gpd.GeoDataFrame | None, columns: list[str]) -> np.ndarray:

@@ -9,11 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from layers.catalog.solar import SOLAR_CLASSES
 from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from processing.districts.mcda import MAX_CONSISTENCY_RATIO, ahp_weights
-from processing.emission_factors import GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH
 from processing.geothermal.heat_pump import HEAT_PUMP_SPF
 
-#: Seasonal efficiency of the gas boiler a heat pump replaces [-] (estimate: condensing boiler).
-GAS_BOILER_EFFICIENCY = 0.90
 #: Borehole heat exchangers per hectare where no per-building supply layer is given [ha-1] (estimate: one
 #: 100 m probe per 500 m2 of plot, well above the VDI 4640 minimum spacing of 6 m).
 PROBES_PER_HA = 20.0
@@ -81,8 +79,8 @@ class DistrictsParams(BaseModel):
                                  description="100 m probes per hectare when no per-building supply is given [ha-1].")
     grid_co2_t_mwh: float = Field(GRID_CO2_T_MWH, ge=0.0, le=2.0,
                                   description="Emission factor of the grid electricity PV and wind replace and "
-                                  "heat pumps draw [t CO2 MWh-1] (processing/emission_factors.py; the solar step's "
-                                  "grid_emission_kg_per_kwh has the same default).")
+                                  "heat pumps draw [t CO2 MWh-1] (processing/emission_factors.py; the solar and "
+                                  "heat-recovery steps' grid_co2_t_mwh have the same default).")
     gas_co2_t_mwh: float = Field(GAS_CO2_T_MWH, ge=0.0, le=1.0,
                                  description="Emission factor of the fuel heat pumps replace [t CO2 MWh-1 fuel].")
     boiler_efficiency: float = Field(GAS_BOILER_EFFICIENCY, gt=0.0, le=1.1,

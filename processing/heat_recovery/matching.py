@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from processing.emission_factors import boiler_heat_co2_avoided_t_yr
 from processing.heat_recovery import costs
 from processing.heat_recovery.allocation import Pair, allocate
 from processing.heat_recovery.params import HeatRecoveryParams
@@ -105,8 +106,9 @@ def _links(built, sources, areas, hours, model: costs.CostModel, params: HeatRec
 def co2_avoided_t_yr(delivered_mwh_yr, electricity_mwh_yr, params: HeatRecoveryParams):
     """CO2 avoided [t yr-1]: the displaced boilers' fuel (delivered / η × f_fuel) minus the heat pumps' electricity
     (× f_grid)."""
-    return (np.asarray(delivered_mwh_yr, float) * params.gas_co2_t_mwh / params.boiler_efficiency
-            - np.asarray(electricity_mwh_yr, float) * params.grid_co2_t_mwh)
+    return boiler_heat_co2_avoided_t_yr(delivered_mwh_yr, electricity_mwh_yr, gas_co2_t_mwh=params.gas_co2_t_mwh,
+                                        boiler_efficiency=params.boiler_efficiency,
+                                        grid_co2_t_mwh=params.grid_co2_t_mwh)
 
 
 def _by(keys, values, index) -> np.ndarray:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from processing.districts.params import GAS_BOILER_EFFICIENCY
-from processing.emission_factors import GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH
 from processing.heat_recovery import costs
 
 #: Circuity of road travel: road distance / straight distance (Ballou et al. 2002; docs/REFERENCES.md).

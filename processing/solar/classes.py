@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.catalog.solar import SOLAR_CLASSES
+from layers.catalog.solar import DEFAULT_CLASS_SHARES, SOLAR_CLASSES
 
-#: Class thresholds as shares of the regional optimum's irradiation [-]: ≥ 0.95 very good, 0.80-0.95 good,
-#: 0.75-0.80 conditional, below unsuitable (Baden-Württemberg / Swiss cadastres, docs/REFERENCES.md).
-VERY_GOOD_SHARE = 0.95
-GOOD_SHARE = 0.80
-CONDITIONAL_SHARE = 0.75
+#: Class thresholds as shares of the regional optimum's irradiation [-], declared once with the layer's legend
+#: (:data:`layers.catalog.solar.DEFAULT_CLASS_SHARES`; Baden-Württemberg / Swiss cadastres, docs/REFERENCES.md).
+VERY_GOOD_SHARE = DEFAULT_CLASS_SHARES["very_good"]
+GOOD_SHARE = DEFAULT_CLASS_SHARES["good"]
+CONDITIONAL_SHARE = DEFAULT_CLASS_SHARES["conditional"]
 #: Minimum module area [m2] on pitched and on flat roofs (same source).
 MIN_MODULE_AREA_PITCHED_M2 = 10.0
 MIN_MODULE_AREA_FLAT_M2 = 25.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from processing.emission_factors import GRID_CO2_T_MWH
 from processing.solar import classes, pv, racking
@@ -87,8 +87,16 @@ class SolarParams(BaseModel):
                                    description="Temperature coefficient of power [K-1].")
     inverter_efficiency: float = Field(pv.INVERTER_EFFICIENCY, gt=0.5, le=1.0,
                                        description="Nominal inverter efficiency [-].")
-    grid_emission_kg_per_kwh: float = Field(
-        GRID_CO2_T_MWH, ge=0.0, le=1.5,
-        description="Grid emission factor displaced by PV [kg CO2 kWh-1 = t MWh-1]; default ≈ EU-27 average "
-                    "generation intensity (processing/emission_factors.py, shared with the districts step's "
-                    "grid_co2_t_mwh; estimate).")
+    grid_co2_t_mwh: float = Field(
+        GRID_CO2_T_MWH, ge=0.0, le=2.0,
+        description="Emission factor of the grid electricity PV displaces [t CO2 MWh-1]; default ≈ EU-27 average "
+                    "generation intensity (processing/emission_factors.py, shared with the districts and "
+                    "heat-recovery steps' grid_co2_t_mwh; estimate).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict) and "grid_emission_kg_per_kwh" in data:
+            raise ValueError("grid_emission_kg_per_kwh is now grid_co2_t_mwh (same value: kg CO2 kWh-1 = "
+                             "t CO2 MWh-1); rename it in [params.solar]")
+        return data

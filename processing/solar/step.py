@@ -46,8 +46,8 @@ IRRADIATION_UNIT = get_layer("solar_irradiation").unit
 FACES_PER_CHUNK = 512
 #: Default ridge height of a building without height_m [m] (two storeys).
 DEFAULT_HEIGHT_M = 6.0
-#: Kilograms per tonne.
-KG_PER_T = 1000.0
+#: Kilowatt-hours per megawatt-hour.
+KWH_PER_MWH = 1000.0
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,7 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
         "yield_kwh_yr": yield_kwh,
         "specific_yield_kwh_kwp": frame["specific_yield_kwh_kwp"].to_numpy(),
         "class": face_class,
-        "co2_avoided_t_yr": yield_kwh * p.grid_emission_kg_per_kwh / KG_PER_T,
+        "co2_avoided_t_yr": yield_kwh * p.grid_co2_t_mwh / KWH_PER_MWH,
         "suitable": face_class != SOLAR_CLASSES[-1],
         "share_of_optimum": share,
         "shading_loss_pct": np.maximum(100.0 * (1.0 - irr / np.maximum(frame["unshaded_kwh_m2_yr"].to_numpy(), 1e-9)),
