@@ -16,10 +16,10 @@ from pymcdm.methods import TOPSIS, WSM
 from pymcdm.normalizations import minmax_normalization, vector_normalization
 
 from layers.catalog import get_layer
+from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY, DIMENSIONS
 from layers.errors import ConfigError
 from layers.validate import check_layer
 from processing.districts import STEP
-from processing.districts.criteria import CRITERIA, CRITERIA_BY_KEY, DIMENSIONS
 from processing.districts.explain import ordinal, strength_phrase, weakness_phrase
 from processing.pipeline import RegionContext, StepContext
 from tests import test_districts_world as world
@@ -61,6 +61,17 @@ def test_catalog_declares_every_criterion_and_dimension():
         assert c.field in fields and c.norm_field in fields
         assert c.dimension in DIMENSIONS
     assert STEP.outputs == ("test_district_candidates", "commune_indicators")
+
+
+def test_every_criterion_has_exactly_one_compute_function():
+    from processing.districts.criteria import COMPUTE, criterion
+
+    assert set(COMPUTE) == set(CRITERIA_BY_KEY)
+    with pytest.raises(LookupError, match="'solar' has two compute functions"):
+        criterion("solar")(lambda u: None)
+    with pytest.raises(LookupError, match="no criterion 'noise'"):
+        criterion("noise")(lambda u: None)
+    assert set(COMPUTE) == set(CRITERIA_BY_KEY)
 
 
 def test_units_are_road_blocks_plus_brownfields(default_run):

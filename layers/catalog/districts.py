@@ -1,49 +1,104 @@
-"""Output layers of the test-district and commune-indicator step.
+"""Output layers of the test-district and commune-indicator step, and the ranking criteria they publish.
 
-The criteria fields below mirror ``processing.districts.criteria.CRITERIA`` (a test checks that every
-criterion's value field ``<field>`` and normalised field ``<key>_norm`` is declared here). Criteria values
-and normalised values are empty when the layer they come from is missing from the run.
+:data:`CRITERIA` is the one table of the ranking criteria: each row carries its facts (weight key, value
+field and unit, description, ÉcoQuartier dimension, benefit or cost, default weight); the candidate layer's
+criteria fields derive from it, and ``processing.districts.criteria`` gives each key its compute function
+(checked at import: one function per key). Criteria values and normalised values are empty when the layer
+they come from is missing from the run.
+
+ÉcoQuartier référentiel (French Ministry of Ecological Transition, 2016 edition, 4 dimensions and
+20 engagements): process & governance, living environment & uses, territorial development, environment &
+climate. Process & governance cannot be read from maps; the council judges it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from layers.catalog.spec import Field, LayerSpec, Style
 
 UNIT_KINDS = ("district", "block", "hexagon", "brownfield")
 SCORING_METHODS = ("wlc", "topsis")
 
-#: (key, value field, unit, description of the value) of every ranking criterion, in publishing order.
-_CRITERIA_FIELDS: tuple[tuple[str, str, str, str], ...] = (
-    ("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1",
-     "Roof-PV yield of the unit's suitable roof faces per hectare of unit."),
-    ("heat_density", "heat_demand_mwh_ha_yr", "MWh ha-1 yr-1", "Building heat demand per hectare of unit."),
-    ("dh_area", "dh_share", "", "Share of the unit's area inside a district-heating area, 0-1."),
-    ("geothermal", "geothermal_mwh_probe_yr", "MWh yr-1",
-     "Mean sustainable heat of one 100 m borehole heat exchanger over the unit."),
-    ("drilling", "drilling_restricted_share", "", "Share of the unit's area under any drilling restriction, 0-1."),
-    ("energy_balance", "energy_balance_mwh_ha_yr", "MWh ha-1 yr-1",
-     "Roof PV minus heat-pump electricity, plus heat-pump delivered heat, minus heat demand, per hectare "
-     "(= PV + ground heat - demand)."),
-    ("rail", "rail_distance_m", "m", "Distance from the unit to the nearest railway station."),
-    ("bus", "bus_distance_m", "m", "Distance from the unit to the nearest bus or tram stop."),
-    ("brownfield", "brownfield_share", "", "Share of the unit's area on brownfield land, 0-1."),
-    ("use_mix", "use_mix_index", "", "Shannon evenness of building uses weighted by floor area, 0-1."),
-    ("corridor_conflict", "corridor_conflict_share", "",
-     "Share of the unit's area on ecological corridors or habitat cores, 0-1."),
-)
+#: ÉcoQuartier dimensions: key → label.
+DIMENSIONS: dict[str, str] = {
+    "process": "process & governance",
+    "living": "living environment & uses",
+    "territorial": "territorial development",
+    "environment": "environment & climate",
+}
+#: Dimensions with a score field ``dim_<key>_score`` (process & governance is not measured from maps).
+SCORED_DIMENSIONS: tuple[str, ...] = ("living", "territorial", "environment")
 
-#: ÉcoQuartier dimensions that map criteria can measure (process & governance cannot be read from maps).
-_DIMENSION_FIELDS: tuple[tuple[str, str], ...] = (
-    ("dim_living_score", "living environment & uses"),
-    ("dim_territorial_score", "territorial development"),
-    ("dim_environment_score", "environment & climate"),
+
+@dataclass(frozen=True)
+class Criterion:
+    """One ranking criterion.
+
+    key : weight key in ``[params.districts.weights]``; the normalised field is ``<key>_norm``.
+    field : value field of ``test_district_candidates`` (its name carries the unit).
+    unit : unit of the value.
+    description : what the value is (the field's description).
+    label : noun phrase for explanations ("roof solar").
+    dimension : ÉcoQuartier dimension key (:data:`DIMENSIONS`).
+    benefit : True when more is better, False for a cost.
+    default_weight : illustrative default weight (planning choice, not literature).
+    """
+
+    key: str
+    field: str
+    unit: str
+    description: str
+    label: str
+    dimension: str
+    benefit: bool
+    default_weight: float
+
+    @property
+    def norm_field(self) -> str:
+        return f"{self.key}_norm"
+
+
+#: Every ranking criterion, in publishing order.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1",
+              "Roof-PV yield of the unit's suitable roof faces per hectare of unit.",
+              "roof solar", "environment", True, 0.15),
+    Criterion("heat_density", "heat_demand_mwh_ha_yr", "MWh ha-1 yr-1", "Building heat demand per hectare of unit.",
+              "heat-demand density", "environment", True, 0.10),
+    Criterion("dh_area", "dh_share", "", "Share of the unit's area inside a district-heating area, 0-1.",
+              "heat-network area", "environment", True, 0.10),
+    Criterion("geothermal", "geothermal_mwh_probe_yr", "MWh yr-1",
+              "Mean sustainable heat of one 100 m borehole heat exchanger over the unit.",
+              "geothermal potential", "environment", True, 0.10),
+    Criterion("drilling", "drilling_restricted_share", "",
+              "Share of the unit's area under any drilling restriction, 0-1.",
+              "drilling restrictions", "environment", False, 0.05),
+    Criterion("energy_balance", "energy_balance_mwh_ha_yr", "MWh ha-1 yr-1",
+              "Roof PV minus heat-pump electricity, plus heat-pump delivered heat, minus heat demand, per hectare "
+              "(= PV + ground heat - demand).",
+              "local energy balance", "environment", True, 0.10),
+    Criterion("rail", "rail_distance_m", "m", "Distance from the unit to the nearest railway station.",
+              "railway access", "territorial", False, 0.10),
+    Criterion("bus", "bus_distance_m", "m", "Distance from the unit to the nearest bus or tram stop.",
+              "bus and tram access", "territorial", False, 0.05),
+    Criterion("brownfield", "brownfield_share", "", "Share of the unit's area on brownfield land, 0-1.",
+              "brownfield land", "territorial", True, 0.10),
+    Criterion("use_mix", "use_mix_index", "", "Shannon evenness of building uses weighted by floor area, 0-1.",
+              "mix of building uses", "living", True, 0.05),
+    Criterion("corridor_conflict", "corridor_conflict_share", "",
+              "Share of the unit's area on ecological corridors or habitat cores, 0-1.",
+              "overlap with corridors and habitat cores", "environment", False, 0.10),
 )
+CRITERIA_BY_KEY: dict[str, Criterion] = {c.key: c for c in CRITERIA}
+#: Default weight of every criterion (``[params.districts.weights]``).
+DEFAULT_WEIGHTS: dict[str, float] = {c.key: c.default_weight for c in CRITERIA}
 
 
 def _criteria_fields() -> tuple[Field, ...]:
-    values = tuple(Field(name, "float", unit, text, required=False) for _, name, unit, text in _CRITERIA_FIELDS)
-    normalised = tuple(Field(f"{key}_norm", "float", "", f"Normalised {name} (min-max, 1 = best), 0-1.",
-                             required=False) for key, name, _, _ in _CRITERIA_FIELDS)
+    values = tuple(Field(c.field, "float", c.unit, c.description, required=False) for c in CRITERIA)
+    normalised = tuple(Field(c.norm_field, "float", "", f"Normalised {c.field} (min-max, 1 = best), 0-1.",
+                             required=False) for c in CRITERIA)
     return values + normalised
 
 
@@ -83,8 +138,8 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("corridor_networks", "str", description="Networks (green, blue, black) whose corridors or cores the "
           "unit overlaps, comma-separated.", required=False),
     *_criteria_fields(),
-    *(Field(name, "float", "", f"Weighted mean of the normalised criteria of the ÉcoQuartier dimension "
-            f"'{label}', 0-1.", required=False) for name, label in _DIMENSION_FIELDS),
+    *(Field(f"dim_{dim}_score", "float", "", f"Weighted mean of the normalised criteria of the ÉcoQuartier "
+            f"dimension '{DIMENSIONS[dim]}', 0-1.", required=False) for dim in SCORED_DIMENSIONS),
 )
 
 #: Fields of ``commune_indicators`` computed by the districts step; the other analyses add theirs through their

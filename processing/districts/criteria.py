@@ -1,20 +1,21 @@
-"""Ranking criteria, each tagged with the ÉcoQuartier dimension it serves, and their computation per unit.
+"""How each ranking criterion is computed per candidate unit.
 
-ÉcoQuartier référentiel (French Ministry of Ecological Transition, 2016 edition, 4 dimensions and
-20 engagements): process & governance, living environment & uses, territorial development, environment &
-climate. Process & governance cannot be read from maps; the council judges it.
+The criteria themselves (field, unit, ÉcoQuartier dimension, benefit or cost, default weight) are one table,
+:data:`layers.catalog.districts.CRITERIA`; this module gives every key of it exactly one compute function
+(:func:`criterion` registers it; a key without one, or with two, fails at import).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY
 from layers.catalog.inputs import BUILDING_USES
 from processing.districts.overlay import (
     M2_PER_HA,
@@ -30,64 +31,10 @@ from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 
 log = logging.getLogger(__name__)
 
-#: ÉcoQuartier dimensions: key → label.
-DIMENSIONS: dict[str, str] = {
-    "process": "process & governance",
-    "living": "living environment & uses",
-    "territorial": "territorial development",
-    "environment": "environment & climate",
-}
 #: Protected-area designations that are Natura 2000 sites.
 NATURA2000 = ("natura2000_habitats", "natura2000_birds")
 #: kWh per MWh.
 KWH_PER_MWH = 1.0e3
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One ranking criterion.
-
-    key : weight key in ``[params.districts.weights]``; the normalised field is ``<key>_norm``.
-    field : value field of ``test_district_candidates`` (its name carries the unit).
-    unit : unit of the value.
-    label : noun phrase for explanations ("roof solar").
-    dimension : ÉcoQuartier dimension key (:data:`DIMENSIONS`).
-    benefit : True when more is better, False for a cost.
-    default_weight : illustrative default weight (planning choice, not literature).
-    """
-
-    key: str
-    field: str
-    unit: str
-    label: str
-    dimension: str
-    benefit: bool
-    default_weight: float
-
-    @property
-    def norm_field(self) -> str:
-        return f"{self.key}_norm"
-
-
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion("solar", "solar_mwh_ha_yr", "MWh ha-1 yr-1", "roof solar", "environment", True, 0.15),
-    Criterion("heat_density", "heat_demand_mwh_ha_yr", "MWh ha-1 yr-1", "heat-demand density", "environment",
-              True, 0.10),
-    Criterion("dh_area", "dh_share", "", "heat-network area", "environment", True, 0.10),
-    Criterion("geothermal", "geothermal_mwh_probe_yr", "MWh yr-1", "geothermal potential", "environment", True,
-              0.10),
-    Criterion("drilling", "drilling_restricted_share", "", "drilling restrictions", "environment", False, 0.05),
-    Criterion("energy_balance", "energy_balance_mwh_ha_yr", "MWh ha-1 yr-1", "local energy balance",
-              "environment", True, 0.10),
-    Criterion("rail", "rail_distance_m", "m", "railway access", "territorial", False, 0.10),
-    Criterion("bus", "bus_distance_m", "m", "bus and tram access", "territorial", False, 0.05),
-    Criterion("brownfield", "brownfield_share", "", "brownfield land", "territorial", True, 0.10),
-    Criterion("use_mix", "use_mix_index", "", "mix of building uses", "living", True, 0.05),
-    Criterion("corridor_conflict", "corridor_conflict_share", "", "overlap with corridors and habitat cores",
-              "environment", False, 0.10),
-)
-CRITERIA_BY_KEY: dict[str, Criterion] = {c.key: c for c in CRITERIA}
-DEFAULT_WEIGHTS: dict[str, float] = {c.key: c.default_weight for c in CRITERIA}
 
 
 def _get(inputs: Mapping[str, object], layer_id: str) -> gpd.GeoDataFrame | None:
@@ -219,98 +166,202 @@ def _sum_to_units(units, table: gpd.GeoDataFrame, column: str, by_overlap: bool)
     return out
 
 
+class Units:
+    """Candidate units with the run's inputs and parameters, and what several criteria share (computed once).
+
+    Every array has one value per unit, in the order of ``units``; NaN where the source layer is missing.
+    """
+
+    def __init__(self, units: gpd.GeoDataFrame, inputs: Mapping[str, object], params) -> None:
+        self.units, self.inputs, self.params = units, inputs, params
+        self.n = len(units)
+        area_ha = units.geometry.area.to_numpy() / M2_PER_HA
+        #: Unit area [ha], NaN for an empty unit.
+        self.safe_ha = np.where(area_ha > 0, area_ha, np.nan)
+
+    def layer(self, layer_id: str) -> gpd.GeoDataFrame | None:
+        """An input layer, ``None`` when it is missing or empty."""
+        return _get(self.inputs, layer_id)
+
+    def missing(self) -> np.ndarray:
+        return np.full(self.n, np.nan)
+
+    @cached_property
+    def solar_mwh_yr(self) -> np.ndarray:
+        """Roof-PV yield of the suitable roof faces by representative point [MWh yr-1]."""
+        roofs = suitable_roofs(self.layer("solar_roofs"), tuple(self.params.solar_classes))
+        if roofs is None:
+            return self.missing()
+        idx = unit_of_points(self.units, representative_points(roofs))
+        solar = np.zeros(self.n)
+        ok = idx >= 0
+        np.add.at(solar, idx[ok], np.nan_to_num(roofs["yield_kwh_yr"].to_numpy(float)[ok]) / KWH_PER_MWH)
+        return solar
+
+    @cached_property
+    def heat(self) -> gpd.GeoDataFrame | None:
+        """:func:`heat_table` of the inputs."""
+        return heat_table(self.inputs, self.params)
+
+    @cached_property
+    def _heat_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        heat = self.heat
+        if heat is None:
+            return self.missing(), self.missing(), self.missing()
+        cells = not is_per_building(heat)
+        demand = _sum_to_units(self.units, heat, "demand_mwh_yr", cells)
+        if not heat["delivered_mwh_yr"].notna().any():
+            return demand, self.missing(), self.missing()
+        return (demand, _sum_to_units(self.units, heat, "delivered_mwh_yr", cells),
+                _sum_to_units(self.units, heat, "electricity_mwh_yr", cells))
+
+    @property
+    def heat_demand_mwh_yr(self) -> np.ndarray:
+        """Building heat demand [MWh yr-1]."""
+        return self._heat_sums[0]
+
+    @property
+    def geothermal_mwh_yr(self) -> np.ndarray:
+        """Heat the ground-source heat pumps deliver (at most the demand) [MWh yr-1]."""
+        return self._heat_sums[1]
+
+    @property
+    def pump_electricity_mwh_yr(self) -> np.ndarray:
+        """Electricity those heat pumps draw [MWh yr-1]."""
+        return self._heat_sums[2]
+
+    @cached_property
+    def ecology(self) -> gpd.GeoDataFrame | None:
+        """Corridors and habitat cores together (``network`` and geometry), ``None`` without either."""
+        eco = [f[["network", "geometry"]] for f in (self.layer("corridors"), self.layer("habitat_cores"))
+               if f is not None]
+        return pd.concat(eco, ignore_index=True) if eco else None
+
+
+#: Compute function of each criterion key: values of its ``field`` per unit.
+COMPUTE: dict[str, Callable[[Units], np.ndarray]] = {}
+
+
+def criterion(key: str) -> Callable[[Callable[[Units], np.ndarray]], Callable[[Units], np.ndarray]]:
+    """Register the compute function of the criterion ``key`` of :data:`layers.catalog.districts.CRITERIA`."""
+    def register(fn: Callable[[Units], np.ndarray]) -> Callable[[Units], np.ndarray]:
+        if key not in CRITERIA_BY_KEY:
+            raise LookupError(f"{fn.__name__}: no criterion {key!r} in layers.catalog.districts.CRITERIA")
+        if key in COMPUTE:
+            raise LookupError(f"criterion {key!r} has two compute functions: {COMPUTE[key].__name__}, {fn.__name__}")
+        COMPUTE[key] = fn
+        return fn
+    return register
+
+
+@criterion("solar")
+def _solar(u: Units) -> np.ndarray:
+    return u.solar_mwh_yr / u.safe_ha
+
+
+@criterion("heat_density")
+def _heat_density(u: Units) -> np.ndarray:
+    return u.heat_demand_mwh_yr / u.safe_ha
+
+
+@criterion("dh_area")
+def _dh_area(u: Units) -> np.ndarray:
+    dh = u.layer("district_heating_areas")
+    if dh is not None:
+        return area_share(u.units, dh)
+    return np.zeros(u.n) if u.heat is not None else u.missing()  # heat analysed, no area reaches the critical mass
+
+
+@criterion("geothermal")
+def _geothermal(u: Units) -> np.ndarray:
+    potential = u.inputs.get("geothermal_potential")
+    return zonal_mean(potential, u.units) if potential is not None else u.missing()
+
+
+@criterion("drilling")
+def _drilling(u: Units) -> np.ndarray:
+    restrictions = u.layer("geothermal_restrictions")
+    if restrictions is not None:
+        return area_share(u.units, restrictions)
+    return np.zeros(u.n) if u.inputs.get("geothermal_potential") is not None else u.missing()
+
+
+@criterion("energy_balance")
+def _energy_balance(u: Units) -> np.ndarray:
+    # PV minus the heat pumps' electricity, plus the heat they deliver, minus the heat demand (= PV + ground heat
+    # − demand: delivered heat = ground heat + electricity)
+    if u.heat is None:
+        return u.missing()
+    return (np.nan_to_num(u.solar_mwh_yr) - np.nan_to_num(u.pump_electricity_mwh_yr)
+            + np.nan_to_num(u.geothermal_mwh_yr) - u.heat_demand_mwh_yr) / u.safe_ha
+
+
+@criterion("rail")
+def _rail(u: Units) -> np.ndarray:
+    return _stop_distance(u.units, u.layer("transit_stops"), ("rail",))
+
+
+@criterion("bus")
+def _bus(u: Units) -> np.ndarray:
+    return _stop_distance(u.units, u.layer("transit_stops"), ("bus", "tram"))
+
+
+@criterion("brownfield")
+def _brownfield(u: Units) -> np.ndarray:
+    brownfields = u.layer("brownfields")
+    return area_share(u.units, brownfields) if brownfields is not None else np.zeros(u.n)
+
+
+@criterion("use_mix")
+def _use_mix(u: Units) -> np.ndarray:
+    buildings = u.layer("buildings")
+    return use_mix(u.units, buildings) if buildings is not None else u.missing()
+
+
+@criterion("corridor_conflict")
+def _corridor_conflict(u: Units) -> np.ndarray:
+    return area_share(u.units, u.ecology) if u.ecology is not None else u.missing()
+
+
+_unregistered = [c.key for c in CRITERIA if c.key not in COMPUTE]
+if _unregistered:
+    raise LookupError(f"criteria without a compute function in {__name__}: {', '.join(_unregistered)}")
+
+
 def compute_criteria(units: gpd.GeoDataFrame, inputs: Mapping[str, object], params) -> pd.DataFrame:
     """Criteria values, hard-constraint shares and energy figures of every unit.
 
-    Columns: every :data:`CRITERIA` field (NaN where its source layer is missing), ``flood_share``,
-    ``natura2000_share``, ``forbidden_drilling_share``, ``solar_mwh_yr``, ``geothermal_mwh_yr``,
-    ``heat_demand_mwh_yr`` [MWh yr-1], ``corridor_networks`` and ``buildings``.
+    Columns: every :data:`layers.catalog.districts.CRITERIA` field (NaN where its source layer is missing),
+    ``flood_share``, ``natura2000_share``, ``forbidden_drilling_share``, ``solar_mwh_yr``,
+    ``geothermal_mwh_yr``, ``heat_demand_mwh_yr`` [MWh yr-1], ``corridor_networks`` and ``buildings``.
     """
-    n = len(units)
-    nan = np.full(n, np.nan)
-    area_ha = units.geometry.area.to_numpy() / M2_PER_HA
-    safe_ha = np.where(area_ha > 0, area_ha, np.nan)
-    out: dict[str, object] = {}
-    buildings = _get(inputs, "buildings")
+    u = Units(units, inputs, params)
+    out: dict[str, object] = {c.field: COMPUTE[c.key](u) for c in CRITERIA}
+    out["solar_mwh_yr"], out["heat_demand_mwh_yr"] = u.solar_mwh_yr, u.heat_demand_mwh_yr
+    out["geothermal_mwh_yr"] = u.geothermal_mwh_yr
 
-    # energy: roof PV, heat demand, geothermal heat
-    roofs = suitable_roofs(_get(inputs, "solar_roofs"), tuple(params.solar_classes))
-    if roofs is not None:
-        idx = unit_of_points(units, representative_points(roofs))
-        solar = np.zeros(n)
-        ok = idx >= 0
-        np.add.at(solar, idx[ok], np.nan_to_num(roofs["yield_kwh_yr"].to_numpy(float)[ok]) / KWH_PER_MWH)
-    else:
-        solar = nan.copy()
-    heat = heat_table(inputs, params)
-    if heat is not None:
-        cells = not is_per_building(heat)
-        demand = _sum_to_units(units, heat, "demand_mwh_yr", cells)
-        known = heat["delivered_mwh_yr"].notna().any()
-        geo, pump = ((_sum_to_units(units, heat, "delivered_mwh_yr", cells),
-                      _sum_to_units(units, heat, "electricity_mwh_yr", cells)) if known else (nan.copy(), nan.copy()))
-    else:
-        demand, geo, pump = nan.copy(), nan.copy(), nan.copy()
-    out["solar_mwh_yr"], out["heat_demand_mwh_yr"], out["geothermal_mwh_yr"] = solar, demand, geo
-    out["solar_mwh_ha_yr"] = solar / safe_ha
-    out["heat_demand_mwh_ha_yr"] = demand / safe_ha
-    if heat is not None:
-        # PV minus the heat pumps' electricity, plus the heat they deliver, minus the heat demand (= PV + ground
-        # heat − demand: delivered heat = ground heat + electricity)
-        out["energy_balance_mwh_ha_yr"] = (np.nan_to_num(solar) - np.nan_to_num(pump) + np.nan_to_num(geo)
-                                           - demand) / safe_ha
-    else:
-        out["energy_balance_mwh_ha_yr"] = nan.copy()
-
-    dh = _get(inputs, "district_heating_areas")
-    out["dh_share"] = area_share(units, dh) if dh is not None else nan.copy()
-    if dh is None and heat is not None:
-        out["dh_share"] = np.zeros(n)  # heat analysed, no area reaches the critical mass
-
-    potential = inputs.get("geothermal_potential")
-    out["geothermal_mwh_probe_yr"] = zonal_mean(potential, units) if potential is not None else nan.copy()
-    restrictions = _get(inputs, "geothermal_restrictions")
+    # hard constraints and what the explanations name
+    restrictions = u.layer("geothermal_restrictions")
     if restrictions is not None:
-        out["drilling_restricted_share"] = area_share(units, restrictions)
         out["forbidden_drilling_share"] = area_share(
             units, restrictions.loc[restrictions["restriction_class"] == "forbidden"])
-    elif potential is not None:
-        out["drilling_restricted_share"] = np.zeros(n)
-        out["forbidden_drilling_share"] = np.zeros(n)
     else:
-        out["drilling_restricted_share"] = nan.copy()
-        out["forbidden_drilling_share"] = nan.copy()
-
-    # access and land
-    stops = _get(inputs, "transit_stops")
-    out["rail_distance_m"] = _stop_distance(units, stops, ("rail",))
-    out["bus_distance_m"] = _stop_distance(units, stops, ("bus", "tram"))
-    brownfields = _get(inputs, "brownfields")
-    out["brownfield_share"] = area_share(units, brownfields) if brownfields is not None else np.zeros(n)
-    out["use_mix_index"] = use_mix(units, buildings) if buildings is not None else nan.copy()
-
-    # ecology and hard constraints
-    cores, corridors = _get(inputs, "habitat_cores"), _get(inputs, "corridors")
-    eco = [f[["network", "geometry"]] for f in (corridors, cores) if f is not None]
-    if eco:
-        eco_all = pd.concat(eco, ignore_index=True)
-        out["corridor_conflict_share"] = area_share(units, eco_all)
-        out["corridor_networks"] = _networks(units, eco_all)
-    else:
-        out["corridor_conflict_share"] = nan.copy()
-        out["corridor_networks"] = [None] * n
-    floods = _get(inputs, "flood_zones")
-    out["flood_share"] = area_share(units, floods) if floods is not None else nan.copy()
-    protected = _get(inputs, "protected_areas")
+        out["forbidden_drilling_share"] = np.zeros(u.n) if inputs.get("geothermal_potential") is not None \
+            else u.missing()
+    out["corridor_networks"] = _networks(units, u.ecology) if u.ecology is not None else [None] * u.n
+    floods = u.layer("flood_zones")
+    out["flood_share"] = area_share(units, floods) if floods is not None else u.missing()
+    protected = u.layer("protected_areas")
     if protected is not None:
         out["natura2000_share"] = area_share(units, protected.loc[protected["designation"].isin(NATURA2000)])
     else:
-        out["natura2000_share"] = nan.copy()
+        out["natura2000_share"] = u.missing()
+    buildings = u.layer("buildings")
     if buildings is not None:
         idx = unit_of_points(units, representative_points(buildings))
-        out["buildings"] = np.bincount(idx[idx >= 0], minlength=n)
+        out["buildings"] = np.bincount(idx[idx >= 0], minlength=u.n)
     else:
-        out["buildings"] = np.zeros(n, dtype=int)
+        out["buildings"] = np.zeros(u.n, dtype=int)
     return pd.DataFrame(out, index=units.index)
 
 

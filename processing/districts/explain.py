@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from processing.districts.criteria import CRITERIA, CRITERIA_BY_KEY
+from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY
 
 #: Shares of the ranked candidates that count as "top"/"bottom" in a sentence.
 TOP_SHARES = (0.10, 0.25)

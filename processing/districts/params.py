@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from layers.catalog.districts import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from layers.catalog.solar import SOLAR_CLASSES
-from processing.districts.criteria import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from processing.districts.mcda import MAX_CONSISTENCY_RATIO, ahp_weights
 from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH
 from processing.geothermal.heat_pump import HEAT_PUMP_SPF

@@ -10,13 +10,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from processing.districts.criteria import CRITERIA
+from layers.catalog.districts import CRITERIA, SCORED_DIMENSIONS
 from processing.districts.mcda import rank, topsis, weight_sensitivity, wlc
 
 log = logging.getLogger(__name__)
-
-#: Dimensions with a score field (process & governance is not measured from maps).
-SCORED_DIMENSIONS = ("living", "territorial", "environment")
 
 
 def active_criteria(values: pd.DataFrame, eligible: np.ndarray, weights: Mapping[str, float]) -> list[str]:
