@@ -6,7 +6,7 @@ Run from the repository root::
     python bench/bench_corridors.py --cases demo     # one case
     python bench/bench_corridors.py --grass          # also compare with GRASS r.cost where GRASS is installed
 
-Each case runs in a fresh subprocess so its peak memory (max RSS) is its own. Inputs come from the demo
+Each case runs in a fresh child process (``bench/harness.py``) so its peak memory (max RSS) is its own. Inputs come from the demo
 generator through ``layers.sources.RegionSource`` (generated once into ``--cache``). Prints one line per case:
 step wall and CPU time (CPU is the steadier figure on a shared machine), peak RSS and its growth during the
 step, cores, links, barriers and the number of cost-distance runs. Goal (issue 7): demo region under 60 s.
@@ -19,9 +19,7 @@ step, cores, links, barriers and the number of cost-distance runs. Goal (issue 7
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,19 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import peak_rss_mb, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 #: Demo region extent (layers/regions/minett-demo.toml) and the 10× case (√10 × each side).
 CASES = {"demo": (8000.0, 6000.0), "demo10x": (8000.0 * math.sqrt(10), 6000.0 * math.sqrt(10))}
 ORIGIN = (62000.0, 59000.0)
 SEED = 20261123
 RES_M = 10.0
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _via_region_source(name: str, width_m: float, height_m: float, cache: Path):
@@ -80,7 +75,7 @@ def run_case(name: str, cache: Path) -> dict:
         return original(resistance, sources)
 
     costdist._mcp = counting
-    rss_before = _maxrss_mb()
+    rss_before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as workdir:
         ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir), step=STEP)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -94,7 +89,7 @@ def run_case(name: str, cache: Path) -> dict:
             "uncertified_links": int((~paths.certified).sum()), "barriers": len(out["corridor_barriers"]),
             "cost_runs": runs["n"], "mean_run_cells": int(runs["cells"] / max(runs["n"], 1)),
             "inputs_s": round(t_inputs, 1), "step_s": round(seconds, 1), "step_cpu_s": round(cpu, 1),
-            "peak_rss_mb": round(_maxrss_mb()), "rss_growth_in_step_mb": round(_maxrss_mb() - rss_before)}
+            "peak_rss_mb": round(peak_rss_mb()), "rss_growth_in_step_mb": round(peak_rss_mb() - rss_before)}
 
 
 def grass_compare(cache: Path) -> str:
@@ -159,20 +154,14 @@ def main() -> None:
     parser.add_argument("--grass", action="store_true", help="compare with GRASS r.cost where installed")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "geoservice-bench",
                         help="folder for the generated demo inputs (reused between runs)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_case(args.child, args.cache), default=int))
-        return
     print(f"command: python bench/bench_corridors.py --cases {' '.join(args.cases)}{' --grass' if args.grass else ''}")
     for name in args.cases:
-        cmd = [sys.executable, __file__, "--child", name, "--cache", str(args.cache)]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
-        if result.returncode:
-            print(f"{name}: FAILED\n{result.stderr[-2000:]}")
+        result = run_child(run_case, name, args.cache)
+        if not result.ok:
+            print(f"{name}: FAILED\n{result.error[-2000:]}")
             continue
-        fig = json.loads(result.stdout.strip().splitlines()[-1])
-        print("  ".join(f"{k}={v}" for k, v in fig.items()), flush=True)
+        print("  ".join(f"{k}={v}" for k, v in result.value.items()), flush=True)
     if args.grass:
         print(grass_compare(args.cache))
 

@@ -5,7 +5,7 @@ Run from the repository root::
     python bench/bench_geothermal.py                # demo region (8 × 6 km) and 10× its area
     python bench/bench_geothermal.py --cases demo   # one case
 
-Each case runs in a fresh subprocess so its peak memory (max RSS) is its own. Inputs come from the demo
+Each case runs in a fresh child process (``bench/harness.py``) so its peak memory (max RSS) is its own. Inputs come from the demo
 generator (``layers.demo``) when it is available, else from a built-in synthetic town generator
 (``--synthetic`` forces it); generated demo inputs are kept under ``--cache`` and
 reused. Prints one line per case with the step's wall time, the peak RSS of the
@@ -18,26 +18,20 @@ was produced.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from harness import peak_rss_mb, run_child
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
 #: Demo region extent (layers/regions/minett-demo.toml) and the 10× case (√10 × each side).
 CASES = {"demo": (8000.0, 6000.0), "demo10x": (8000.0 * math.sqrt(10), 6000.0 * math.sqrt(10))}
 ORIGIN = (62000.0, 59000.0)
-
-
-def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def synthetic_inputs(width_m: float, height_m: float, seed: int = 20261123) -> dict:
@@ -112,8 +106,7 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
     """Generate the inputs, run the step once, return the figures."""
     from pyproj import CRS
 
-    from processing.geothermal import STEP
-    from processing.geothermal import borefield
+    from processing.geothermal import STEP, borefield
     from processing.geothermal import step as geothermal_step
     from processing.pipeline import RegionContext, StepContext
 
@@ -141,7 +134,7 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
         region = RegionContext(name, CRS.from_epsg(2169),
                                (ORIGIN[0], ORIGIN[1], ORIGIN[0] + width, ORIGIN[1] + height), {"geothermal": 10.0})
     t_inputs = time.perf_counter() - t0
-    rss_before = _maxrss_mb()
+    rss_before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as workdir:
         ctx = StepContext(region, inputs, STEP.parse_params({}), lambda f, m: None, Path(workdir), step=STEP)
         t0, c0 = time.perf_counter(), time.process_time()
@@ -155,8 +148,8 @@ def run_case(name: str, synthetic: bool, cache: Path) -> dict:
                 "step_s": round(seconds, 2), "step_cpu_s": round(cpu, 2), "field_factor_s": round(field_s[0], 2),
                 "field_factor_cpu_s": round(field_s[1], 2),
                 "response_tables": borefield.lattice_responses.cache_info().misses,
-                "peak_rss_mb": round(_maxrss_mb(), 0),
-                "rss_growth_in_step_mb": round(_maxrss_mb() - rss_before, 0)}
+                "peak_rss_mb": round(peak_rss_mb(), 0),
+                "rss_growth_in_step_mb": round(peak_rss_mb() - rss_before, 0)}
 
 
 def main() -> None:
@@ -165,22 +158,15 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true", help="use the built-in synthetic inputs")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "geoservice-bench",
                         help="folder for the generated demo inputs (reused between runs)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_case(args.child, args.synthetic, args.cache)))
-        return
     print(f"command: python bench/bench_geothermal.py --cases {' '.join(args.cases)}"
           f"{' --synthetic' if args.synthetic else ''}")
     for name in args.cases:
-        cmd = [sys.executable, __file__, "--child", name, "--cache", str(args.cache)]
-        cmd += ["--synthetic"] if args.synthetic else []
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
-        if result.returncode:
-            print(f"{name}: FAILED\n{result.stderr[-2000:]}")
+        result = run_child(run_case, name, args.synthetic, args.cache)
+        if not result.ok:
+            print(f"{name}: FAILED\n{result.error[-2000:]}")
             continue
-        fig = json.loads(result.stdout.strip().splitlines()[-1])
-        print("  ".join(f"{k}={v}" for k, v in fig.items()))
+        print("  ".join(f"{k}={v}" for k, v in result.value.items()))
 
 
 if __name__ == "__main__":

@@ -20,12 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import peak_rss_mb, run_command
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -35,17 +35,11 @@ if str(ROOT) not in sys.path:
 def demo_run() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-hr-gr-") as tmp:
         env = {**os.environ, "GEOSERVICE_DATA_DIR": tmp, "PYTHONPATH": str(ROOT)}
-        args = ["run", "--no-maps", "--only", "heat_recovery", "--only", "green_roofs"]
-        wrapper = ("import resource, sys\nfrom geoservice.cli import main\nsys.argv = ['geoservice', *sys.argv[1:]]\n"
-                   "try:\n    main()\nfinally:\n    print('PEAK_MB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss"
-                   " / 1024, file=sys.stderr)")
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", wrapper, *args], env=env, capture_output=True, text=True,
-                              cwd=ROOT)
-        wall = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.exit(f"pipeline failed:\n{proc.stderr[-3000:]}")
-        peak = next(float(l.split()[1]) for l in proc.stderr.splitlines() if l.startswith("PEAK_MB"))
+        done = run_command([sys.executable, "-m", "geoservice.cli", "run", "--no-maps", "--only", "heat_recovery",
+                            "--only", "green_roofs"], env=env, cwd=ROOT)
+        if not done.ok:
+            sys.exit(f"pipeline failed: {done.error}")
+        wall, peak = done.wall_s, done.peak_rss_mb
         summary = json.loads(next(Path(tmp, "runs").glob("*.json")).read_text())
         steps = {s["step"]: s["seconds"] for s in summary["steps"]}
         print(f"demo region (8 x 6 km): child wall {wall:.1f} s, peak {peak:.0f} MB; step seconds: "
@@ -142,7 +136,7 @@ def allocation_scaling(sizes: list[str]) -> None:
         m = match_sources(sources, areas, None, HeatRecoveryParams())
         print(f"allocation {n_src} sources x {n_area} areas: {time.perf_counter() - t0:.2f} s wall, "
               f"{time.process_time() - c0:.2f} s CPU, {len(m.links)} lines, "
-              f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+              f"peak {peak_rss_mb():.0f} MB")
 
 
 def main() -> None:

@@ -2,22 +2,20 @@
 
 Usage: python bench/bench_ingest_osm.py [--nodes 1000000 4000000]
 
-Each size runs in a fresh subprocess so its peak resident memory (ru_maxrss) is its own. Memory must stay
+Each size runs in a fresh child process (``bench/harness.py``) so its peak resident memory is its own. Memory must stay
 bounded as the file grows: the node index moves to disk for large files and features are written in batches.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import osmium
+from harness import peak_rss_mb, run_child
 
 ORIGIN = (5.90, 49.45)  # lon, lat: south-west corner of the generated grid (Minett)
 #: Nodes per generated building (4 corners + closing reference).
@@ -54,25 +52,22 @@ def run_one(path: Path) -> dict:
         counts = ingest_osm(path, "EPSG:2169", Path(tmp) / "out.gpkg")
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "features": sum(counts.values()),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, nargs="+", default=[1_000_000, 4_000_000])
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_one(args.child)))
-        return
     print(f"{'nodes':>10} {'file MB':>8} {'features':>9} {'time s':>7} {'nodes/s':>9} {'peak RSS MB':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.nodes:
             path = Path(tmp) / f"gen-{n}.osm.pbf"
             generate(path, n)
-            out = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True,
-                                 text=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            done = run_child(run_one, path)
+            if not done.ok:
+                sys.exit(f"{n} nodes: failed\n{done.error}")
+            r = done.value
             print(f"{n:>10} {path.stat().st_size / 1e6:>8.1f} {r['features']:>9} {r['seconds']:>7.1f} "
                   f"{n / r['seconds']:>9.0f} {r['peak_rss_mb']:>11.0f}")
             path.unlink()

@@ -3,7 +3,8 @@
 Usage: python bench/bench_pipeline.py [--scales 1 4 16] [--workers 1] [--only STEP ...] [--keep DIR]
 
 Scale s generates a demo region of s × the default 8 × 6 km area (sides × √s) with the same generator and
-runs every step (or --only and what it depends on) into a fresh embedded store, in a child process. Printed
+runs every step (or --only and what it depends on) into a fresh embedded store, in a child process
+(``bench/harness.py``). Printed
 per scale: the region size [km²], input generation time, pipeline wall time and time per km² [s km-2], the
 peak memory of the whole process tree (the pipeline process plus its Dask scheduler and workers, summed,
 sampled every 0.2 s) and of the pipeline process alone (ru_maxrss, input generation included), the CPU time
@@ -15,18 +16,17 @@ average) and the Python and package versions so the figures can be reproduced.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
-import resource
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Self
+
+from harness import peak_rss_mb, run_child
 
 BASE_WIDTH_M, BASE_HEIGHT_M = 8000.0, 6000.0
 REGION_TOML = """
@@ -114,7 +114,7 @@ def child(region: Path, data_dir: Path, workers: int, only: list[str]) -> dict:
             "steps": {s.step: round(s.seconds, 1) for s in summary.steps},
             "errors": {s.step: s.error for s in summary.steps if s.error},
             "peak_tree_mb": memory.peak_mb, "cpu_s": memory.cpu_s,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def _versions() -> str:
@@ -135,11 +135,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--keep", type=Path, help="keep each scale's region and store under this folder")
-    parser.add_argument("--child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child[0], args.child[1], args.workers, args.only)))
-        return
     print("command: python " + " ".join([os.path.relpath(__file__), *sys.argv[1:]]))
     print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"at start; {_versions()}")
@@ -154,13 +150,11 @@ def main() -> None:
             root.mkdir(parents=True, exist_ok=True)
             region = root / "region.toml"
             region.write_text(REGION_TOML.format(scale=int(scale), width=width, height=height))
-            cmd = [sys.executable, __file__, "--child", str(region), str(root / "data"),
-                   "--workers", str(args.workers)] + (["--only", *args.only] if args.only else [])
-            out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if out.returncode != 0:
-                print(f"{scale:>5g} failed:\n{out.stderr[-2000:]}", flush=True)
+            done = run_child(child, region, root / "data", args.workers, args.only)
+            if not done.ok:
+                print(f"{scale:>5g} failed:\n{done.error[-2000:]}", flush=True)
                 continue
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r = done.value
             km2 = width * height / 1e6
             status = "" if r["ok"] else f"  FAILED {r['errors']}"
             print(f"{scale:>5g} {km2:>7.0f} {r['generate_s']:>7.1f} {r['pipeline_s']:>8.1f} "

@@ -7,7 +7,7 @@ Run from the repository root::
     python bench/bench_solar.py --cases demo        # one case
     python bench/bench_solar.py --sectors 32        # more horizon sectors
 
-Each case runs in a fresh subprocess so its peak memory is its own; the peak resident set is reset after
+Each case runs in a fresh child process (``bench/harness.py``) so its peak memory is its own; the peak resident set is reset after
 the inputs are loaded (Linux ``/proc/self/clear_refs``), so "step peak" is the step's own. Inputs come from
 the demo generator through ``layers.sources.RegionSource`` and are kept under ``--cache`` (shared with the
 other benchmarks: same region ids and demo specs, so a generation is reused). Built-up area is the sum of
@@ -29,16 +29,16 @@ turbidity (README, "Solar roofs": median ≈ 0.91).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import peak_rss_mb, reset_peak_rss, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -47,25 +47,6 @@ if str(ROOT) not in sys.path:
 #: Demo region extent (layers/regions/minett-demo.toml) and the 10× case (√10 × each side).
 CASES = {"demo": (8000.0, 6000.0), "demo10x": (8000.0 * math.sqrt(10), 6000.0 * math.sqrt(10))}
 ORIGIN = (62000.0, 59000.0)
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident set since the last reset [MB] (VmHWM), else the process maximum."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _reset_peak_rss() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def run_case(name: str, cache: Path, sectors: int) -> dict:
@@ -87,8 +68,8 @@ def run_case(name: str, cache: Path, sectors: int) -> dict:
     load_s = time.perf_counter() - t0
     buildings = inputs["buildings"]
     built_km2 = float(buildings.geometry.area.sum()) / 1e6
-    load_peak = _peak_rss_mb()
-    reset = _reset_peak_rss()
+    load_peak = peak_rss_mb()
+    reset = reset_peak_rss()
     params = STEP.parse_params({"n_sectors": sectors})
     with tempfile.TemporaryDirectory(prefix="bench-solar-") as work:
         ctx = StepContext(source.region_context(), inputs, params, lambda f, m: None, Path(work), step=STEP)
@@ -102,7 +83,7 @@ def run_case(name: str, cache: Path, sectors: int) -> dict:
             "sectors": sectors, "inputs_s": round(load_s, 1), "step_wall_s": round(wall, 1),
             "step_cpu_s": round(cpu, 1), "wall_s_per_built_km2": round(wall / built_km2, 1),
             "cpu_s_per_built_km2": round(cpu / built_km2, 1), "ms_per_building": round(1000 * wall / len(buildings), 1),
-            "inputs_peak_rss_mb": round(load_peak), "step_peak_rss_mb": round(_peak_rss_mb()),
+            "inputs_peak_rss_mb": round(load_peak), "step_peak_rss_mb": round(peak_rss_mb()),
             "peak_reset": reset, "yield_gwh_yr": round(float(roofs["yield_kwh_yr"].sum()) / 1e6, 2)}
 
 
@@ -223,11 +204,7 @@ def main() -> None:
                         help="folder of generated demo inputs (default: %(default)s)")
     parser.add_argument("--sectors", type=int, default=16, help="horizon sectors (default: %(default)s)")
     parser.add_argument("--grass", action="store_true", help="only compare with GRASS r.horizon + r.sun on a tile")
-    parser.add_argument("--child", choices=list(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_case(args.child, args.cache, args.sectors)))
-        return
     command = "python bench/bench_solar.py " + " ".join(sys.argv[1:])
     print(f"# {command.strip()}  (cpus: {os.cpu_count()})")
     if args.grass:
@@ -238,13 +215,11 @@ def main() -> None:
         return
     results = []
     for name in args.cases:
-        proc = subprocess.run([sys.executable, __file__, "--child", name, "--cache", str(args.cache),
-                               "--sectors", str(args.sectors)], capture_output=True, text=True, cwd=ROOT,
-                              check=False)
-        if proc.returncode != 0:
-            print(f"{name}: failed\n{proc.stderr[-2000:]}")
+        done = run_child(run_case, name, args.cache, args.sectors)
+        if not done.ok:
+            print(f"{name}: failed\n{done.error[-2000:]}")
             continue
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = done.value
         results.append(r)
         print(f"{name}: {r['region_km2']:.0f} km² region, {r['buildings']} buildings, {r['built_up_km2']:.2f} km² "
               f"built up, {r['faces']} faces, {r['sectors']} sectors: step {r['step_wall_s']} s wall "

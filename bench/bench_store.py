@@ -1,6 +1,6 @@
 """Publish and tile throughput of both stores on a generated layer of polygons.
 
-Each backend runs in its own child process so peak memory (max RSS) is per backend. Prints, per backend:
+Each backend runs in its own child process (``bench/harness.py``) so peak memory (max RSS) is per backend. Prints, per backend:
 publish time and rate, peak RSS and the peak of Python allocations during the publish, then per zoom the
 MVT and GeoJSON tile rate and mean latency (one client, cold: every tile rendered, no cache), and the time
 of a bbox page of items.
@@ -16,17 +16,16 @@ postgresql://postgres@127.0.0.1:5432/postgres) and dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 import uuid
 from pathlib import Path
+
+from harness import peak_rss_mb, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -97,7 +96,7 @@ def run_backend(backend: str, features: int, url: str | None) -> dict:
 
         store = PostGISStore(url, work / "rasters")
     prov = Provenance("bench", "inputs", {}, {}, "bench", "bench")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_mb()
     tracemalloc.start()
     started = time.perf_counter()
     store.publish_layers({"buildings": data}, prov)
@@ -106,7 +105,7 @@ def run_backend(backend: str, features: int, url: str | None) -> dict:
     tracemalloc.stop()
     result = {"backend": backend, "features": features, "publish_s": publish_s,
               "publish_features_per_s": features / publish_s, "python_peak_mib": py_peak / 2**20,
-              "rss_before_mib": rss_before / 1024, "rss_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "rss_before_mib": rss_before, "rss_peak_mib": peak_rss_mb(),
               "tiles": {}}
     for z in ZOOMS:
         for fmt in ("mvt", "geojson"):
@@ -153,15 +152,15 @@ def run_raster(size: int) -> dict:
             h = min(512, size - row)
             dst.write((300 + rng.random((h, size)) * 50).astype("float32"), 1, window=Window(0, row, size, h))
     store = GeoPackageStore(work / "store")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_mb()
     started = time.perf_counter()
     store.publish_layers({"dsm": RasterFile(str(src), unit="m")}, Provenance("bench", "inputs", {}, {}, "b", "b"))
     elapsed = time.perf_counter() - started
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_after = peak_rss_mb()
     store.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"size": size, "raster_mib": size * size * 4 / 2**20, "publish_s": elapsed,
-            "rss_before_mib": rss_before / 1024, "rss_peak_mib": rss_after / 1024}
+            "rss_before_mib": rss_before, "rss_peak_mib": rss_after}
 
 
 def _print(result: dict) -> None:
@@ -188,15 +187,7 @@ def main() -> None:
     parser.add_argument("--admin-url", default=os.environ.get("GEOSERVICE_TEST_DATABASE_URL",
                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--raster-size", type=int, default=6000, help="side [cells] of the raster publish (0: skip)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child == "raster":
-        print(json.dumps(run_raster(args.raster_size)))
-        return
-    if args.child:
-        print(json.dumps(run_backend(args.child, args.features, args.url)))
-        return
     print("command: python bench/bench_store.py " + " ".join(sys.argv[1:]))
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
           "(figures are wall-clock times; compare runs made under similar load)")
@@ -215,20 +206,21 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{dbname}"')
             url = admin.set(database=dbname).render_as_string(hide_password=False)
         try:
-            out = subprocess.run([sys.executable, __file__, "--child", backend, "--features", str(args.features),
-                                  *(["--url", url] if url else [])], check=True, capture_output=True, text=True)
-            _print(json.loads(out.stdout.strip().splitlines()[-1]))
-        except subprocess.CalledProcessError as exc:
-            print(f"{backend} failed:\n{exc.stderr}", file=sys.stderr)
+            done = run_child(run_backend, backend, args.features, url)
+            if done.ok:
+                _print(done.value)
+            else:
+                print(f"{backend} failed:\n{done.error}", file=sys.stderr)
         finally:
             if url:
                 with psycopg.connect(**connect) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     if args.raster_size:
-        out = subprocess.run([sys.executable, __file__, "--child", "raster", "--raster-size", str(args.raster_size)],
-                             check=True, capture_output=True, text=True)
-        _print(json.loads(out.stdout.strip().splitlines()[-1]))
+        done = run_child(run_raster, args.raster_size)
+        if not done.ok:
+            sys.exit(f"raster failed:\n{done.error}")
+        _print(done.value)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ Run::
     python bench/bench_wind.py --inputs-dir /tmp/wind-bench-inputs
 
 Generated demo inputs are cached in ``--inputs-dir`` (generation is not timed). Times are wall clock and CPU
-(``process_time``: steadier on a shared machine). Each case runs in a fresh
-process so that its peak memory (``ru_maxrss``: before the step, with the inputs loaded, and after it) is
+(``process_time``: steadier on a shared machine). Each case runs in a fresh child
+process (``bench/harness.py``) so that its peak memory (``ru_maxrss``: before the step, with the inputs loaded, and after it) is
 its own. Prints one line per figure. Not a test.
 """
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import multiprocessing as mp
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import peak_rss_mb, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -54,7 +54,7 @@ def _inputs(scale: float, inputs_dir: Path):
     return source, {k: source(k) for k in (*STEP.required_input_ids(), *STEP.optional_input_ids())}
 
 
-def _case(scale: float, inputs_dir: str, queue) -> None:
+def _case(scale: float, inputs_dir: str) -> dict:
     """One region: the whole step, then the vector-rule exclusions raster vs vector (fresh process)."""
     import shapely
 
@@ -72,13 +72,13 @@ def _case(scale: float, inputs_dir: str, queue) -> None:
     source, inputs = _inputs(scale, Path(inputs_dir))
     region = source.region_context()
     params = STEP.parse_params({})
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as tmp:
         ctx = StepContext(region, inputs, params, lambda f, m: None, Path(tmp), step=STEP)
         started, cpu = time.perf_counter(), time.process_time()
         out = STEP.run(ctx)
         step_s, step_cpu = time.perf_counter() - started, time.process_time() - cpu
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss_after = peak_rss_mb()
         sites = out["wind_turbine_sites"]
         figures = {"scale": scale, "cells": int(region_cells(region)), "step_s": step_s, "step_cpu_s": step_cpu,
                    "rss_peak_mb": rss_after, "rss_before_mb": rss_before,
@@ -104,7 +104,7 @@ def _case(scale: float, inputs_dir: str, queue) -> None:
                    vector_parts=len(pieces), raster_eligible_ha=float(eligible_ha.sum()),
                    vector_eligible_ha=eligible.area / 1e4, vector_excluded_ha=union.area / 1e4,
                    raster_excluded_ha=float((codes > 0).sum()) * grid.res ** 2 / 1e4)
-    queue.put(figures)
+    return figures
 
 
 def region_cells(region) -> float:
@@ -123,17 +123,16 @@ def main() -> None:
                         help="cache folder of the generated demo inputs")
     args = parser.parse_args()
     print(f"command: python bench/bench_wind.py --scales {' '.join(f'{s:g}' for s in args.scales)}")
-    ctx = mp.get_context("spawn")
     results = []
     for scale in args.scales:
         started = time.perf_counter()
         _inputs(scale, args.inputs_dir)  # generate (cached) outside the timed process
         print(f"x{scale:g}: demo inputs ready in {time.perf_counter() - started:.1f} s (not timed)")
-        queue = ctx.Queue()
-        proc = ctx.Process(target=_case, args=(scale, str(args.inputs_dir), queue))
-        proc.start()
-        fig = queue.get()
-        proc.join()
+        done = run_child(_case, scale, str(args.inputs_dir))
+        if not done.ok:
+            print(f"x{scale:g}: failed\n{done.error[-2000:]}")
+            continue
+        fig = done.value
         results.append(fig)
         print(f"x{scale:g}: {fig['cells'] / 1e6:.2f} M cells at 10 m; wind step (exclusions + eligible + wind field"
               f" + siting + energy) {fig['step_s']:.2f} s wall / {fig['step_cpu_s']:.2f} s CPU; peak memory {fig['rss_peak_mb']:.0f} MB RSS "
