@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import peak_rss_mb, run_child
+from harness import case_figures, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -157,11 +157,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"command: python bench/bench_corridors.py --cases {' '.join(args.cases)}{' --grass' if args.grass else ''}")
     for name in args.cases:
-        result = run_child(run_case, name, args.cache)
-        if not result.ok:
-            print(f"{name}: FAILED\n{result.error[-2000:]}")
-            continue
-        print("  ".join(f"{k}={v}" for k, v in result.value.items()), flush=True)
+        fig = case_figures(name, run_case, name, args.cache)
+        if fig is not None:
+            print("  ".join(f"{k}={v}" for k, v in fig.items()), flush=True)
     if args.grass:
         print(grass_compare(args.cache))
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import run_child
+from harness import peak_rss_mb, run_child
 
 #: Sizes measured by default [m]: the test region, the default region (1×) and 4× its area.
 DEFAULT_SIZES = ("2000x2000", "8000x6000", "16000x12000")
@@ -26,8 +26,6 @@ DEFAULT_SIZES = ("2000x2000", "8000x6000", "16000x12000")
 def _run_one(width: float, height: float, out: str) -> dict:
     import time
     import tracemalloc
-
-    from harness import peak_rss_mb
 
     from layers.demo import generate_demo
     from layers.region import DemoSpec

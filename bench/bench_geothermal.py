@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import peak_rss_mb, run_child
+from harness import case_figures, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -162,11 +162,9 @@ def main() -> None:
     print(f"command: python bench/bench_geothermal.py --cases {' '.join(args.cases)}"
           f"{' --synthetic' if args.synthetic else ''}")
     for name in args.cases:
-        result = run_child(run_case, name, args.synthetic, args.cache)
-        if not result.ok:
-            print(f"{name}: FAILED\n{result.error[-2000:]}")
-            continue
-        print("  ".join(f"{k}={v}" for k, v in result.value.items()))
+        fig = case_figures(name, run_case, name, args.synthetic, args.cache)
+        if fig is not None:
+            print("  ".join(f"{k}={v}" for k, v in fig.items()))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Self
 
-from harness import peak_rss_mb, run_child
+from harness import case_figures, peak_rss_mb
 
 BASE_WIDTH_M, BASE_HEIGHT_M = 8000.0, 6000.0
 REGION_TOML = """
@@ -150,11 +150,9 @@ def main() -> None:
             root.mkdir(parents=True, exist_ok=True)
             region = root / "region.toml"
             region.write_text(REGION_TOML.format(scale=int(scale), width=width, height=height))
-            done = run_child(child, region, root / "data", args.workers, args.only)
-            if not done.ok:
-                print(f"{scale:>5g} failed:\n{done.error[-2000:]}", flush=True)
+            r = case_figures(f"{scale:>5g}", child, region, root / "data", args.workers, args.only)
+            if r is None:
                 continue
-            r = done.value
             km2 = width * height / 1e6
             status = "" if r["ok"] else f"  FAILED {r['errors']}"
             print(f"{scale:>5g} {km2:>7.0f} {r['generate_s']:>7.1f} {r['pipeline_s']:>8.1f} "

@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import peak_rss_mb, reset_peak_rss, run_child
+from harness import case_figures, peak_rss_mb, reset_peak_rss
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -215,11 +215,9 @@ def main() -> None:
         return
     results = []
     for name in args.cases:
-        done = run_child(run_case, name, args.cache, args.sectors)
-        if not done.ok:
-            print(f"{name}: failed\n{done.error[-2000:]}")
+        r = case_figures(name, run_case, name, args.cache, args.sectors)
+        if r is None:
             continue
-        r = done.value
         results.append(r)
         print(f"{name}: {r['region_km2']:.0f} km² region, {r['buildings']} buildings, {r['built_up_km2']:.2f} km² "
               f"built up, {r['faces']} faces, {r['sectors']} sectors: step {r['step_wall_s']} s wall "

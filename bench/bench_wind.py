@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import peak_rss_mb, run_child
+from harness import case_figures, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -128,11 +128,9 @@ def main() -> None:
         started = time.perf_counter()
         _inputs(scale, args.inputs_dir)  # generate (cached) outside the timed process
         print(f"x{scale:g}: demo inputs ready in {time.perf_counter() - started:.1f} s (not timed)")
-        done = run_child(_case, scale, str(args.inputs_dir))
-        if not done.ok:
-            print(f"x{scale:g}: failed\n{done.error[-2000:]}")
+        fig = case_figures(f"x{scale:g}", _case, scale, str(args.inputs_dir))
+        if fig is None:
             continue
-        fig = done.value
         results.append(fig)
         print(f"x{scale:g}: {fig['cells'] / 1e6:.2f} M cells at 10 m; wind step (exclusions + eligible + wind field"
               f" + siting + energy) {fig['step_s']:.2f} s wall / {fig['step_cpu_s']:.2f} s CPU; peak memory {fig['rss_peak_mb']:.0f} MB RSS "

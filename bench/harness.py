@@ -3,6 +3,8 @@
 - :func:`run_child` calls a function of the benchmark script in a fresh interpreter (``multiprocessing``'s
   spawn start method: nothing of the parent's memory is inherited, so the child's peak is its own) and returns
   what the function returned, the call's wall time and the child's peak resident memory.
+- :func:`case_figures` is :func:`run_child` for a case whose function returns its figures: a failure is
+  printed with the child's traceback and gives ``None``, so the script goes on with its next case.
 - :func:`run_command` runs a command the same way and takes its peak memory from the kernel's accounting of
   that one child (``os.wait4``).
 - :func:`peak_rss_mb` and :func:`reset_peak_rss` read and reset the current process's peak, for figures
@@ -102,6 +104,16 @@ def run_child(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ChildRun:
     if error is None and proc.exitcode:
         error = f"the child process exited with code {proc.exitcode}"
     return ChildRun(value, wall_s, peak, error)
+
+
+def case_figures(label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """What ``fn(*args, **kwargs)`` returns, run by :func:`run_child`; on failure prints ``<label>: failed``
+    with the end of the child's traceback and returns ``None``."""
+    done = run_child(fn, *args, **kwargs)
+    if not done.ok:
+        print(f"{label}: failed\n{done.error[-2000:]}", flush=True)
+        return None
+    return done.value
 
 
 def run_command(cmd: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None) -> ChildRun:
