@@ -40,13 +40,11 @@ class Terrain:
     grid : the coarse grid.
     elevation : ground elevation [m] at coarse cell centres.
     valley : 0 on a valley floor rising to 1 on the plateau [-] (drives geology and land cover).
-    river_distance : distance to the nearest waterway [m], capped where the valleys end.
     """
 
     grid: Grid
     elevation: np.ndarray
     valley: np.ndarray
-    river_distance: np.ndarray
 
     def sample(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Ground elevation [m] at region-CRS points, bilinear between coarse cell centres."""
@@ -94,7 +92,6 @@ def make_terrain(frame: DemoFrame, layout: Layout) -> Terrain:
     plateau = PLATEAU_MEAN_M + PLATEAU_AMPLITUDE_M * noise + 8.0 * (0.5 - u)  # a little higher to the west
     elevation = plateau.copy()
     valley = np.ones_like(plateau)
-    distance = np.full_like(plateau, np.inf)
     points = np.column_stack([x.ravel(), y.ravel()])
     for river in layout.rivers:
         length = river.line.length
@@ -110,7 +107,6 @@ def make_terrain(frame: DemoFrame, layout: Layout) -> Terrain:
         carved = floor + (plateau - floor) * s
         elevation = np.minimum(elevation, carved)
         valley = np.minimum(valley, s)
-        distance = np.minimum(distance, d)
     lake = features.rasterize([(layout.lake, 1)], out_shape=(rows, cols), transform=grid.transform,
                               dtype="uint8").astype(bool)
     if lake.any():  # a basin around the lake, its surface flat
@@ -120,4 +116,4 @@ def make_terrain(frame: DemoFrame, layout: Layout) -> Terrain:
         elevation[lake] = elevation[lake].min()
         valley = np.minimum(valley, s)
     elevation = np.clip(elevation, *ELEVATION_RANGE_M).astype(np.float32)
-    return Terrain(grid, elevation, valley.astype(np.float32), distance.astype(np.float32))
+    return Terrain(grid, elevation, valley.astype(np.float32))
