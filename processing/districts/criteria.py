@@ -7,7 +7,6 @@ The criteria themselves (field, unit, ÉcoQuartier dimension, benefit or cost, d
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from functools import cached_property
 
@@ -28,8 +27,6 @@ from processing.districts.overlay import (
     zonal_mean,
 )
 from processing.geothermal.heat_pump import delivered_heat, pump_electricity
-
-log = logging.getLogger(__name__)
 
 #: Protected-area designations that are Natura 2000 sites.
 NATURA2000 = ("natura2000_habitats", "natura2000_birds")
@@ -184,6 +181,7 @@ class Units:
         return _get(self.inputs, layer_id)
 
     def missing(self) -> np.ndarray:
+        """A new all-NaN value per unit (a criterion whose source layer is missing)."""
         return np.full(self.n, np.nan)
 
     @cached_property
