@@ -13,18 +13,24 @@ from rasterio.windows import Window
 
 @dataclass(frozen=True)
 class Grid:
-    """A north-up grid of square cells snapped to multiples of ``res`` [m].
+    """A north-up grid of square cells snapped to ``origin`` + multiples of ``res`` [m].
+
+    The one grid type of the project: analyses, rasterisation (:mod:`layers.rasterize`) and the irradiation
+    raster all place cells with it.
 
     Parameters
     ----------
     bounds : (xmin, ymin, xmax, ymax) in ``crs`` [m]; expanded outwards to whole cells.
     res : cell size [m].
     crs : projected CRS with metre units.
+    origin : (x, y) [m] of one cell corner the cells align on (e.g. an input raster's upper-left corner, so
+        that its cells are the grid's); (0, 0) by default: cell edges on multiples of ``res``.
     """
 
     bounds: tuple[float, float, float, float]
     res: float
     crs: CRS
+    origin: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
         if not self.res > 0:
@@ -32,9 +38,9 @@ class Grid:
         xmin, ymin, xmax, ymax = self.bounds
         if not (xmax > xmin and ymax > ymin):
             raise ValueError(f"grid bounds are empty: {self.bounds}")
-        r = self.res
-        snapped = (math.floor(xmin / r) * r, math.floor(ymin / r) * r, math.ceil(xmax / r) * r,
-                   math.ceil(ymax / r) * r)
+        r, (x0, y0) = self.res, self.origin
+        snapped = (x0 + math.floor((xmin - x0) / r) * r, y0 + math.floor((ymin - y0) / r) * r,
+                   x0 + math.ceil((xmax - x0) / r) * r, y0 + math.ceil((ymax - y0) / r) * r)
         object.__setattr__(self, "bounds", snapped)
         object.__setattr__(self, "crs", CRS.from_user_input(self.crs))
 
@@ -54,6 +60,14 @@ class Grid:
     @property
     def transform(self) -> Affine:
         return Affine(self.res, 0.0, self.bounds[0], 0.0, -self.res, self.bounds[3])
+
+    def block_transform(self, row0: int, col0: int) -> Affine:
+        """Transform of the block whose upper-left cell is (``row0``, ``col0``) (may lie outside the grid)."""
+        return self.transform @ Affine.translation(col0, row0)
+
+    def window_transform(self, window: Window) -> Affine:
+        """Transform of ``window`` of the grid."""
+        return self.block_transform(window.row_off, window.col_off)
 
     def windows(self, size: int, halo: int = 0) -> Iterator[tuple[Window, Window]]:
         """Cover the grid with ``size`` × ``size`` cell windows.

@@ -16,13 +16,13 @@ import pandas as pd
 
 from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY
 from layers.catalog.inputs import BUILDING_USES
+from layers.sample import sample_points
 from processing.districts.overlay import (
     M2_PER_HA,
     area_share,
     nearest_distance,
     overlap_sum,
     representative_points,
-    sample,
     unit_of_points,
     zonal_mean,
 )
@@ -129,7 +129,7 @@ def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
     potential = inputs.get("geothermal_potential")
     if potential is not None:
         centres = cells.geometry.centroid
-        per_probe = sample(potential, centres.values)
+        per_probe = sample_points(potential, centres.values)
         ground = np.nan_to_num(per_probe) * params.probes_per_ha * area_ha
         delivered = np.minimum(demand, delivered_heat(ground, params.heat_pump_spf))
         restrictions = _get(inputs, "geothermal_restrictions")

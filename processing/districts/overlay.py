@@ -1,4 +1,5 @@
-"""Geometry helpers: area shares, overlap-weighted sums, point membership, distances and zonal means.
+"""Geometry helpers: area shares, overlap-weighted sums, point membership, distances and zonal means
+(raster values at points: :mod:`layers.sample`).
 
 All lengths and areas are in the units of the (projected, metre) region CRS.
 """
@@ -154,31 +155,4 @@ def zonal_mean(raster: Raster | RasterFile, polygons) -> np.ndarray:
             ok = inside & _valid(values, nodata)
             if ok.any():
                 out[k] = float(values[ok].astype(float).mean())
-    return out
-
-
-def sample(raster: Raster | RasterFile, points) -> np.ndarray:
-    """Raster value at each point (NaN outside the raster or on nodata)."""
-    pts = _geoms(points)
-    out = np.full(len(pts), np.nan)
-    if not len(pts):
-        return out
-    xs, ys = shapely.get_x(pts), shapely.get_y(pts)
-    if isinstance(raster, Raster):
-        cols, rows = ~raster.transform @ (xs, ys)
-        rows, cols = np.floor(rows).astype(int), np.floor(cols).astype(int)
-        inside = (rows >= 0) & (rows < raster.shape[0]) & (cols >= 0) & (cols < raster.shape[1])
-        got = raster.array[rows[inside], cols[inside]].astype(float)
-        nodata = raster.nodata
-    else:
-        import rasterio
-
-        with rasterio.open(raster.path) as src:
-            b = src.bounds
-            inside = (xs >= b.left) & (xs < b.right) & (ys > b.bottom) & (ys <= b.top)
-            got = np.array([v[0] for v in src.sample(zip(xs[inside], ys[inside], strict=True), indexes=1)],
-                           dtype=float).reshape(-1)
-            nodata = src.nodata
-    got[~_valid(got, nodata)] = np.nan
-    out[inside] = got
     return out

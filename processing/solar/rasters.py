@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import rasterio
-from affine import Affine
-from pyproj import CRS
 from rasterio.windows import Window
 from scipy import ndimage
 
+from layers.grid import Grid
 from layers.raster import Raster, RasterFile
 
-#: Largest block [cells] read at once to sample points; beyond it points are sampled one by one by GDAL.
-SAMPLE_BLOCK_CELLS = 16_000_000
 
-
-@dataclass(frozen=True)
-class WorkGrid:
-    """A north-up grid of square cells: origin (upper-left corner) [m], cell size [m], shape, CRS."""
-
-    transform: Affine
-    shape: tuple[int, int]
-    crs: CRS
-
-    @property
-    def res(self) -> float:
-        return abs(self.transform.a)
-
-    def block_transform(self, row0: int, col0: int) -> Affine:
-        return self.transform @ Affine.translation(col0, row0)
-
-    @staticmethod
-    def covering(extent: tuple[float, float, float, float], res: float, crs: CRS,
-                 anchor: Affine | None = None) -> WorkGrid:
-        """Grid covering ``extent`` [m] with cells aligned on ``anchor`` (or on multiples of ``res``)."""
-        x0, y0 = (anchor.c, anchor.f) if anchor is not None else (0.0, 0.0)
-        xmin = x0 + np.floor((extent[0] - x0) / res) * res
-        ymax = y0 + np.ceil((extent[3] - y0) / res) * res
-        cols = int(np.ceil((extent[2] - xmin) / res))
-        rows = int(np.ceil((ymax - extent[1]) / res))
-        return WorkGrid(Affine(res, 0.0, xmin, 0.0, -res, ymax), (rows, cols), crs)
-
-
-def read_block(data: Raster | RasterFile, grid: WorkGrid, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
+def read_block(data: Raster | RasterFile, grid: Grid, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
     """``data`` on a block of ``grid`` as float32 [data unit], NaN outside it and at nodata.
 
     When ``data`` lies on the grid's cells (same cell size, aligned) the block is read directly; otherwise
@@ -102,31 +70,10 @@ def _place(out: np.ndarray, block: np.ndarray, nodata, r: int, c: int) -> None:
     out[r:r + block.shape[0], c:c + block.shape[1]] = block
 
 
-def sample_points(data: Raster | RasterFile, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Values at points [data unit] (nearest cell), NaN outside or at nodata."""
-    t = data.transform
-    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    cols = np.floor((xs - t.c) / t.a).astype(np.int64)
-    rows = np.floor((ys - t.f) / t.e).astype(np.int64)
-    if cols.size == 0:
-        return np.full(0, np.nan)
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    if isinstance(data, Raster) or (r1 - r0) * (c1 - c0) <= SAMPLE_BLOCK_CELLS:
-        block = _read_window(data, int(r0), int(c0), int(r1 - r0), int(c1 - c0))
-        return block[rows - r0, cols - c0].astype(float)
-    with rasterio.open(data.path) as src:  # widely scattered points: GDAL samples them in one pass
-        values = np.fromiter((v[0] for v in src.sample(zip(xs, ys), indexes=1, masked=False)), float, xs.size)
-        nodata = src.nodata
-        inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
-    if nodata is not None and not np.isnan(nodata):
-        values[values == nodata] = np.nan
-    return np.where(inside, values, np.nan)
-
-
 class IrradiationWriter:
     """A float32 GeoTIFF on ``grid`` (NaN = no roof), written block by block (read-modify-write with a mask)."""
 
-    def __init__(self, path: Path, grid: WorkGrid):
+    def __init__(self, path: Path, grid: Grid):
         self.path = Path(path)
         self.grid = grid
         rows, cols = grid.shape

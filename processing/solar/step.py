@@ -31,12 +31,14 @@ from layers.catalog import get_layer
 from layers.catalog.solar import SOLAR_CLASSES
 from layers.data import LayerData
 from layers.errors import InputDataError
+from layers.grid import Grid
 from layers.raster import Raster, RasterFile
+from layers.sample import sample_xy
 from processing.pipeline import StepContext
 from processing.solar import classes, horizon, pv, racking, shading
 from processing.solar import faces as roof_faces
 from processing.solar.params import SolarParams
-from processing.solar.rasters import IrradiationWriter, WorkGrid, read_block, sample_points
+from processing.solar.rasters import IrradiationWriter, read_block
 from processing.solar.sky import WH_PER_KWH, Sky, plane_components, representative_sky
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ KWH_PER_MWH = 1000.0
 @dataclass(frozen=True)
 class _Context:
     params: SolarParams
-    grid: WorkGrid
+    grid: Grid
     sky: Sky
     bins: shading.SunBins
     optimum: pv.Optimum
@@ -82,7 +84,7 @@ def run(ctx: StepContext[SolarParams]) -> Mapping[str, LayerData]:
     communes = ctx.vector("communes")
     ctx.progress(0.02, "sky of the representative year")
     lat, lon = ctx.region.centre_latlon()
-    ground = sample_points(dem, *_points(buildings))
+    ground = sample_xy(dem, *_points(buildings))
     altitude = float(np.nanmedian(ground)) if np.isfinite(ground).any() else 0.0
     sky = representative_sky(lat, lon, altitude, climate, transposition=p.transposition, year=p.year,
                              step_minutes=p.time_step_minutes, albedo=p.albedo, day_model=p.day_model,
@@ -96,9 +98,9 @@ def run(ctx: StepContext[SolarParams]) -> Mapping[str, LayerData]:
     attrs = roof_faces.roof_attributes(buildings, ground, default_pitch_deg=p.default_pitch_deg,
                                        default_shed_pitch_deg=p.default_shed_pitch_deg)
     res = ctx.resolution_m if dsm is None else dsm.res
-    anchor = dsm.transform if dsm is not None else None
+    anchor = (dsm.transform.c, dsm.transform.f) if dsm is not None else (0.0, 0.0)
     extent = _union_extent(ctx.region.extent, buildings.total_bounds)
-    grid = WorkGrid.covering(extent, res, crs, anchor)
+    grid = Grid(extent, res, crs, origin=anchor)
     module_azimuth = (racking.equator_azimuth(lat) if p.flat_module_azimuth_deg is None
                       else p.flat_module_azimuth_deg)
     flat_share = (racking.flat_usable_share(p.flat_module_tilt_deg, module_azimuth, lat, p.roof_edge_share)
@@ -170,7 +172,7 @@ def _union_extent(a, b) -> tuple[float, float, float, float]:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _window_groups(buildings: gpd.GeoDataFrame, grid: WorkGrid, size: int) -> list[np.ndarray]:
+def _window_groups(buildings: gpd.GeoDataFrame, grid: Grid, size: int) -> list[np.ndarray]:
     xs, ys = _points(buildings)
     t = grid.transform
     cols = np.floor((xs - t.c) / t.a).astype(np.int64) // size

@@ -8,13 +8,12 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
-import rasterio
-from rasterio.vrt import WarpedVRT
 
 from layers.data import LayerData
 from layers.errors import ConfigError, InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
+from layers.sample import sample_xy
 from processing.pipeline import EXPLANATION, StepContext
 from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
 from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
@@ -34,16 +33,6 @@ def analysis_grid(ctx: StepContext) -> Grid:
     return Grid(tuple(ctx.region.extent), ctx.resolution_m, ctx.region.crs)
 
 
-def _sample(raster: RasterFile, grid: Grid, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Values of ``raster`` at points ``(xs, ys)`` of the region CRS: the cell holding each point (the raster
-    is warped to the region CRS on the fly when it is in another)."""
-    if len(xs) == 0:
-        return np.zeros(0)
-    with rasterio.open(raster.path) as src, WarpedVRT(src, crs=grid.crs, src_nodata=src.nodata, nodata=np.nan,
-                                                      dtype="float64") as vrt:
-        return np.array([v[0] for v in vrt.sample(zip(xs.tolist(), ys.tolist()))], dtype="float64")
-
-
 def site_positions(labels: np.ndarray, grid: Grid, params: WindParams, rotor_m: float
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Turbine positions in the kept eligible patches: x, y [m] (cell centres) and the patch label."""
@@ -61,8 +50,8 @@ def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid
                   dem: RasterFile | None, communes: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Sites at ``(xs, ys)`` [m] with turbine data, hub-height wind and annual energy."""
     turbine = load_turbine(params.turbine_type)
-    v = _sample(speed, grid, xs, ys)
-    ground = _sample(dem, grid, xs, ys) if dem is not None else np.zeros(len(xs))
+    v = sample_xy(speed, xs, ys)
+    ground = sample_xy(dem, xs, ys) if dem is not None else np.zeros(len(xs))
     ground = np.where(np.isfinite(ground), ground, 0.0)
     rho = air_density(ground + params.hub_height_m, params.sea_level_temperature_c + ZERO_C_K)
     if not len(xs):
