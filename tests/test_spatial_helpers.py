@@ -69,3 +69,52 @@ def test_sampler_takes_the_cell_holding_each_point(tmp_path, monkeypatch):
 
     assert sample.sample_points(mem, shapely.points(xs, ys)) == pytest.approx(expected, nan_ok=True)
     assert sample.sample_xy(mem, [], []).shape == (0,)
+
+
+def _communes():
+    """Two 100 m squares side by side (A west, B east of x = 100) and a third, C, overlapping B's east half."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    return gpd.GeoDataFrame({"name": ["A", "B", "C"]},
+                            geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(150, 0, 250, 100)], crs=CRS_LU)
+
+
+def test_commune_rule_by_method():
+    """Hand case. An L-shaped building: a 20 x 30 m bar in A (x 80-100, 600 m2) and a 100 x 8 m arm in B
+    (x 100-200, 800 m2, of which 400 m2 also in C); its point on surface (GEOS: middle of the widest run on the line y = 19
+    halfway between the vertex heights 8 and 30 around the box centre) is (90, 19), in A, while most of its area is in B. A point on the A|B boundary (first commune: A), a point where B and
+    C overlap (first: B), a line 90 m in A and 20 m in B, a square outside every commune."""
+    import shapely
+    from shapely.geometry import LineString, Point, Polygon, box
+
+    from layers.communes import commune_of, zone_index
+
+    communes = _communes()
+    ell = Polygon([(80, 0), (200, 0), (200, 8), (100, 8), (100, 30), (80, 30)])
+    assert shapely.point_on_surface(ell).equals(Point(90, 19))
+    features = [ell, Point(100, 50), Point(170, 50), LineString([(10, 50), (120, 50)]), box(300, 0, 310, 10)]
+    assert list(commune_of(features, communes, "representative_point")) == ["A", "A", "B", "A", None]
+    assert list(commune_of(features, communes, "largest_overlap")) == ["B", "A", "B", "A", None]
+    assert list(zone_index(features, communes, "largest_overlap")) == [1, 0, 1, 0, -1]
+    assert list(commune_of(features, None, "largest_overlap")) == [None] * 5
+    with pytest.raises(ValueError, match="unknown commune method 'split'"):
+        zone_index(features, communes, "split")
+
+
+def test_rasteriser_cell_centres_touched_cells_and_order():
+    """Hand case on a 4 x 4 grid of 10 m cells (x 0-40, y 0-40): a square (2, 2)-(22, 22) holds the centres
+    (5 | 15, 5 | 15), i.e. rows 2-3 and columns 0-1, and touches columns 0-2 and rows 1-3; a later strip
+    (12, 2)-(40, 12) of value 2 holds the centres of row 3, columns 1-3, and wins where both hold."""
+    from shapely.geometry import box
+
+    from layers.rasterize import burn, rasterize_mask
+
+    grid = Grid((0.0, 0.0, 40.0, 40.0), 10.0, CRS_LU)
+    square, strip = box(2, 2, 22, 22), box(12, 2, 40, 12)
+    centres = burn([square, strip], [1, 2], out_shape=grid.shape, transform=grid.transform)
+    assert centres.tolist() == [[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0], [1, 2, 2, 2]]
+    touched = burn([square], out_shape=grid.shape, transform=grid.transform, all_touched=True)
+    assert touched.tolist() == [[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]
+    assert rasterize_mask([square], grid).sum() == 4
+    assert burn([], out_shape=(2, 2), transform=grid.transform, fill=-1, dtype="int32").tolist() == [[-1, -1]] * 2

@@ -368,7 +368,7 @@ def test_wind_series_replaces_weibull(outputs, tmp_path):
 def test_geojson_shapes_round_trip():
     """The fast GeoJSON mappings given to the rasteriser describe the same geometries (GEOS equality);
     empty and missing geometries are dropped."""
-    from processing.wind.gridio import geojson_shapes
+    from layers.rasterize import geojson_shapes
 
     geoms = np.array([box(0, 0, 2, 1), None, Point(3, 3), LineString([(0, 0), (3, 4), (5, 1)]),
                       Point(5, 5).buffer(3).difference(Point(5, 5).buffer(1)), shapely.Polygon(),

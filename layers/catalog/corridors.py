@@ -46,7 +46,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             _NETWORK,
             Field("core_id", "str", description="Core identifier."),
             Field("area_ha", "float", "ha", "Area."),
-            Field("commune", "str", description="Commune holding the core's representative point.", required=False),
+            Field("commune", "str", description="Commune holding the core's representative point (layers.communes, "
+                  "method representative_point).", required=False),
             Field("link_count", "int", description="Number of least-cost links to other cores."),
             Field("dpc_pct", "float", "%", "Importance for the network: share of PC lost if the core is lost (dPC)."),
             Field("dpc_intra_pct", "float", "%", "Part of dPC from the habitat inside the core (intra)."),

@@ -29,7 +29,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         fields=(
             Field("building_id", "str", description="Building the face belongs to."),
             Field("face_id", "str", description="Roof face (solar_roofs.face_id)."),
-            Field("commune", "str", description="Commune the building lies in.", required=False),
+            Field("commune", "str", description="Commune of the building, as in solar_roofs (representative point "
+                  "of its footprint).", required=False),
             Field("area_m2", "float", "m2", "True (sloped) area of the face."),
             Field("tilt_deg", "float", "deg", "Tilt from horizontal."),
             Field("green_class", "str", description="FLL slope class, or too small to green.", values=GREEN_CLASSES),

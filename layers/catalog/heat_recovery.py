@@ -96,7 +96,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         geometry="Polygon",
         fields=(
             Field("area_id", "int", description="District-heating area (district_heating_areas.area_id)."),
-            Field("commune", "str", description="Commune holding the area's representative point.", required=False),
+            Field("commune", "str", description="Commune holding the area's representative point (layers.communes, "
+                  "method representative_point).", required=False),
             Field("demand_mwh_yr", "float", "MWh yr-1", "Heat demand of the area."),
             Field("base_load_mwh_yr", "float", "MWh yr-1", "Part of the demand a steady supply can cover."),
             Field("excess_heat_mwh_yr", "float", "MWh yr-1", "Demand covered by recovered excess heat."),

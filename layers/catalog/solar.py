@@ -46,7 +46,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         fields=(
             Field("building_id", "str", description="Building the face belongs to."),
             Field("face_id", "str", description="Roof face identifier, unique in the layer."),
-            Field("commune", "str", description="Commune the building lies in.", required=False),
+            Field("commune", "str", description="Commune of the building: the one holding its footprint's "
+                  "representative point (layers.communes, method representative_point).", required=False),
             Field("area_m2", "float", "m2", "True (sloped) area of the face."),
             Field("tilt_deg", "float", "deg", "Tilt from horizontal."),
             Field("azimuth_deg", "float", "deg", "Downslope direction, 0 = north, clockwise."),

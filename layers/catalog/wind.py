@@ -46,7 +46,8 @@ LAYERS: tuple[LayerSpec, ...] = (
         fields=(
             Field("area_ha", "float", "ha", "Area."),
             Field("turbine_count", "int", description="Turbine sites placed in the area."),
-            Field("commune", "str", description="Commune holding most of the area.", required=False),
+            Field("commune", "str", description="Commune holding most of the area (layers.communes, method "
+                  "largest_overlap).", required=False),
         ),
         style=Style(color="#31a354", fill_opacity=0.5),
         produced_by="wind",
@@ -69,7 +70,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("aep_net_mwh_yr", "float", "MWh yr-1", "Net annual energy after losses and calibration."),
             Field("full_load_hours", "float", "h yr-1", "Net energy divided by rated power."),
             Field("capacity_factor", "float", "", "Net energy divided by rated power times 8,760 h."),
-            Field("commune", "str", description="Commune of the site.", required=False),
+            Field("commune", "str", description="Commune holding the site (layers.communes, method largest_overlap: "
+                  "for a point, the commune it lies in).", required=False),
         ),
         style=Style(color="#08306b", radius=6.0),
         key_fields=("turbine", "capacity_mw", "hub_height_m", "wind_speed_ms", "aep_net_mwh_yr", "full_load_hours",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import rasterio.features
 from shapely import unary_union
 from shapely.geometry.base import BaseGeometry
 
 from layers.grid import Grid
+from layers.rasterize import burn
 
 #: Square metres per hectare.
 M2_PER_HA = 10_000.0
@@ -94,8 +94,8 @@ def core_labels(grid: Grid, cores: gpd.GeoDataFrame) -> np.ndarray:
     """Core label per cell (row order of ``cores`` + 1; 0 outside), every core at least one cell."""
     if len(cores) == 0:
         return np.zeros(grid.shape, np.int32)
-    labels = rasterio.features.rasterize(zip(cores.geometry.values, range(1, len(cores) + 1)), out_shape=grid.shape,
-                                         transform=grid.transform, fill=0, dtype="int32")
+    labels = burn(cores.geometry.values, np.arange(1, len(cores) + 1), out_shape=grid.shape,
+                  transform=grid.transform, dtype="int32")
     present = np.zeros(len(cores) + 1, bool)
     present[np.unique(labels)] = True
     for i in np.flatnonzero(~present[1:]):  # a thin core between cell centres: burn its representative point

@@ -26,6 +26,7 @@ from shapely.geometry import box
 from layers.catalog.inputs import LANDCOVER_CLASSES, RAILWAY_KINDS, ROAD_CLASSES, WATERWAY_KINDS
 from layers.errors import ConfigError
 from layers.grid import Grid
+from layers.rasterize import burn
 
 #: Largest resistance [-] (Luxembourg MNHN log scale 1-10,000); finite on purpose.
 MAX_RESISTANCE = 10_000.0
@@ -123,15 +124,13 @@ def _burn(grid: Grid, out: np.ndarray, geoms: gpd.GeoSeries, values: np.ndarray,
     geoms, values = geoms.iloc[order], values[order]
     tree = geoms.sindex
     for win, _ in grid.windows(WINDOW_CELLS):
-        transform = rasterio.windows.transform(win, grid.transform)
         bounds = rasterio.windows.bounds(win, grid.transform)
         hits = np.sort(tree.query(box(*bounds), predicate="intersects"))
         if len(hits) == 0:
             continue
         shape = (int(win.height), int(win.width))
-        burnt = rasterio.features.rasterize(zip(geoms.iloc[hits].values, values[hits]), out_shape=shape,
-                                            transform=transform, fill=np.nan, all_touched=all_touched,
-                                            dtype="float32")
+        burnt = burn(geoms.iloc[hits].values, values[hits], out_shape=shape, transform=grid.window_transform(win),
+                     fill=np.nan, all_touched=all_touched, dtype="float32")
         view = out[win.toslices()]
         hit = ~np.isnan(burnt)
         view[hit] = np.maximum(view[hit], burnt[hit]) if raise_only else burnt[hit]

@@ -16,14 +16,13 @@ import pandas as pd
 
 from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY
 from layers.catalog.inputs import BUILDING_USES
+from layers.communes import representative_points, unit_of_points
 from layers.sample import sample_points
 from processing.districts.overlay import (
     M2_PER_HA,
     area_share,
     nearest_distance,
     overlap_sum,
-    representative_points,
-    unit_of_points,
     zonal_mean,
 )
 from processing.geothermal.heat_pump import delivered_heat, pump_electricity

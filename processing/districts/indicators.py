@@ -14,8 +14,9 @@ import shapely
 
 from layers.catalog import COMMUNE_SUMS, get_layer
 from layers.catalog.corridors import NETWORKS
+from layers.communes import zone_index
 from processing.districts.criteria import KWH_PER_MWH, heat_table, suitable_roofs
-from processing.districts.overlay import area_share, length_within, representative_points, unit_of_points
+from processing.districts.overlay import area_share, length_within
 from processing.emission_factors import boiler_heat_co2_avoided_t_yr, electricity_co2_t_yr
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,10 @@ def co2_avoidable(pv_mwh_yr, wind_mwh_yr, delivered_heat_mwh_yr, pump_electricit
 
 
 def _by_commune(communes, features: gpd.GeoDataFrame | None, columns: list[str]) -> np.ndarray:
-    """Sums of ``columns`` (and the count, last column) over features by representative point."""
+    """Sums of ``columns`` (and the count, last column) over features by commune (representative point)."""
     if features is None or not len(features):
         return np.zeros((len(communes), len(columns) + 1))
-    return _sum_by_index(len(communes), unit_of_points(communes, representative_points(features)), features,
+    return _sum_by_index(len(communes), zone_index(features, communes, "representative_point"), features,
                          columns)
 
 
@@ -61,7 +62,7 @@ def _by_commune_name(communes, features: gpd.GeoDataFrame | None, columns: list[
     idx = np.full(len(features), -1)
     idx[named] = [where.get(str(c), -1) for c in features["commune"][named]]
     if (~named).any():
-        idx[~named] = unit_of_points(communes, representative_points(features.loc[~named]))
+        idx[~named] = zone_index(features.loc[~named], communes, "representative_point")
     return _sum_by_index(len(communes), idx, features, columns)
 
 
@@ -165,7 +166,7 @@ def commune_indicators(
         known = heat["in_dh"].notna().all() and len(heat)
         if known or (dh is not None and len(dh) and len(heat)):
             in_dh = (heat["in_dh"].astype(bool).to_numpy() if known
-                     else unit_of_points(dh, representative_points(heat)) >= 0)
+                     else zone_index(heat, dh, "representative_point") >= 0)
             dh_demand = _by_commune(communes, heat.loc[in_dh], ["demand_mwh_yr"])[:, 0]
         else:
             dh_demand = np.zeros(n)

@@ -1,5 +1,5 @@
-"""Geometry helpers: area shares, overlap-weighted sums, point membership, distances and zonal means
-(raster values at points: :mod:`layers.sample`).
+"""Geometry helpers: area shares, overlap-weighted sums, distances and zonal means (raster values at points:
+:mod:`layers.sample`; which unit or commune holds a feature: :mod:`layers.communes`).
 
 All lengths and areas are in the units of the (projected, metre) region CRS.
 """
@@ -12,26 +12,19 @@ from collections.abc import Iterator
 import numpy as np
 import shapely
 from affine import Affine
-from rasterio import features, windows
+from rasterio import windows
 
+from layers.communes import geometry_array
 from layers.raster import Raster, RasterFile
+from layers.rasterize import burn
 
 #: Square metres per hectare.
 M2_PER_HA = 1.0e4
 
 
-def _geoms(frame) -> np.ndarray:
-    """Geometry array of a GeoDataFrame/GeoSeries (empty array for ``None``)."""
-    if frame is None:
-        return np.empty(0, dtype=object)
-    if hasattr(frame, "geometry"):  # GeoDataFrame or GeoSeries
-        frame = frame.geometry
-    return np.asarray(frame, dtype=object)
-
-
 def area_share(units, polygons) -> np.ndarray:
     """Share of each unit's area covered by ``polygons`` (overlaps counted once) [0-1]."""
-    u, p = _geoms(units), _geoms(polygons)
+    u, p = geometry_array(units), geometry_array(polygons)
     out = np.zeros(len(u))
     if not len(u) or not len(p):
         return out
@@ -52,7 +45,7 @@ def overlap_sum(units, polygons, values) -> np.ndarray:
     Spreads an extensive quantity (e.g. a cell's heat demand [MWh yr-1]) evenly over its polygon and sums
     the parts inside each unit. Polygons should not overlap each other.
     """
-    u, p = _geoms(units), _geoms(polygons)
+    u, p = geometry_array(units), geometry_array(polygons)
     v = np.asarray(values, dtype=float)
     out = np.zeros(len(u))
     if not len(u) or not len(p):
@@ -66,29 +59,9 @@ def overlap_sum(units, polygons, values) -> np.ndarray:
     return out
 
 
-def unit_of_points(units, points) -> np.ndarray:
-    """Index of the unit holding each point (the first unit by index when several do), -1 when none."""
-    u, pts = _geoms(units), _geoms(points)
-    out = np.full(len(pts), -1, dtype=int)
-    if not len(u) or not len(pts):
-        return out
-    pi, ui = shapely.STRtree(u).query(pts, predicate="intersects")
-    # first unit per point, deterministically: sort pairs by (point, unit)
-    order = np.lexsort((ui, pi))
-    pi, ui = pi[order], ui[order]
-    first = np.unique(pi, return_index=True)[1]
-    out[pi[first]] = ui[first]
-    return out
-
-
-def representative_points(frame) -> np.ndarray:
-    """A point guaranteed inside each geometry (its centroid for points)."""
-    return shapely.point_on_surface(_geoms(frame))
-
-
 def nearest_distance(units, points) -> np.ndarray:
     """Distance from each unit to the nearest point [m], 0 when a point lies inside; ``inf`` without points."""
-    u, pts = _geoms(units), _geoms(points)
+    u, pts = geometry_array(units), geometry_array(points)
     out = np.full(len(u), np.inf)
     if not len(u) or not len(pts):
         return out
@@ -99,7 +72,7 @@ def nearest_distance(units, points) -> np.ndarray:
 
 def length_within(polygons, lines) -> np.ndarray:
     """Length of ``lines`` inside each polygon [m]."""
-    p, ln = _geoms(polygons), _geoms(lines)
+    p, ln = geometry_array(polygons), geometry_array(lines)
     out = np.zeros(len(p))
     if not len(p) or not len(ln):
         return out
@@ -135,7 +108,7 @@ def _valid(a: np.ndarray, nodata) -> np.ndarray:
 
 def zonal_mean(raster: Raster | RasterFile, polygons) -> np.ndarray:
     """Mean of the valid raster cells touched by each polygon (NaN where none); read one window per polygon."""
-    geoms = _geoms(polygons)
+    geoms = geometry_array(polygons)
     out = np.full(len(geoms), np.nan)
     with _band(raster) as (read, transform, shape, nodata):
         for k, geom in enumerate(geoms):
@@ -149,9 +122,8 @@ def zonal_mean(raster: Raster | RasterFile, polygons) -> np.ndarray:
                 continue  # outside the raster
             win = windows.Window(c0, r0, c1 - c0, r1 - r0)
             values = read(win)
-            win_transform = transform @ Affine.translation(win.col_off, win.row_off)
-            inside = features.geometry_mask([geom], out_shape=values.shape, transform=win_transform,
-                                            invert=True, all_touched=True)
+            inside = burn([geom], out_shape=values.shape, transform=transform @ Affine.translation(c0, r0),
+                          all_touched=True).astype(bool)
             ok = inside & _valid(values, nodata)
             if ok.any():
                 out[k] = float(values[ok].astype(float).mean())

@@ -12,12 +12,13 @@ import pandas as pd
 import shapely
 
 from layers.catalog import get_layer
+from layers.communes import commune_of
 from layers.data import LayerData
 from processing.districts.criteria import compute_criteria
 from processing.districts.explain import explain
 from processing.districts.indicators import commune_indicators
 from processing.districts.mcda import ahp_weights
-from processing.districts.overlay import M2_PER_HA, representative_points, unit_of_points
+from processing.districts.overlay import M2_PER_HA
 from processing.districts.params import DistrictsParams
 from processing.districts.ranking import rank_candidates
 from processing.districts.units import candidate_units
@@ -68,11 +69,9 @@ def rank_districts(units: gpd.GeoDataFrame, inputs: Mapping[str, object], params
     log.info("weights used: %s", ", ".join(f"{k} {w:.3f}" for k, w in used.items()))
     sentences = explain(values, ranking, used, reasons, values["corridor_networks"].tolist(),
                         params.sensitivity_change)
-    commune_idx = unit_of_points(communes, representative_points(units))
-    names = communes["name"].astype(str).to_numpy() if "name" in communes else None
     frame = pd.concat([units.drop(columns="geometry").reset_index(drop=True),
                        values.reset_index(drop=True), ranking.reset_index(drop=True)], axis=1)
-    frame["commune"] = [names[k] if names is not None and k >= 0 else None for k in commune_idx]
+    frame["commune"] = commune_of(units, communes, "representative_point")
     frame["area_ha"] = units.geometry.area.to_numpy() / M2_PER_HA
     frame["buildings"] = frame["buildings"].astype(int)
     frame["method"] = params.method

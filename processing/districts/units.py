@@ -13,7 +13,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from processing.districts.overlay import M2_PER_HA, representative_points, unit_of_points
+from layers.communes import zone_index
+from processing.districts.overlay import M2_PER_HA
 from processing.pipeline import EXPLANATION
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def _polygons(geoms) -> list:
 def _building_counts(geoms, buildings: gpd.GeoDataFrame | None) -> np.ndarray:
     if buildings is None or not len(buildings) or not len(geoms):
         return np.zeros(len(geoms), dtype=int)
-    idx = unit_of_points(np.asarray(geoms, dtype=object), representative_points(buildings))
+    idx = zone_index(buildings, np.asarray(geoms, dtype=object), "representative_point")
     return np.bincount(idx[idx >= 0], minlength=len(geoms))
 
 

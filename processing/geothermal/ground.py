@@ -19,11 +19,11 @@ import numpy as np
 import rasterio
 import shapely
 from affine import Affine
-from rasterio import features
 from rasterio.windows import Window
 
 from layers.grid import Grid
 from layers.raster import RasterFile
+from layers.rasterize import burn
 from processing.geothermal.conductivity import lithology_conductivity, vdi4640_2_extraction_w_m
 from processing.geothermal.gpot import gpot_energy_mwh_yr
 from processing.windows import SERIAL, WindowExecutor
@@ -51,10 +51,8 @@ class GroundWindow:
 def ground_window(task: GroundWindow) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """λ [W m-1 K-1], VDI 4640-2 extraction [W m-1] and G.POT [MWh yr-1] of one window, as float32."""
     shape = (task.window.height, task.window.width)
-    codes = np.zeros(shape, dtype=np.int32)  # 0 = no geology
-    if len(task.geometries):
-        features.rasterize(((g, i + 1) for i, g in enumerate(task.geometries)), out=codes,
-                           transform=task.transform)
+    codes = burn(task.geometries, np.arange(1, len(task.geometries) + 1), out_shape=shape, transform=task.transform,
+                 dtype="int32")  # 0 = no geology
     lam = np.concatenate([[np.nan], task.conductivity])[codes]
     return (lam.astype(np.float32), vdi4640_2_extraction_w_m(lam, task.operating_hours).astype(np.float32),
             gpot_energy_mwh_yr(lam, **dict(task.gpot_kwargs)).astype(np.float32))

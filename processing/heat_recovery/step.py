@@ -15,8 +15,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.communes import commune_of
 from layers.data import LayerData
-from processing.districts.overlay import unit_of_points
 from processing.heat_recovery.matching import match_sources
 from processing.heat_recovery.params import HeatRecoveryParams
 from processing.heat_recovery.sources import assess_sources
@@ -50,19 +50,9 @@ def run(ctx: StepContext[HeatRecoveryParams]) -> Mapping[str, LayerData]:
     ctx.progress(0.9, f"{len(result.links)} lines")
     out_areas = result.areas
     communes = ctx.vector("communes")
-    out_areas["commune"] = _commune_names(out_areas, communes)
+    out_areas["commune"] = commune_of(out_areas, communes, "representative_point")
     log.info("heat_recovery: %.1f of %.1f GWh/yr deliverable excess heat used, %d lines",
              result.sources["used_mwh_yr"].sum() / 1e3, result.sources["deliverable_mwh_yr"].sum() / 1e3,
              len(result.links))
     return {"heat_recovery_links": result.links, "heat_sources_assessed": result.sources,
             "heat_recovery_areas": out_areas}
-
-
-def _commune_names(frame: gpd.GeoDataFrame, communes: gpd.GeoDataFrame | None) -> np.ndarray:
-    out = np.full(len(frame), None, dtype=object)
-    if communes is None or not len(communes) or "name" not in communes or not len(frame):
-        return out
-    idx = unit_of_points(communes, shapely.point_on_surface(frame.geometry.to_numpy()))
-    names = communes["name"].astype(str).to_numpy()
-    out[idx >= 0] = names[idx[idx >= 0]]
-    return out

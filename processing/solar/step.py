@@ -29,10 +29,12 @@ from scipy import ndimage
 
 from layers.catalog import get_layer
 from layers.catalog.solar import SOLAR_CLASSES
+from layers.communes import commune_of
 from layers.data import LayerData
 from layers.errors import InputDataError
 from layers.grid import Grid
 from layers.raster import Raster, RasterFile
+from layers.rasterize import burn
 from layers.sample import sample_xy
 from processing.pipeline import StepContext
 from processing.solar import classes, horizon, pv, racking, shading
@@ -207,8 +209,8 @@ def solar_window(members: np.ndarray, work: _Context) -> tuple[int, int, np.ndar
     pr0, pc0, prows, pcols = row0 - halo, col0 - halo, rows + 2 * halo, cols + 2 * halo
     box_transform = grid.block_transform(row0, col0)
     # building label over the box: local index + 1
-    label = features.rasterize(((g, i + 1) for i, g in enumerate(geoms[members])), out_shape=(rows, cols),
-                               transform=box_transform, fill=0, dtype="int32")
+    label = burn(geoms[members], np.arange(1, len(members) + 1), out_shape=(rows, cols), transform=box_transform,
+                 dtype="int32")
     surface, dsm_valid = _surface(work, pr0, pc0, prows, pcols)
     core = (slice(halo, halo + rows), slice(halo, halo + cols))
     z_box = surface[core]
@@ -285,8 +287,7 @@ def _pseudo_surface(work: _Context, row0: int, col0: int, rows: int, cols: int) 
     geoms = work.buildings.geometry.to_numpy()
     hits = work.buildings.sindex.query(shapely.box(x0, y0, x1, y1))
     if hits.size:
-        bl = features.rasterize(((geoms[i], int(i) + 1) for i in hits), out_shape=(rows, cols),
-                                transform=transform, fill=0, dtype="int32")
+        bl = burn(geoms[hits], hits + 1, out_shape=(rows, cols), transform=transform, dtype="int32")
         rr, cc = np.nonzero(bl)
         if rr.size:
             xs, ys = transform @ (cc + 0.5, rr + 0.5)
@@ -397,7 +398,7 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
     b = frame["building"].to_numpy()
     building_ids = work.buildings["building_id"].astype(str).to_numpy()[b]
     rank = pd.Series(np.arange(len(frame))).groupby(b).cumcount().to_numpy() + 1
-    commune = _commune_of(work.buildings, communes)[b]
+    commune = commune_of(work.buildings, communes, "representative_point")[b]
     from_dsm = frame["from_dsm"].to_numpy()
     face_class = classes.suitability_class(share, usable, very_good=p.very_good_share, good=p.good_share,
                                            conditional=p.conditional_share)
@@ -427,15 +428,3 @@ def _finish(work: _Context, pieces: list[pd.DataFrame], communes: gpd.GeoDataFra
         "climate": np.full(len(frame), work.sky.climate_source, dtype=object),
     }, geometry=geom, crs=crs)
     return out[[*spec_fields, "geometry"]]
-
-
-def _commune_of(buildings: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> np.ndarray:
-    """Name of the commune holding each building's representative point (None outside every commune)."""
-    out = np.full(len(buildings), None, dtype=object)
-    if communes is None or len(communes) == 0 or "name" not in communes.columns:
-        return out
-    pts = gpd.GeoSeries(shapely.point_on_surface(buildings.geometry.to_numpy()), crs=buildings.crs)
-    hits = communes.sindex.query(pts.to_numpy(), predicate="within")
-    names = communes["name"].astype(str).to_numpy()
-    out[hits[0]] = names[hits[1]]
-    return out

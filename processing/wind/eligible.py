@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import shapely
 from rasterio import features
@@ -35,23 +34,3 @@ def label_polygons(labels: np.ndarray, grid: Grid) -> dict[int, shapely.Geometry
     for geom, value in features.shapes(labels, mask=labels > 0, transform=grid.transform, connectivity=4):
         out[int(value)] = shapely.geometry.shape(geom)
     return out
-
-
-def majority_commune(geoms: gpd.GeoSeries, communes: gpd.GeoDataFrame | None) -> list[str | None]:
-    """Name of the commune holding most of each geometry's area (or containing each point)."""
-    if communes is None or len(communes) == 0 or len(geoms) == 0:
-        return [None] * len(geoms)
-    names = communes["name"].astype(str).to_numpy()
-    tree = shapely.STRtree(communes.geometry.to_numpy())
-    left, right = tree.query(geoms.to_numpy(), predicate="intersects")
-    best: list[str | None] = [None] * len(geoms)
-    if len(left) == 0:
-        return best
-    point = shapely.get_type_id(geoms.to_numpy()[left]) == 0
-    inter = shapely.area(shapely.intersection(geoms.to_numpy()[left], communes.geometry.to_numpy()[right]))
-    inter = np.where(point, 1.0, inter)
-    best_share = np.full(len(geoms), -1.0)
-    for l_, r_, a in zip(left, right, inter):
-        if a > best_share[l_]:
-            best_share[l_], best[l_] = a, names[r_]
-    return best

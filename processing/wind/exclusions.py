@@ -46,8 +46,8 @@ from scipy.spatial import cKDTree
 from layers.errors import InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
+from layers.rasterize import burn
 from layers.resample import read_on_grid
-from processing.wind.gridio import geojson_shapes
 from processing.wind.rules import ExclusionRule
 from processing.windows import SERIAL, WindowExecutor
 
@@ -105,8 +105,8 @@ def _vector_rule_window(tree: shapely.STRtree, geoms: np.ndarray, buffer_m: floa
     out = np.zeros((rows, cols), dtype=bool)
     if len(hits) == 0:
         return out
-    seeds = features.rasterize(geojson_shapes(geoms[hits]), out_shape=(prow, pcol),
-                               transform=Affine(res, 0.0, x0, 0.0, -res, y1), all_touched=True, dtype="uint8")
+    seeds = burn(geoms[hits], out_shape=(prow, pcol), transform=Affine(res, 0.0, x0, 0.0, -res, y1),
+                 all_touched=True)
     if not seeds.any():
         return out
     dist = ndimage.distance_transform_edt(seeds == 0, sampling=res)[halo:halo + rows, halo:halo + cols]
@@ -117,10 +117,9 @@ def _vector_rule_window(tree: shapely.STRtree, geoms: np.ndarray, buffer_m: floa
         polys = geoms[hits][np.isin(shapely.get_type_id(geoms[hits]), (3, 6))]
         if len(polys):
             core_t = Affine(res, 0.0, t.c + col0 * res, 0.0, -res, t.f - row0 * res)
-            inside = features.rasterize(geojson_shapes(polys), out_shape=(rows, cols), transform=core_t,
-                                        dtype="uint8").astype(bool)
-            edges = features.rasterize(geojson_shapes(shapely.boundary(polys)), out_shape=(rows, cols),
-                                       transform=core_t, all_touched=True, dtype="uint8").astype(bool)
+            inside = burn(polys, out_shape=(rows, cols), transform=core_t).astype(bool)
+            edges = burn(shapely.boundary(polys), out_shape=(rows, cols), transform=core_t,
+                         all_touched=True).astype(bool)
             inner = inside & ~edges
             out |= inner
             band &= ~inner
@@ -171,11 +170,8 @@ def _buffer_rule_window(tree: shapely.STRtree, geoms: np.ndarray, buffer_m: floa
     core_t = Affine(res, 0.0, x0, 0.0, -res, y1)
     near = geoms[hits]
     inner_geoms, outer_geoms = _bracketing_buffers(geoms, hits, buffer_m, delta, {} if cache is None else cache)
-    inner_shapes = geojson_shapes(inner_geoms)
-    if inner_shapes:
-        out = features.rasterize(inner_shapes, out_shape=(rows, cols), transform=core_t, dtype="uint8").astype(bool)
-    outer = features.rasterize(geojson_shapes(outer_geoms), out_shape=(rows, cols), transform=core_t,
-                               dtype="uint8").astype(bool)
+    out = burn(inner_geoms, out_shape=(rows, cols), transform=core_t).astype(bool)
+    outer = burn(outer_geoms, out_shape=(rows, cols), transform=core_t).astype(bool)
     _decide_band(out, outer & ~out, near, tree, buffer_m, grid, row0, col0, outside=buffer_m > delta)
     return out
 

@@ -27,8 +27,8 @@ from windpowerlib.wind_speed import hellman, logarithmic_profile
 
 from layers.grid import Grid, centre_latlon
 from layers.raster import RasterFile
+from layers.rasterize import rasterize_classes
 from layers.resample import read_on_grid
-from processing.wind.gridio import rasterize_classes
 from processing.windows import SERIAL, WindowExecutor
 
 #: Roughness length [m] per canonical land-cover class, from the CORINE mapping of RESKit

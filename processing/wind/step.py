@@ -9,17 +9,18 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 
+from layers.communes import commune_of
 from layers.data import LayerData
 from layers.errors import ConfigError, InputDataError
 from layers.grid import Grid
 from layers.raster import RasterFile
+from layers.rasterize import rasterize_mask
 from layers.sample import sample_xy
 from processing.pipeline import EXPLANATION, StepContext
-from processing.wind.eligible import eligible_labels, label_polygons, majority_commune
+from processing.wind.eligible import eligible_labels, label_polygons
 from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
 from processing.wind.exclusions import exclusion_codes, exclusion_polygons
 from processing.wind.field import air_density, wind_speed_hub
-from processing.wind.gridio import rasterize_mask
 from processing.wind.params import WindParams
 from processing.wind.siting import place_on_lattice
 
@@ -76,7 +77,7 @@ def turbine_sites(xs: np.ndarray, ys: np.ndarray, params: WindParams, grid: Grid
         "full_load_hours": net / capacity_mw,
         "capacity_factor": net / capacity_mw / HOURS_PER_YEAR,
     }, geometry=geometry, crs=grid.crs)
-    frame["commune"] = majority_commune(frame.geometry, communes)
+    frame["commune"] = commune_of(frame.geometry, communes, "largest_overlap")
     return frame
 
 
@@ -145,7 +146,7 @@ def run(ctx: StepContext[WindParams]) -> Mapping[str, LayerData]:
     eligible = gpd.GeoDataFrame({"area_ha": [float(area_ha[i - 1]) for i in ids],
                                  "turbine_count": [int(counts[i]) for i in ids]},
                                 geometry=[polygons[i] for i in ids], crs=grid.crs)
-    eligible["commune"] = majority_commune(eligible.geometry, communes)
+    eligible["commune"] = commune_of(eligible.geometry, communes, "largest_overlap")
     total = float(sites["aep_net_mwh_yr"].sum()) if len(sites) else 0.0
     ctx.progress(1.0, f"{len(sites)} turbines, {total / 1e3:.1f} GWh/yr net, "
                       f"{math.fsum(area_ha):.1f} ha eligible")

@@ -1,4 +1,11 @@
-"""Reading input rasters and vectors onto the analysis grid, window by window."""
+"""The one rasteriser of the project: features burnt into cells of a grid (or of any north-up transform).
+
+Rule: a cell takes the value of the features whose geometry holds its centre (``all_touched=False``, the
+default) or touches it at all (``all_touched=True``: lines and barriers that must not be crossed diagonally);
+where features overlap, the later one in input order wins; other cells keep ``fill``. Features are handed to
+GDAL as GeoJSON built from coordinate arrays (:func:`geojson_shapes`), which is what makes rasterising
+thousands of small features fast.
+"""
 
 from __future__ import annotations
 
@@ -41,25 +48,28 @@ def geojson_shapes(geoms, values=None) -> list[tuple[dict, float]]:
     return out  # type: ignore[return-value]
 
 
+def burn(geoms, values=None, *, out_shape: tuple[int, int], transform: Affine, fill: float = 0,
+         dtype: str = "uint8", all_touched: bool = False) -> np.ndarray:
+    """Array ``out_shape`` on ``transform`` with ``values`` (1 when ``None``) of ``geoms`` burnt in (module
+    rule), ``fill`` elsewhere; features with no geometry or a non-finite value are skipped."""
+    shapes = geojson_shapes(geoms, values)
+    if not shapes:
+        return np.full(out_shape, fill, dtype=dtype)
+    return features.rasterize(shapes, out_shape=out_shape, transform=transform, fill=fill, all_touched=all_touched,
+                              dtype=dtype)
+
+
 def rasterize_classes(frame: gpd.GeoDataFrame, field: str, lookup: dict[str, float], grid: Grid,
                       window: Window, fill: float) -> np.ndarray:
     """Burn ``lookup[frame[field]]`` into ``window`` of ``grid`` (cell-centre rule); ``fill`` elsewhere."""
-    transform = grid.transform @ Affine.translation(window.col_off, window.row_off)
     values = frame[field].astype(str).map(lookup).to_numpy(dtype="float64", na_value=np.nan)
-    shapes = geojson_shapes(frame.geometry.to_numpy(), values)
-    if not shapes:
-        return np.full((window.height, window.width), fill, dtype="float64")
-    return features.rasterize(shapes, out_shape=(window.height, window.width), transform=transform, fill=fill,
-                              dtype="float64")
+    return burn(frame.geometry.to_numpy(), values, out_shape=(window.height, window.width),
+                transform=grid.window_transform(window), fill=fill, dtype="float64")
 
 
 def rasterize_mask(geoms, grid: Grid, window: Window | None = None) -> np.ndarray:
     """Cells of ``grid`` (or of ``window``) whose centre lies inside ``geoms``."""
     if window is None:
         window = Window(0, 0, grid.width, grid.height)
-    transform = grid.transform @ Affine.translation(window.col_off, window.row_off)
-    shapes = geojson_shapes(geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms)
-    if not shapes:
-        return np.zeros((window.height, window.width), dtype=bool)
-    return features.rasterize(shapes, out_shape=(window.height, window.width), transform=transform,
-                              dtype="uint8").astype(bool)
+    return burn(geoms.to_numpy() if hasattr(geoms, "to_numpy") else geoms, out_shape=(window.height, window.width),
+                transform=grid.window_transform(window)).astype(bool)
