@@ -22,8 +22,10 @@ from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
 
 from layers.catalog.spec import LayerSpec
+from layers.ramp import colorize
+from layers.tiles import MAX_ZOOM
 from maps import assets
-from maps.style import format_value, ramp_rgb, style_function
+from maps.style import format_value, style_function
 
 #: Embedded GeoJSON above this size is replaced by vector tiles from the API [bytes] (pages stay < 10 MB).
 EMBED_BUDGET_BYTES = 6_000_000
@@ -134,7 +136,7 @@ def add_vector_tiles(fmap: folium.Map, spec: LayerSpec, tile_url: str, *, show: 
     """Add ``spec`` as Mapbox Vector Tiles read from the API (for layers too big to embed)."""
     layer_style = {"weight": spec.style.weight, "color": spec.style.color, "fill": True,
                    "fillColor": spec.style.color, "fillOpacity": spec.style.fill_opacity}
-    ApiVectorTiles(tile_url, spec.title, {"vectorTileLayerStyles": {spec.id: layer_style}},
+    ApiVectorTiles(tile_url, spec.title, {"vectorTileLayerStyles": {spec.id: layer_style}, "maxNativeZoom": MAX_ZOOM},
                    overlay=True, show=show).add_to(fmap)
 
 
@@ -160,9 +162,7 @@ def raster_overlay(path: Path, style_spec: LayerSpec,
     valid = np.isfinite(values)
     if not valid.any():
         return None
-    rgba = np.zeros((*values.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = ramp_rgb(np.where(valid, values, style_spec.style.stops[0]), style_spec.style)
-    rgba[..., 3] = np.where(valid, OVERLAY_ALPHA, 0)
+    rgba = colorize(values, style_spec.style, alpha=OVERLAY_ALPHA)
     buffer = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", optimize=True)
     to_wgs = Transformer.from_crs(3857, 4326, always_xy=True)

@@ -9,23 +9,9 @@ from typing import Any
 import numpy as np
 
 from layers.catalog.spec import LayerSpec, Style
+from layers.ramp import ramp_rgb
 
 NO_DATA_COLOR = "#999999"
-
-
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    """``#rrggbb`` → (r, g, b) in 0-255."""
-    c = color.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-def ramp_rgb(values: np.ndarray, style: Style) -> np.ndarray:
-    """Colours of ``values`` on the style's ramp (linear between stops, clamped), shape (..., 3) uint8."""
-    stops = np.asarray(style.stops, dtype=float)
-    rgb = np.asarray([hex_to_rgb(c) for c in style.colors], dtype=float)
-    v = np.asarray(values, dtype=float)
-    channels = [np.interp(v, stops, rgb[:, i]) for i in range(3)]
-    return np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8)
 
 
 def _ramp_hex(value: float, style: Style) -> str:

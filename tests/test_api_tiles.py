@@ -154,12 +154,12 @@ def test_raster_png_tile_uses_the_catalog_ramp(api_client):
 
 def test_colorize_interpolates_between_stops():
     """Exact colours at the stops and the RGB midpoint between two stops; nodata transparent."""
-    from geoservice.api.rasters import colorize
     from layers.catalog.spec import Style
+    from layers.ramp import colorize
 
     style = Style(stops=(0.0, 10.0), colors=("#000000", "#ff8040"))
     values = np.array([[0.0, 5.0, 10.0, 20.0, np.nan]])
-    rgba = colorize(values, np.isfinite(values), style)
+    rgba = colorize(values, style)
     assert rgba[0, 0].tolist() == [0, 0, 0, 255]
     assert rgba[0, 1].tolist() == [128, 64, 32, 255]  # round(127.5)=128, 64, 32
     assert rgba[0, 2].tolist() == [255, 128, 64, 255]

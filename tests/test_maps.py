@@ -5,9 +5,10 @@ import re
 import pytest
 
 from layers.catalog import get_layer
+from layers.ramp import ramp_rgb
 from layers.region import load_region
 from maps.build import build_all_maps, slug
-from maps.style import format_value, ramp_rgb
+from maps.style import format_value
 from processing.steps import all_steps
 from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 

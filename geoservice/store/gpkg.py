@@ -65,6 +65,7 @@ from layers.catalog import LayerSpec, get_layer
 from layers.crs import crs_ref
 from layers.data import LayerData
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError
+from layers.tiles import check_tile
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +413,7 @@ class GeoPackageStore(Store):
 
     def vector_tile(self, layer_id: str, z: int, x: int, y: int, fmt: Literal["mvt", "geojson"]) -> bytes:
         spec = vector_spec(layer_id)
-        tiles.check_tile(z, x, y)
+        check_tile(z, x, y)
         if fmt not in ("mvt", "geojson"):
             raise InvalidRequest(f"unknown tile format {fmt!r}; use mvt or geojson")
         with self._snapshot() as conn:

@@ -65,6 +65,7 @@ from layers.catalog import LayerSpec, get_layer
 from layers.crs import crs_ref
 from layers.data import LayerData
 from layers.errors import FeatureNotFound, InvalidRequest, StoreError, StoreUnavailable
+from layers.tiles import check_tile
 
 log = logging.getLogger(__name__)
 
@@ -613,7 +614,7 @@ class PostGISStore(Store):
         one statement, so one round trip once the registry row is known. A caller that has already resolved
         the version (the API, which keys its tile cache on it) passes it, so the tile is of that version."""
         vector_spec(layer_id)
-        tiles.check_tile(z, x, y)
+        check_tile(z, x, y)
         if fmt not in ("mvt", "geojson"):
             raise InvalidRequest(f"unknown tile format {fmt!r}; use mvt or geojson")
         params: dict[str, Any] = {"z": z, "x": x, "y": y, "margin": tiles.TILE_BUFFER / tiles.TILE_EXTENT,

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import geopandas as gpd
-import morecantile
 import numpy as np
 import pandas as pd
 import shapely
@@ -23,7 +22,7 @@ from pyproj import CRS, Transformer
 
 from geoservice.store import mvt
 from layers.crs import crs_ref
-from layers.errors import InvalidRequest
+from layers.tiles import tile_bounds_3857
 
 #: MVT coordinate extent of one tile.
 TILE_EXTENT = 4096
@@ -39,34 +38,10 @@ SIMPLIFY_PIXELS = 0.5
 #: z13-z15) it shrank tiles by < 0.5 % and cost 4 % of PostGIS's time per tile. The same idea as tegola's
 #: ``tile_simplification_max_zoom``.
 SIMPLIFY_MAX_ZOOM = 12
-#: Deepest zoom served (WebMercatorQuad defines 0-24).
-MAX_ZOOM = 24
 #: Circumference of the Web Mercator world [m] (EPSG:3857, 2 * pi * 6378137).
 WORLD_SIZE_M = 2 * math.pi * 6378137.0
 #: Decimal digits of GeoJSON tile coordinates [deg]; 7 digits ≈ 1 cm.
 GEOJSON_DIGITS = 7
-
-
-@lru_cache(maxsize=1)
-def tms() -> morecantile.TileMatrixSet:
-    return morecantile.tms.get("WebMercatorQuad")
-
-
-def check_tile(z: int, x: int, y: int) -> None:
-    """InvalidRequest unless (z, x, y) names a WebMercatorQuad tile."""
-    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in (z, x, y)):
-        raise InvalidRequest("tile coordinates z, x, y must be integers")
-    if not 0 <= z <= MAX_ZOOM:
-        raise InvalidRequest(f"zoom {z} is outside 0-{MAX_ZOOM}")
-    n = 1 << z
-    if not (0 <= x < n and 0 <= y < n):
-        raise InvalidRequest(f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {n - 1}")
-
-
-def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    """(xmin, ymin, xmax, ymax) [m] of the tile in EPSG:3857."""
-    b = tms().xy_bounds(morecantile.Tile(x, y, z))
-    return b.left, b.bottom, b.right, b.top
 
 
 def simplify_tolerance_m(z: int) -> float:

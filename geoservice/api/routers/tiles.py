@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import morecantile
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -39,26 +38,22 @@ from geoservice.api.common import (
 from geoservice.api.rasters import render_png
 from layers.catalog import LayerSpec
 from layers.errors import InvalidRequest, LayerNotFound
+from layers.tiles import MAX_ZOOM, TMS_ID, TMS_URI, check_tile, tms
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["Tiles"])
 
-TMS_ID = "WebMercatorQuad"
-TMS = morecantile.tms.get(TMS_ID)
-#: Deepest zoom served; beyond it features are not simplified any further.
-MAX_ZOOM = 22
 #: Seconds a tile without a version stamp may be reused before revalidating.
 MUTABLE_MAX_AGE_S = 60
 IMMUTABLE = "public, max-age=31536000, immutable"
 _EXT = {"mvt": "mvt", "pbf": "mvt", "geojson": "geojson", "json": "geojson", "png": "png"}
 _MEDIA = {"mvt": MVT, "geojson": GEOJSON, "png": PNG}
-_TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 
 CollectionId = Path(..., description="Collection (layer) id.", max_length=200)
 
 
 def _tms_doc() -> dict[str, Any]:
-    return TMS.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return tms().model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets", response_class=Response)
@@ -66,7 +61,7 @@ def tile_matrix_sets(request: Request, f: str | None = Query(None, description="
     _json_only(f)
     base = base_url(request)
     return json_response({"tileMatrixSets": [{
-        "id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": _TMS_URI,
+        "id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": TMS_URI,
         "links": [link(f"{base}/tileMatrixSets/{TMS_ID}", "self", JSON, "WebMercatorQuad")]}]})
 
 
@@ -117,7 +112,7 @@ def _tileset_summary(request: Request, spec: LayerSpec, version) -> dict[str, An
         links.append(link(f"{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}?f={fmt}&v={version.version}", "item",
                           _MEDIA[fmt], f"Tiles as {fmt}", templated=True))
     return {"title": spec.title, "dataType": "map" if spec.kind == "raster" else "vector",
-            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI": _TMS_URI, "links": links}
+            "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI": TMS_URI, "links": links}
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tileset metadata",
@@ -166,14 +161,6 @@ def tilejson(request: Request, collectionId: str = CollectionId, tileMatrixSetId
     return json_response(doc, headers={"Cache-Control": "no-cache", "ETag": f'"{version.etag}-tilejson"'})
 
 
-def _check_tile(z: int, x: int, y: int) -> None:
-    if not 0 <= z <= MAX_ZOOM:
-        raise InvalidRequest(f"tile zoom {z} is out of range; use 0..{MAX_ZOOM}")
-    n = 2**z
-    if not (0 <= x < n and 0 <= y < n):
-        raise InvalidRequest(f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y go from 0 to {n - 1}")
-
-
 def _format_from(request: Request, f: str | None, spec: LayerSpec) -> str:
     offered = _formats(spec)
     if f is not None:
@@ -190,7 +177,7 @@ def _format_from(request: Request, f: str | None, spec: LayerSpec) -> str:
 def _cached_tile(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
                  v: int | None) -> Response | None:
     """A version-stamped tile straight from the cache (it never changes), without asking the store."""
-    _check_tile(z, x, y)
+    check_tile(z, x, y)
     fmt_key = _EXT.get(fmt) if fmt else None
     if v is None or fmt_key is None:
         return None
@@ -217,7 +204,7 @@ async def _tile(request: Request, collection_id: str, z: int, x: int, y: int, fm
 
 def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
                    v: int | None) -> Response:
-    _check_tile(z, x, y)
+    check_tile(z, x, y)
     spec, version = _tileable(request, collection_id)
     fmt = _format_from(request, fmt, spec)
     if v is not None and v != version.version:
