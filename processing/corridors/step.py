@@ -13,6 +13,7 @@ from shapely import unary_union
 from shapely.geometry import shape
 
 from layers.catalog import get_layer
+from layers.communes import commune_of
 from layers.conform import conform
 from layers.data import LayerData
 from layers.errors import ConfigError, InputDataError
@@ -23,7 +24,7 @@ from processing.corridors.network import ConnectivitySettings, analyse_network
 from processing.corridors.params import CorridorsParams
 from processing.corridors.resistance import resistance_surface, tables_for
 from processing.corridors.stepping_stones import stepping_stone_resistance
-from processing.corridors.summary import commune_of, commune_summary
+from processing.corridors.summary import commune_summary
 from processing.pipeline import EXPLANATION, StepContext
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def run(ctx: StepContext[CorridorsParams]) -> Mapping[str, LayerData]:
                 area = area.difference(lit)
         progress(0.1)
         cores = cores_from_area(net, area, getattr(p.min_core_area_ha, net), crs)
-        cores.insert(3, "commune", commune_of(cores, communes).to_numpy() if len(cores) else [])
+        cores.insert(3, "commune", commune_of(cores, communes, "representative_point"))
         reason = why_few_cores(net, area, cores, getattr(p.min_core_area_ha, net))
         if reason:
             log.warning(reason, extra=EXPLANATION)

@@ -14,16 +14,6 @@ SUMMARY_COLUMNS = ["commune", "code", "network", "core_count", "core_area_ha", "
                    "path_length_m", "barrier_count", "pc_share_pct", "iic", "pc", "geometry"]
 
 
-def commune_of(cores: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> pd.Series:
-    """Name of the commune holding each core's representative point (``None`` outside every commune)."""
-    if len(cores) == 0:
-        return pd.Series([], dtype="object")
-    pts = gpd.GeoDataFrame(geometry=cores.geometry.representative_point(), crs=cores.crs)
-    joined = gpd.sjoin(pts, communes[["name", "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated()]
-    return joined["name"].where(joined["name"].notna(), None).astype(object)
-
-
 def commune_summary(network: str, result: NetworkResult, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One row per commune: cores, corridors, paths and barriers inside it, and its IIC and PC.
 
