@@ -287,13 +287,16 @@ def layers(obj: CliContext, as_json: bool, scenario: str) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.pass_obj
 def export(obj: CliContext, layer_id: str, output: Path, fmt: str | None, overwrite: bool) -> None:
-    """Export the current version of a published vector layer (CSV without geometry, GeoPackage, GeoJSON).
+    """Export the current version of a published vector layer (CSV without geometry, GeoPackage, GeoJSON) or
+    table (CSV).
 
     \b
-    Example:
+    Examples:
       geoservice export commune_indicators -o indicators.csv
+      geoservice export climate_targets -o targets.csv
     """
     from geoservice.store import open_store
+    from layers.catalog import get_layer
     from processing.districts.indicators import indicators_to_csv
 
     fmt = fmt or {".csv": "csv", ".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson"}.get(
@@ -305,19 +308,22 @@ def export(obj: CliContext, layer_id: str, output: Path, fmt: str | None, overwr
         try:
             if store.current(layer_id) is None:
                 fail(f"layer {layer_id!r} is not published; see `geoservice layers`")
-            data = store.read_vector(layer_id)
+            table = get_layer(layer_id).kind == "table"
+            data = store.read_table(layer_id) if table else store.read_vector(layer_id)
         finally:
             store.close()
     except GeoserviceError as exc:
         fail(str(exc))
         return
+    if fmt != "csv" and table:
+        fail(f"{layer_id!r} is a table without geometry: export it as CSV")
     if fmt == "csv":
         text = indicators_to_csv(data)
         click.echo(text, nl=False) if str(output) == "-" else output.write_text(text, encoding="utf-8")
     else:
         data.to_file(output, driver="GPKG" if fmt == "gpkg" else "GeoJSON", layer=layer_id)
     if str(output) != "-":
-        click.echo(f"{layer_id}: {len(data)} features written to {output}")
+        click.echo(f"{layer_id}: {len(data)} {_count_unit(layer_id)} written to {output}")
 
 
 @cli.command()

@@ -43,7 +43,7 @@ def merge_params(base: Mapping[str, Mapping[str, Any]], override: Mapping[str, M
 def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]] | None,
                   scenario: str | None = None) -> dict[str, dict[str, Any]]:
     """Parameters of a run: the region's ``[params.*]``, facts stated with its inputs (the wind atlas's
-    height), the overrides of ``scenario`` (``[scenarios.<name>]``), then per-run overrides. Raise
+    height), its ``[targets]``, the overrides of ``scenario`` (``[scenarios.<name>]``), then per-run overrides. Raise
     :class:`ConfigError` naming an unknown section or parameter and the file (and scenario) it is in; every
     scenario of the region is validated, merged over the region's parameters, as a run of it would be (``run``
     and ``check`` both call this, so they accept and refuse the same parameters)."""
@@ -60,6 +60,8 @@ def region_params(config: RegionConfig, override: Mapping[str, Mapping[str, Any]
     if own:
         table = params.setdefault("geothermal", {}).setdefault("conductivity_w_mk", {})
         params["geothermal"]["conductivity_w_mk"] = {**own, **table}
+    if config.targets is not None:  # [targets]: the climate-targets step's plan
+        params.setdefault("targets", {}).setdefault("plan", config.targets.model_dump())
     atlas = config.inputs.get("wind_speed")
     if atlas is not None and atlas.height_m is not None:
         params.setdefault("wind", {}).setdefault("atlas_height_m", atlas.height_m)

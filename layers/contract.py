@@ -42,6 +42,9 @@ def source_hint(spec: LayerSpec) -> str:
     if spec.kind == "raster":
         return f"give a GDAL-readable raster in [inputs.{spec.id}] (path)"
     mapping = "" if not spec.fields else ", and fields = { canonical = \"source field\" }"
+    if spec.kind == "table":
+        return (f"give a table of your own in [inputs.{spec.id}]: CSV, or any GDAL table — XLSX or ODS sheet, "
+                f"GeoPackage or SQLite table, DBF (path, layer = the sheet or table{mapping})")
     own = f"a file of your own in [inputs.{spec.id}] (path{mapping})"
     if spec.id in OSM_INPUTS:
         return f"`geoservice ingest osm EXTRACT.osm.pbf --region REGION.toml` writes it, or {own}"

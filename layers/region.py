@@ -28,12 +28,18 @@ Example (``layers/regions/minett-demo.toml`` is the shipped one)::
     title = "Wind at the 300 m legal setback"
     wind = { profile = "luxembourg-300m" }
 
+    [targets]                 # greenhouse-gas targets (see ClimateTargets)
+    base_year = 2005
+    reductions_pct = { 2030 = 55 }
+    neutrality_year = 2050
+
 Relative paths are resolved against the TOML file's folder. Every error names the key or file to fix.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -232,6 +238,66 @@ class RegionClass(_Strict):
         return self
 
 
+#: Shapes of a target path between its milestones: straight lines, or a constant annual rate of reduction.
+TargetPath = Literal["linear", "constant_rate"]
+
+
+class ClimateTargets(_Strict):
+    """``[targets]``: the region's greenhouse-gas targets, read by the climate-targets analysis.
+
+    Example (the PRO-SUD communes' commitments, the demo region's values)::
+
+        [targets]
+        base_year = 2005
+        reductions_pct = { 2030 = 55 }   # reduction vs the base year by each target year [%]
+        neutrality_year = 2050            # net zero: a 100 % reduction
+        path = "linear"
+        source = "PRO-SUD climate commitments"
+
+    The path runs from the base year (0 %) through every target year to the neutrality year (100 %): straight
+    lines (``linear``) or a constant annual rate of reduction between milestones (``constant_rate``; the last
+    stretch to zero is a straight line, since no constant rate reaches zero). More points of a stated curve are
+    more target years. There is no default: a region without ``[targets]`` gets an explained empty result.
+    """
+
+    base_year: int = Field(ge=1950, le=2100, description="Year the reductions are measured against.")
+    reductions_pct: dict[int, float] = Field(
+        default_factory=dict, description="Target year → reduction vs the base year [%], 0-100.")
+    neutrality_year: int | None = Field(default=None, ge=1950, le=2200,
+                                        description="Year of climate neutrality (a 100 % reduction).")
+    path: TargetPath = Field(default="linear", description="Shape of the path between milestones.")
+    source: str = Field(default="", description="Where the targets come from (a council decision, a pact).")
+
+    @model_validator(mode="after")
+    def _ordered_milestones(self) -> ClimateTargets:
+        if not self.reductions_pct and self.neutrality_year is None:
+            raise ValueError("give at least one target: reductions_pct = { <year> = <percent> } or neutrality_year")
+        for year, pct in self.reductions_pct.items():
+            if year <= self.base_year:
+                raise ValueError(f"reductions_pct: target year {year} is not after base_year {self.base_year}")
+            if not 0.0 <= pct <= 100.0:
+                raise ValueError(f"reductions_pct: {year} = {pct}: a reduction lies in 0-100 %")
+        if self.neutrality_year is not None:
+            later = [y for y in self.reductions_pct if y >= self.neutrality_year]
+            if self.neutrality_year <= self.base_year or later:
+                raise ValueError(f"neutrality_year {self.neutrality_year} must come after base_year and every "
+                                 "year of reductions_pct")
+        years = sorted(self.reductions_pct)
+        falling = [(a, b) for a, b in itertools.pairwise(years) if self.reductions_pct[b] < self.reductions_pct[a]]
+        if falling:
+            a, b = falling[0]
+            raise ValueError(f"reductions_pct: the reduction by {b} ({self.reductions_pct[b]} %) is smaller than "
+                             f"by {a} ({self.reductions_pct[a]} %); targets only tighten")
+        return self
+
+    def milestones(self) -> list[tuple[int, float]]:
+        """(year, reduction vs base year [%]) from the base year (0 %) to the last target, in year order."""
+        points = [(self.base_year, 0.0), *sorted(self.reductions_pct.items())]
+        if self.neutrality_year is not None:
+            points.append((self.neutrality_year, 100.0))
+        return points
+
+
 class RegionConfig(_Strict):
     """A whole region file, validated."""
 
@@ -246,6 +312,7 @@ class RegionConfig(_Strict):
         default_factory=dict, description="[scenarios.<name>]: named parameter overrides, one table per step "
                                           "shaped like [params.<step>], plus an optional title and description.")
     osm: OsmSection = Field(default_factory=OsmSection)
+    targets: ClimateTargets | None = Field(default=None, description="[targets]: greenhouse-gas targets.")
     classes: dict[str, dict[str, dict[str, RegionClass]]] = Field(
         default_factory=dict, description="[classes.<input>.<field>]: the region's own classes of a categorical "
                                           "input field.")

@@ -7,7 +7,8 @@
   read by the region's bounding box, reprojected, clipped to the region, repaired, fields and values mapped onto
   the catalog's; any GDAL-readable raster — GeoTIFF/COG, VRT, ASCII grid — windowed to the region by a cached
   VRT when it is in the region CRS, else warped window by window to the region CRS over the region extent into
-  a cached GeoTIFF (nodata kept); or a CSV table;
+  a cached GeoTIFF (nodata kept); or a table: CSV, or any GDAL table (XLSX or ODS sheet, GeoPackage or SQLite
+  table, DBF);
 - the generated demo (``[demo]``): produced on first use into ``<inputs_dir>/<region id>/`` and regenerated
   when the manifest's spec or generator version differs.
 
@@ -411,20 +412,43 @@ def conform_table(frame: pd.DataFrame, spec: LayerSpec, source: InputSource,
 
 
 def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.DataFrame:
-    """Read a CSV table (e.g. the monthly climate) with the catalog's columns."""
+    """Read a table with the catalog's columns: a CSV (comma-separated, a header row) with pandas, anything else
+    through GDAL — an XLSX or ODS sheet (the first, or ``layer``), a GeoPackage or SQLite table, a DBF — with
+    ``where`` as an attribute filter (OGR SQL)."""
     spec = get_layer(input_id)
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
-    if not path.lower().endswith((".csv", ".txt")):
-        raise InputDataError(f"input {input_id!r}: {path} is not a CSV file; tables are read from CSV "
-                             "(comma-separated, a header row)")
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
+    if path.lower().endswith((".csv", ".txt")):
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
+    else:
+        frame = _read_gdal_table(input_id, path, source)
     if frame.empty:
-        raise InputDataError(f"input {input_id!r}: {path} is empty")
+        raise InputDataError(f"input {input_id!r}: {path}"
+                             f"{f' layer {source.layer!r}' if source.layer else ''} is empty")
     return conform_table(frame, spec, InputSource(**{**source.model_dump(), "path": path}), config.vocabulary(input_id))
+
+
+def _read_gdal_table(input_id: str, path: str, source: InputSource) -> pd.DataFrame:
+    """The attributes of a GDAL table or layer (geometry dropped), ``where`` applied."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pyogrio.read_dataframe(path, layer=source.layer, where=source.where, read_geometry=False,
+                                           **dict(source.open_options))
+    except Exception as exc:  # pyogrio raises DataSourceError / DataLayerError with GDAL's message
+        try:
+            layers = ", ".join(str(row[0]) for row in pyogrio.list_layers(path))
+        except Exception:  # noqa: BLE001 - the file itself is unreadable: GDAL's first message says why
+            layers = ""
+        hint = f"; its layers (sheets, tables): {layers} — name one with inputs.{input_id}.layer" if layers else (
+            "; tables are read from CSV or any GDAL table format (XLSX, ODS, GeoPackage, SQLite, DBF)")
+        raise InputDataError(f"input {input_id!r}: cannot read {path}"
+                             f"{f' layer {source.layer!r}' if source.layer else ''}: {exc}{hint}") from exc
+    _check_open_options(input_id, path, caught)
+    return pd.DataFrame(frame)
 
 
 # -- rasters --------------------------------------------------------------------------------------------

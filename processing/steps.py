@@ -18,6 +18,7 @@ STEP_PACKAGES: list[str] = [
     "processing.green_roofs",
     "processing.corridors",
     "processing.districts",
+    "processing.targets",
 ]
 
 

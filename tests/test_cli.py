@@ -163,3 +163,17 @@ def test_export_commune_indicators_as_csv(tiny, tmp_path):
     assert invoke("export", "communes", "-o", gpkg, data_dir=data).exit_code == 0
     import geopandas as gpd
     assert len(gpd.read_file(gpkg)) == len(lines) - 1
+
+
+def test_export_a_table_as_csv(tiny, tmp_path):
+    """Tables (the synthetic inventory here; the climate-targets tables alike) export as CSV only."""
+    root, region = tiny
+    data = root / "data-export-table"
+    assert invoke("run", "--region", region, "--only", "inputs", "--no-maps", data_dir=data).exit_code == 0
+    out = tmp_path / "inventory.csv"
+    result = invoke("export", "ghg_inventory", "-o", out, data_dir=data)
+    assert result.exit_code == 0, result.output
+    assert "rows written" in result.output
+    assert out.read_text().splitlines()[0] == "code,year,sector,emissions_t_yr"
+    refused = invoke("export", "ghg_inventory", "-o", tmp_path / "inventory.gpkg", data_dir=data)
+    assert refused.exit_code == 1 and "export it as CSV" in refused.output

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import rasterio
@@ -89,8 +90,9 @@ def test_every_generated_input_matches_the_catalog(small_demo_source):  # noqa: 
             missing.append(spec.id)
             continue
         check_layer(spec, data, crs)
-    # the wind step uses its reference-speed path on the demo, and the solar step its monthly climate table
-    assert missing == ["wind_speed", "climate_hourly"]
+    # the wind step uses its reference-speed path on the demo, the solar step its monthly climate table, and the
+    # targets step has no observed installations (the demo does not invent any)
+    assert missing == ["wind_speed", "climate_hourly", "installations"]
 
 
 def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
@@ -106,6 +108,8 @@ def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
     for tif in ("dem.tif", "dsm.tif", "night_lights.tif"):
         with rasterio.open(small_demo_dir / tif) as src:
             assert src.tags()["SYNTHETIC"] == SYNTHETIC_LABEL
+    inventory = pd.read_csv(small_demo_dir / "ghg_inventory.csv")
+    assert inventory["source"].str.startswith("SYNTHETIC").all()
 
 
 def test_communes_tile_the_region(small_demo_source):  # noqa: F811

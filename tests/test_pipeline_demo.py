@@ -20,7 +20,7 @@ REL = 0.005
 def test_every_step_ran(demo_run):
     assert [(s.step, s.status) for s in demo_run.summary.steps] == [
         ("inputs", "done"), ("solar", "done"), ("wind", "done"), ("geothermal", "done"), ("heat_recovery", "done"),
-        ("green_roofs", "done"), ("corridors", "done"), ("districts", "done")]
+        ("green_roofs", "done"), ("corridors", "done"), ("districts", "done"), ("targets", "done")]
 
 
 def test_every_output_is_published_and_matches_the_catalog(demo_store):

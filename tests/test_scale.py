@@ -251,13 +251,13 @@ def test_parameter_change_reruns_only_the_step_and_its_dependants(dask_run, tmp_
     warmer = run_region(again, region, params={**DASK_PARAMS, "geothermal": {"heated_area_factor": 0.7}})
     assert {s.step: s.status for s in warmer.steps} == {
         "inputs": "cached", "solar": "cached", "wind": "cached", "geothermal": "done", "heat_recovery": "cached",
-        "green_roofs": "cached", "corridors": "cached", "districts": "done"}
+        "green_roofs": "cached", "corridors": "cached", "districts": "done", "targets": "done"}
 
     lower = run_region(again, region, params={"geothermal": {"heated_area_factor": 0.7},
                                               "wind": {**DASK_PARAMS["wind"], "hub_height_m": 120.0}})
     assert {s.step: s.status for s in lower.steps} == {
         "inputs": "cached", "solar": "cached", "wind": "done", "geothermal": "cached", "heat_recovery": "cached",
-        "green_roofs": "cached", "corridors": "cached", "districts": "cached"}
+        "green_roofs": "cached", "corridors": "cached", "districts": "cached", "targets": "cached"}
     assert dict(lower.steps[-1].outputs) == dict(warmer.steps[-1].outputs)
     with closing(open_store(again)) as store:
         assert store.current("wind_speed_hub").provenance["params"]["hub_height_m"] == 120.0

@@ -28,6 +28,7 @@ CATALOG_MODULES: list[str] = [
     "layers.catalog.heat_recovery",
     "layers.catalog.green_roofs",
     "layers.catalog.comparisons",  # what `geoservice compare` publishes (role "comparison", no step)
+    "layers.catalog.targets",
 ]
 
 #: Every declared layer by id, in declaration order.

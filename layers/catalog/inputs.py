@@ -25,6 +25,12 @@ LITHOLOGIES = ("clay", "sand", "gravel", "alluvium", "till", "peat", "claystone"
 MINING_KINDS = ("gallery", "subsidence", "open_pit")
 TRANSIT_MODES = ("rail", "bus", "tram")
 WATERWAY_KINDS = ("river", "stream", "canal", "ditch")
+#: Sectors of a greenhouse-gas inventory. The targets step credits the mapped potentials to two of them: roof PV
+#: and wind to ``electricity``, heat pumps and recovered heat to ``buildings_heat``.
+GHG_SECTORS = ("buildings_heat", "electricity", "transport", "industry", "agriculture", "waste", "other")
+#: Kinds of observed installations, with their unit: roof PV in kWp, heat pumps and district-heating
+#: connections in units.
+INSTALLATION_KINDS = ("pv_kwp", "heat_pumps", "dh_connections")
 
 LANDCOVER_COLORS = {
     "forest": "#1b7837",
@@ -402,6 +408,42 @@ LAYERS: tuple[LayerSpec, ...] = (
                                               "representative year by month, day and hour, in UTC)."),
             Field("ghi_w_m2", "float", "W m-2", "Mean global horizontal irradiance over the hour."),
             Field("temp_air_c", "float", "degC", "Mean air temperature over the hour."),
+        ),
+        produced_by="inputs",
+    ),
+    LayerSpec(
+        id="ghg_inventory",
+        title="Greenhouse-gas inventory",
+        description="Emissions per commune, year and sector (a territorial inventory such as a climate pact's "
+                    "or a covenant's), any number of years; the climate-targets analysis needs the base year of "
+                    "the region's [targets] and takes the latest year as the current state.",
+        kind="table",
+        role="input",
+        optional=True,
+        fields=(
+            Field("code", "str", description="Commune code, as in the communes input's code."),
+            Field("year", "int", "yr", "Year of the emissions."),
+            Field("sector", "str", description="Emitting sector.", values=GHG_SECTORS),
+            Field("emissions_t_yr", "float", "t CO2e yr-1", "Greenhouse-gas emissions of the sector in the commune "
+                  "that year, in CO2 equivalents."),
+        ),
+        produced_by="inputs",
+    ),
+    LayerSpec(
+        id="installations",
+        title="Observed installations",
+        description="What was installed per commune and year (e.g. from subsidy or grid-connection registers): "
+                    "roof PV in kWp, heat pumps and district-heating connections in units; the climate-targets "
+                    "analysis tracks their pace against the potentials.",
+        kind="table",
+        role="input",
+        optional=True,
+        fields=(
+            Field("code", "str", description="Commune code, as in the communes input's code."),
+            Field("year", "int", "yr", "Year of installation."),
+            Field("kind", "str", description="What was installed: pv_kwp (roof PV, kWp), heat_pumps or "
+                  "dh_connections (units).", values=INSTALLATION_KINDS),
+            Field("added", "float", description="Installed that year, in the kind's unit (kWp or units)."),
         ),
         produced_by="inputs",
     ),
