@@ -31,6 +31,16 @@ PLAN = {"base_year": 2005, "reductions_pct": {2030: 55.0}, "neutrality_year": 20
 FACTORS = {"grid_co2_t_mwh": 0.25, "heat_fuel_co2_t_mwh": 0.2, "boiler_efficiency": 0.8}
 
 
+def _full(layer_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every other declared field of ``layer_id`` filled (0, the first class or "x", False): the
+    step reads its inputs through the catalog check."""
+    defaults = {"int": 0, "float": 0.0, "str": "x", "bool": False}
+    for f in get_layer(layer_id).fields:
+        if f.name not in frame:
+            frame[f.name] = f.values[0] if f.values else defaults[f.dtype]
+    return frame
+
+
 def _communes() -> gpd.GeoDataFrame:
     boxes = [shapely.box(x, 0, x + 1000, 1000) for x in (0, 1000, 2000)]
     return gpd.GeoDataFrame({"name": ["Alpha", "Beta", "Gamma"], "code": ["A", "B", "C"], "area_km2": 1.0},
@@ -55,7 +65,7 @@ def _indicators(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "wind_gwh_yr": [0.0, 0.0, 2.0], "geothermal_gwh_yr": [0.9, 1.8, 0.0],
         "heat_pump_electricity_gwh_yr": [0.225, 0.45, 0.0], "heat_demand_gwh_yr": [3.0, 2.0, 0.0],
         "excess_heat_used_gwh_yr": [0.0, 0.5, 0.0]})
-    return gpd.GeoDataFrame(frame, geometry=communes.geometry.values, crs=CRS_2169)
+    return _full("commune_indicators", gpd.GeoDataFrame(frame, geometry=communes.geometry.values, crs=CRS_2169))
 
 
 def _recovery(communes: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -63,7 +73,7 @@ def _recovery(communes: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoData
                              crs=CRS_2169)
     links = gpd.GeoDataFrame({"area_id": [1], "heat_pump_electricity_mwh_yr": [100.0]},
                              geometry=[shapely.LineString([(1100, 500), (1500, 500)])], crs=CRS_2169)
-    return areas, links
+    return _full("heat_recovery_areas", areas), _full("heat_recovery_links", links)
 
 
 def _run(inputs: dict, plan: dict | None = PLAN, tmp_path: Path = Path("."), **params) -> dict:

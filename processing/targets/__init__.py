@@ -12,7 +12,7 @@ the potentials), :mod:`.step` (the layers).
 
 from __future__ import annotations
 
-from processing.pipeline import Step
+from processing.pipeline import MapPage, Step
 from processing.targets.params import TargetsParams
 from processing.targets.step import OUTPUTS, run
 
@@ -25,6 +25,11 @@ STEP = Step(
     outputs=OUTPUTS,
     params=TargetsParams,
     run=run,
+    maps=(MapPage("Climate targets", "each commune against the region's targets: on track or behind, the gap to "
+                  "the next target and the share of it the mapped potentials can close",
+                  layers=("climate_target_communes",)),),
+    commune_layers=("climate_target_communes",),
+    commune_hidden=("climate_target_communes",),
 )
 
 __all__ = ["STEP", "TargetsParams"]

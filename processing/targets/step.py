@@ -22,8 +22,10 @@ import pandas as pd
 
 from layers.catalog import get_layer
 from layers.catalog.targets import POTENTIAL_SECTORS, TARGET_SECTORS, TOTAL_SECTOR
+from layers.conform import empty_layer
+from layers.data import LayerData
 from layers.region import ClimateTargets
-from processing.pipeline import EXPLANATION, LayerData, StepContext
+from processing.pipeline import EXPLANATION, StepContext
 from processing.targets.coverage import avoided_emissions, codes_of, commune_energies
 from processing.targets.gap import coverage, path_status, target_and_gap
 from processing.targets.installations import FIELDS as INSTALLATION_FIELDS
@@ -41,17 +43,9 @@ KWP_PER_MWP = 1.0e3
 POTENTIAL_FIELDS = {p: f"{p}_t_yr" for p in POTENTIAL_SECTORS}
 
 
-def _empty(layer_id: str, crs) -> pd.DataFrame:
-    spec = get_layer(layer_id)
-    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "object"}
-    columns = {f.name: pd.Series([], dtype=dtypes[f.dtype]) for f in spec.fields}
-    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=crs), crs=crs) if spec.kind == "vector" \
-        else pd.DataFrame(columns)
-
-
 def _empty_outputs(crs, why: str) -> dict[str, LayerData]:
     log.warning("climate targets: %s", why, extra=EXPLANATION)
-    return {layer_id: _empty(layer_id, crs) for layer_id in OUTPUTS}
+    return {layer_id: empty_layer(get_layer(layer_id), crs) for layer_id in OUTPUTS}
 
 
 def target_years(plan: ClimateTargets) -> list[tuple[int, float, str]]:
@@ -171,15 +165,15 @@ def path_table(rows: pd.DataFrame, inventory: pd.DataFrame, plan: ClimateTargets
     return frame[list(get_layer("climate_target_path").field_names)]
 
 
-def run(ctx: StepContext) -> Mapping[str, LayerData]:
+def run(ctx: StepContext[TargetsParams]) -> Mapping[str, LayerData]:
     """Targets, gaps, coverage and paths per commune and sector."""
-    params: TargetsParams = ctx.params  # type: ignore[assignment]
+    params = ctx.params
     crs = ctx.region.crs
     plan = params.plan
     if plan is None:
         return _empty_outputs(crs, "the region sets no [targets] (base_year, reductions_pct, neutrality_year), so "
                                    "there is nothing to measure against; no target applies by default")
-    inventory = ctx.inputs.get("ghg_inventory")
+    inventory = ctx.table("ghg_inventory")
     if inventory is None or not len(inventory):
         return _empty_outputs(crs, "no greenhouse-gas inventory: give [inputs.ghg_inventory] (code, year, sector, "
                                    "emissions_t_yr)")
@@ -193,19 +187,19 @@ def run(ctx: StepContext) -> Mapping[str, LayerData]:
                     ", ".join(names[c] for c in absent))
     rows = with_totals(base_and_latest(inventory, plan.base_year))
     ctx.progress(0.3, f"{rows['code'].nunique()} communes, {len(set(rows['sector'])) - 1} sectors")
-    indicators = ctx.vector("commune_indicators", required=False)
+    indicators = ctx.vector("commune_indicators")
     if indicators is None:
         log.warning("climate targets: without commune_indicators no potential is credited against the gaps")
     codes = {name: code for code, name in names.items()}
     energies = commune_energies(sorted(set(rows["code"])), codes, indicators,
-                                ctx.inputs.get("heat_recovery_areas"), ctx.inputs.get("heat_recovery_links"))
+                                ctx.vector("heat_recovery_areas"), ctx.vector("heat_recovery_links"))
     avoided = avoided_emissions(energies, grid_co2_t_mwh=params.grid_co2_t_mwh,
                                 heat_fuel_co2_t_mwh=params.heat_fuel_co2_t_mwh,
                                 boiler_efficiency=params.boiler_efficiency)
     per, together = credited(rows, avoided)
     table = targets_table(rows, plan, per, together, names)
     ctx.progress(0.8, f"{len(table)} target rows")
-    installations = ctx.inputs.get("installations")
+    installations = ctx.table("installations")
     if installations is not None:
         installations = installations.assign(code=installations["code"].astype(str))
         check_installations(installations, names)
