@@ -108,11 +108,20 @@ def compare_scenarios(store: Store, a: str, b: str, *, job_id: str = "local") ->
     spec = get_layer("commune_indicators")
     units = {f.name: f.unit for f in spec.fields if f.dtype in ("int", "float")}
     indicators_a, indicators_b = store_a.read_vector("commune_indicators"), store_b.read_vector("commune_indicators")
+    inputs = {"commune_indicators": (store_a.current("commune_indicators"), store_b.current("commune_indicators"))}
+    targets = (store_a.current("climate_target_communes"), store_b.current("climate_target_communes"))
+    if None in targets:
+        notes.append(f"climate_target_communes is not published in {a if targets[0] is None else b}: no change "
+                     "of the target gap")
+        target_frames = (None, None)
+    else:
+        inputs["climate_target_communes"] = targets
+        target_frames = (store_a.read_vector("climate_target_communes"),
+                         store_b.read_vector("climate_target_communes"))
     layers: dict[str, Any] = {
         "comparison_indicators": comparison.indicator_deltas(indicators_a, indicators_b, units),
-        "comparison_emissions": comparison.emissions_effect(indicators_a, indicators_b),
+        "comparison_emissions": comparison.emissions_effect(indicators_a, indicators_b, *target_frames),
     }
-    inputs = {"commune_indicators": (store_a.current("commune_indicators"), store_b.current("commune_indicators"))}
     for out_id, layer_id in _PAIRWISE.items():
         va, vb = store_a.current(layer_id), store_b.current(layer_id)
         if va is None or vb is None:
@@ -154,6 +163,11 @@ def summary_lines(result: ScenarioComparison) -> list[str]:
         verdict = f"{'lowers' if change < 0 else 'raises'} emissions by {abs(change):,.0f} t CO2/yr"
     lines.append(f"Emissions: choosing {b} instead of {a} {verdict} (CO2 the mapped potentials can avoid: "
                  f"{avoid_a:,.0f} → {avoid_b:,.0f} t/yr; renewable potential {renew_a:,.1f} → {renew_b:,.1f} GWh/yr)")
+    if emissions["gap_change_t_yr"].notna().any():
+        year = int(emissions["target_year"].dropna().iloc[0])
+        gap_a, gap_b = emissions["uncovered_a_t_yr"].sum(), emissions["uncovered_b_t_yr"].sum()
+        lines.append(f"Climate target {year}: the gap the mapped potentials leave uncovered goes from {gap_a:,.0f} to "
+                     f"{gap_b:,.0f} t CO2e/yr ({_fmt(gap_b - gap_a)} t; negative is closer to the target)")
     moved = emissions[emissions["effect"] != "unchanged"].sort_values("emissions_change_t_yr")
     for row in moved.itertuples():
         lines.append(f"  {row.commune}: {row.effect} by {abs(row.emissions_change_t_yr):,.0f} t CO2/yr")

@@ -7,7 +7,8 @@ reads the two scenarios from a store and publishes the comparison is :mod:`geose
   the region.
 - Emissions: avoidable CO2 (``co2_avoidable_t_yr``: PV + wind + heat pumps, net of their electricity; see
   ``processing/emission_factors.py``) is what the mapped potentials can take off the communes' emissions, so
-  choosing B changes emissions by −(avoidable B − avoidable A) [t CO2 yr-1].
+  choosing B changes emissions by −(avoidable B − avoidable A) [t CO2 yr-1]; where the targets step ran in both,
+  also the change of the gap to the next climate target that the potentials leave uncovered.
 - Wind-eligible land: gained = B \\ A, lost = A \\ B of the dissolved ``wind_eligible_areas`` (parts smaller
   than :data:`MIN_PART_M2` are noise of the two overlays and dropped).
 - Turbine sites: matched by position within :data:`SITE_MATCH_M`.
@@ -53,9 +54,15 @@ def indicator_deltas(a: pd.DataFrame, b: pd.DataFrame, units: dict[str, str]) ->
     return pd.DataFrame(rows, columns=["commune", "indicator", "unit", "value_a", "value_b", "delta", "delta_pct"])
 
 
-def emissions_effect(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def emissions_effect(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, targets_a: gpd.GeoDataFrame | None = None,
+                     targets_b: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Per commune (B's outlines): renewable potential and avoidable CO2 in A and B, the emissions change of
-    choosing B [t CO2 yr-1] = −(avoidable B − avoidable A), and whether that lowers or raises emissions."""
+    choosing B [t CO2 yr-1] = −(avoidable B − avoidable A), and whether that lowers or raises emissions.
+
+    With both scenarios' ``climate_target_communes`` (the targets step): the gap to the next target the mapped
+    potentials leave uncovered in A and in B [t CO2e yr-1], and its change B − A (negative: B brings the commune
+    closer to its target); empty where either side has no target row.
+    """
     left = a.set_index("commune")
     out = b[["commune", "code", "geometry"]].copy()
     out["renewable_a_gwh_yr"] = out["commune"].map(left["renewable_gwh_yr"]).fillna(0.0).to_numpy(float)
@@ -66,6 +73,16 @@ def emissions_effect(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> gpd.GeoDataFra
     out["emissions_change_t_yr"] = change
     out["effect"] = np.where(change <= -UNCHANGED_T_YR, "lowers emissions",
                              np.where(change >= UNCHANGED_T_YR, "raises emissions", "unchanged"))
+    out["target_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    for column in ("uncovered_a_t_yr", "uncovered_b_t_yr", "gap_change_t_yr"):
+        out[column] = np.nan
+    if targets_a is not None and targets_b is not None and len(targets_a) and len(targets_b):
+        gap_a = targets_a.set_index("commune")["uncovered_t_yr"]
+        gap_b = targets_b.set_index("commune")
+        out["target_year"] = out["commune"].map(gap_b["target_year"]).astype("Int64")
+        out["uncovered_a_t_yr"] = out["commune"].map(gap_a).to_numpy(float)
+        out["uncovered_b_t_yr"] = out["commune"].map(gap_b["uncovered_t_yr"]).to_numpy(float)
+        out["gap_change_t_yr"] = out["uncovered_b_t_yr"] - out["uncovered_a_t_yr"]
     return out.reset_index(drop=True)
 
 

@@ -65,3 +65,20 @@ def test_indicator_deltas_and_emissions_effect():
     assert effect.loc["Y", "effect"] == "unchanged"  # 0.2 t/yr: below the rounding of the indicators
     worse = comparison.emissions_effect(b, a).set_index("commune")
     assert worse.loc["X", "effect"] == "raises emissions" and worse.loc["X", "emissions_change_t_yr"] == 500.0
+
+
+def test_emissions_effect_reports_the_change_of_the_target_gap():
+    boxes = [shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)]
+    a = gpd.GeoDataFrame({"commune": ["X", "Y"], "code": ["1", "2"], "renewable_gwh_yr": [10.0, 0.0],
+                          "co2_avoidable_t_yr": [1000.0, 200.0]}, geometry=boxes, crs=CRS)
+    b = a.assign(co2_avoidable_t_yr=[1500.0, 200.0])
+    # uncovered gap = gap − coverable; B's extra 500 t of potential closes 500 t of X's gap, Y has no target row
+    targets_a = gpd.GeoDataFrame({"commune": ["X"], "target_year": [2030], "uncovered_t_yr": [2000.0]},
+                                 geometry=boxes[:1], crs=CRS)
+    targets_b = targets_a.assign(uncovered_t_yr=[1500.0])
+    effect = comparison.emissions_effect(a, b, targets_a, targets_b).set_index("commune")
+    assert effect.loc["X", "target_year"] == 2030 and effect.loc["X", "gap_change_t_yr"] == -500.0
+    assert effect.loc["X", "uncovered_a_t_yr"] == 2000.0 and effect.loc["X", "uncovered_b_t_yr"] == 1500.0
+    assert pd.isna(effect.loc["Y", "gap_change_t_yr"]) and pd.isna(effect.loc["Y", "target_year"])
+    without = comparison.emissions_effect(a, b).set_index("commune")
+    assert without["gap_change_t_yr"].isna().all() and without["target_year"].isna().all()

@@ -52,6 +52,13 @@ LAYERS: tuple[LayerSpec, ...] = (
                   "Change in emissions when B is chosen instead of A: −(avoidable B − avoidable A); negative "
                   "lowers emissions."),
             Field("effect", "str", description="What choosing B does to emissions.", values=EFFECTS),
+            Field("target_year", "int", description="Next climate-target year (climate_target_communes); empty "
+                  "without the targets step in both scenarios.", required=False),
+            Field("uncovered_a_t_yr", "float", "t yr-1", "Gap to that target the mapped potentials leave "
+                  "uncovered in A [t CO2e].", required=False),
+            Field("uncovered_b_t_yr", "float", "t yr-1", "The same in B.", required=False),
+            Field("gap_change_t_yr", "float", "t yr-1", "Change of the uncovered gap when B is chosen (B − A); "
+                  "negative brings the commune closer to its target.", required=False),
         ),
         style=Style(field="effect", fill_opacity=0.35, categories=(  # blue/orange: apart from the land's green/red
             Category("lowers emissions", "B lowers emissions", "#4575b4"),
