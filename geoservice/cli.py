@@ -434,8 +434,8 @@ def check(obj: CliContext, region: str | None, json_out: Path | None, html_out: 
 
     try:
         config = load_region(region or obj.settings.region)
-        region_params(config, None)  # the parameters `run` would refuse
-        report = check_region(RegionSource(config, obj.settings.inputs_dir), all_steps())
+        params = region_params(config, None)  # refuses what `run` would refuse
+        report = check_region(RegionSource(config, obj.settings.inputs_dir), all_steps(), params)
     except GeoserviceError as exc:
         fail(str(exc))
         return

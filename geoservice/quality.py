@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from html import escape
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -196,10 +197,12 @@ def readiness(steps: list[Step], found: set[str], params: Mapping[str, BaseModel
     return list(status.values())
 
 
-def check_region(source: RegionSource, steps: list[Step]) -> QualityReport:
-    """Inspect every canonical input of the region and what the analyses can do with them."""
+def check_region(source: RegionSource, steps: list[Step],
+                 params: Mapping[str, Mapping[str, Any]] | None = None) -> QualityReport:
+    """Inspect every canonical input of the region and what the analyses can do with them under ``params``
+    (the run's parameters, ``geoservice.runner.region_params``; default: the region file's ``[params]``)."""
     ordered = [s for s in steps if s.name != "inputs"]
-    params = validate_params(steps, source.config.params, source.config.origin)
+    params = validate_params(steps, source.config.params if params is None else params, source.config.origin)
     inputs = [inspect_input(source, spec.id, ordered, params) for spec in input_layers()]
     found = {i.id for i in inputs if i.status == "found" and i.features}
     return QualityReport(source.config.region.id, source.extent, inputs, readiness(ordered, found, params))

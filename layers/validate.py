@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -13,6 +14,8 @@ from layers.catalog.spec import COMPATIBLE_GEOMETRIES, LayerSpec
 from layers.crs import crs_name, same_crs
 from layers.errors import InputDataError, SchemaError
 from layers.raster import Raster, RasterFile
+
+log = logging.getLogger(__name__)
 
 _DTYPE_CHECKS = {
     "int": pd.api.types.is_integer_dtype,
@@ -122,6 +125,7 @@ def check_input(spec: LayerSpec, data: object, crs: CRS,
     if spec.kind == "vector":
         empty = data.geometry.isna() | data.geometry.is_empty
         if empty.any():
+            log.warning("input %s: %d features without geometry are ignored", spec.id, int(empty.sum()))
             return data.loc[~empty]
     return data
 

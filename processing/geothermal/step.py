@@ -46,10 +46,11 @@ from processing.pipeline import StepContext
 
 log = logging.getLogger(__name__)
 
+
 def _clean_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    b = buildings[buildings.geometry.notna() & ~buildings.geometry.is_empty].copy()
-    if len(b) < len(buildings):
-        log.warning("geothermal: %d buildings without geometry are ignored", len(buildings) - len(b))
+    """Buildings (rows without geometry already dropped by ``ctx.vector``) with invalid footprints repaired to
+    their polygonal part; non-polygons are ignored with a warning."""
+    b = buildings.copy()
     invalid = ~b.geometry.is_valid
     if invalid.any():
         b.loc[invalid, b.geometry.name] = [_polygonal_part(g) for g in shapely.make_valid(b.geometry[invalid].to_numpy())]
