@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, get_args
 
 import geopandas as gpd
 import pandas as pd
@@ -212,12 +212,14 @@ class LayerSource(Protocol):
     def __call__(self, layer_id: str) -> LayerData | None: ...
 
 
-#: Statuses of a step in a run: it ran (``done``), reused its published outputs (``cached``), ran but warned
+#: Status of a step in a run: it ran (``done``), reused its published outputs (``cached``), ran but warned
 #: that its result is degraded or an optional input was unreadable (``degraded``), could not start for lack of a
 #: required input (``blocked``) or raised (``failed``).
-STEP_STATUSES = ("done", "cached", "degraded", "blocked", "failed")
+StepStatus = Literal["done", "cached", "degraded", "blocked", "failed"]
+#: Every :data:`StepStatus`, in that order.
+STEP_STATUSES: tuple[StepStatus, ...] = get_args(StepStatus)
 #: Statuses after which a step's outputs are published and current.
-PUBLISHED_STATUSES = ("done", "cached", "degraded")
+PUBLISHED_STATUSES: tuple[StepStatus, ...] = ("done", "cached", "degraded")
 
 
 @dataclass
@@ -226,7 +228,7 @@ class StepReport:
     warnings it logged: degraded inputs, empty or heavily filtered results)."""
 
     step: str
-    status: str  # one of STEP_STATUSES
+    status: StepStatus
     seconds: float = 0.0
     outputs: dict[str, int] = field(default_factory=dict)  # layer id → feature count or cell count
     error: str | None = None
@@ -234,6 +236,10 @@ class StepReport:
     versions: dict[str, int] = field(default_factory=dict)
     cache_key: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.status not in STEP_STATUSES:
+            raise ValueError(f"step {self.step!r}: status {self.status!r} is not one of {', '.join(STEP_STATUSES)}")
 
 
 @dataclass
@@ -461,7 +467,7 @@ def run_pipeline(
             finally:
                 logging.getLogger().removeHandler(collector)
             produced.update(outputs)
-            status = "degraded" if unreadable or collector.degraded else "done"
+            status: StepStatus = "degraded" if unreadable or collector.degraded else "done"
             reports.append(StepReport(step.name, status, time.perf_counter() - started,
                                       {k: _size(v) for k, v in outputs.items()}, notes=notes + collector.notes,
                                       versions=versions, cache_key=key))

@@ -12,7 +12,16 @@ from shapely.geometry import box
 from layers.catalog import get_layer
 from layers.errors import ConfigError, InputDataError
 from processing.inputs_step import STEP as INPUTS
-from processing.pipeline import EXPLANATION, RegionContext, Step, plan, run_pipeline
+from processing.pipeline import (
+    EXPLANATION,
+    PUBLISHED_STATUSES,
+    STEP_STATUSES,
+    RegionContext,
+    Step,
+    StepReport,
+    plan,
+    run_pipeline,
+)
 
 REGION = RegionContext("t", CRS.from_epsg(2169), (0.0, 0.0, 2000.0, 1000.0), {"wind": 10.0})
 
@@ -169,6 +178,14 @@ def test_a_blocked_or_failed_step_stops_only_the_steps_that_need_it():
     assert "buildings: Polygon layer with building_id (str)" in reports["wind"].error
     assert "wind_eligible_areas: step wind is blocked" in reports["districts"].error
     assert not summary.ok
+
+
+def test_a_step_report_takes_only_a_known_status():
+    assert STEP_STATUSES == ("done", "cached", "degraded", "blocked", "failed")
+    assert set(PUBLISHED_STATUSES) < set(STEP_STATUSES)
+    assert StepReport("wind", "cached").status == "cached"
+    with pytest.raises(ValueError, match=r"step 'wind': status 'skipped' is not one of done, cached"):
+        StepReport("wind", "skipped")
 
 
 def test_an_unreadable_input_degrades_the_steps_that_can_do_without_it():
