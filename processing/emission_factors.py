@@ -8,8 +8,11 @@ region sets the steps' parameters differently.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 from numpy.typing import ArrayLike
+from pydantic import Field
 
 #: Grid electricity displaced by PV and wind [t CO2 MWh-1 = kg CO2 kWh-1] (estimate: EU-27 generation mix
 #: ≈ 0.25 in 2022, EEA indicator "Greenhouse gas emission intensity of electricity generation"; set the
@@ -21,6 +24,17 @@ GAS_CO2_T_MWH = 0.202
 #: Seasonal efficiency of the gas boiler that recovered heat or a heat pump replaces [-] (estimate:
 #: condensing boiler): heat Q replaces Q / η of fuel.
 GAS_BOILER_EFFICIENCY = 0.90
+#: Lowest seasonal boiler efficiency a parameter accepts [-]: the oldest non-condensing boilers still in service
+#: reach about 0.65-0.75; below 0.5 the figure is a typing error, not a boiler.
+BOILER_EFFICIENCY_MIN = 0.5
+#: Highest seasonal boiler efficiency a parameter accepts [-]: efficiencies are stated on the lower heating value,
+#: and a condensing boiler that recovers the latent heat of the flue gas's water vapour reaches about 1.05-1.09 on
+#: it; natural gas's higher-to-lower heating value ratio, about 1.11, is the limit no boiler reaches.
+BOILER_EFFICIENCY_MAX = 1.1
+#: A seasonal boiler efficiency parameter [-] (heat delivered per unit of fuel, lower heating value), between
+#: :data:`BOILER_EFFICIENCY_MIN` and :data:`BOILER_EFFICIENCY_MAX`: one bound for every step that credits heat
+#: replacing boilers.
+BoilerEfficiency = Annotated[float, Field(ge=BOILER_EFFICIENCY_MIN, le=BOILER_EFFICIENCY_MAX)]
 
 
 def electricity_co2_t_yr(energy_mwh_yr: ArrayLike, grid_co2_t_mwh: float) -> np.ndarray:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from layers.catalog.districts import CRITERIA_BY_KEY, DEFAULT_WEIGHTS
 from layers.catalog.solar import SOLAR_CLASSES
 from processing.districts.mcda import MAX_CONSISTENCY_RATIO, ahp_weights
-from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH, BoilerEfficiency
 from processing.geothermal.heat_pump import HEAT_PUMP_SPF
 
 #: Borehole heat exchangers per hectare where no per-building supply layer is given [ha-1] (estimate: one
@@ -83,8 +83,8 @@ class DistrictsParams(BaseModel):
                                   "heat-recovery steps' grid_co2_t_mwh have the same default).")
     gas_co2_t_mwh: float = Field(GAS_CO2_T_MWH, ge=0.0, le=1.0,
                                  description="Emission factor of the fuel heat pumps replace [t CO2 MWh-1 fuel].")
-    boiler_efficiency: float = Field(GAS_BOILER_EFFICIENCY, gt=0.0, le=1.1,
-                                     description="Seasonal efficiency of the replaced boiler [-].")
+    boiler_efficiency: BoilerEfficiency = Field(GAS_BOILER_EFFICIENCY,
+                                                description="Seasonal efficiency of the replaced boiler [-].")
     heat_pump_spf: float = Field(HEAT_PUMP_SPF, ge=1.5, le=8.0,
                                  description="Seasonal performance factor of the ground-source heat pumps [-] "
                                  "(VDI 4650-1, field values 3.5-4.5), used where no building_heat_supply layer "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH, BoilerEfficiency
 from processing.heat_recovery import costs
 
 #: Circuity of road travel: road distance / straight distance (Ballou et al. 2002; docs/REFERENCES.md).
@@ -44,8 +44,8 @@ class HeatRecoveryParams(BaseModel):
                                      description="Share of the Carnot COP a real heat pump reaches [-].")
     gas_co2_t_mwh: float = Field(GAS_CO2_T_MWH, ge=0.0, le=1.0,
                                  description="Emission factor of the displaced fuel [t CO2 MWh-1 of fuel].")
-    boiler_efficiency: float = Field(GAS_BOILER_EFFICIENCY, gt=0.1, le=1.1,
-                                     description="Efficiency of the displaced boilers [-].")
+    boiler_efficiency: BoilerEfficiency = Field(GAS_BOILER_EFFICIENCY,
+                                                description="Efficiency of the displaced boilers [-].")
     grid_co2_t_mwh: float = Field(GRID_CO2_T_MWH, ge=0.0, le=2.0,
                                   description="Emission factor of the electricity heat pumps draw [t CO2 MWh-1].")
 

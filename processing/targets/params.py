@@ -6,8 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from layers.region import ClimateTargets
-from processing.districts.params import GAS_BOILER_EFFICIENCY
-from processing.emission_factors import GAS_CO2_T_MWH, GRID_CO2_T_MWH
+from processing.emission_factors import GAS_BOILER_EFFICIENCY, GAS_CO2_T_MWH, GRID_CO2_T_MWH, BoilerEfficiency
 
 
 class TargetsParams(BaseModel):
@@ -29,6 +28,6 @@ class TargetsParams(BaseModel):
         GAS_CO2_T_MWH, ge=0.0, le=1.0, description="Fuel burnt for the heat that heat pumps and recovered heat "
         "replace [t CO2 MWh-1 of fuel]; default natural gas 0.202 (IPCC 2006); for a mix take the weighted mean, "
         "e.g. 60 % gas and 40 % heating oil (0.267): 0.228.")
-    boiler_efficiency: float = Field(
-        GAS_BOILER_EFFICIENCY, gt=0.0, le=1.2, description="Seasonal efficiency of the boilers replaced [-] "
+    boiler_efficiency: BoilerEfficiency = Field(
+        GAS_BOILER_EFFICIENCY, description="Seasonal efficiency of the boilers replaced [-] "
         "(heat delivered per unit of fuel).")
