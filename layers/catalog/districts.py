@@ -106,9 +106,11 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("candidate_id", "str", description="Candidate identifier."),
     Field("name", "str", description="District or brownfield name, where known.", required=False),
     Field("unit_kind", "str", description="Kind of candidate unit.", values=UNIT_KINDS),
-    Field("commune", "str", description="Commune holding the unit's representative point.", required=False),
+    Field("commune", "str", description="Commune holding the unit's representative point (layers.communes, "
+          "method representative_point).", required=False),
     Field("area_ha", "float", "ha", "Area of the unit."),
-    Field("buildings", "int", description="Number of buildings whose representative point lies in the unit."),
+    Field("buildings", "int", description="Number of buildings whose representative point lies in the unit "
+          "(layers.communes, method representative_point)."),
     Field("score", "float", "", "Score of the ranking method, 0-1 (empty when excluded).", required=False),
     Field("rank", "int", description="Rank by score, 1 = best (empty when excluded).", required=False),
     Field("method", "str", description="Ranking method behind score and rank.", values=SCORING_METHODS),
@@ -131,7 +133,9 @@ CANDIDATE_FIELDS: tuple[Field, ...] = (
     Field("natura2000_share", "float", "", "Share of the unit's area in Natura 2000, 0-1.", required=False),
     Field("forbidden_drilling_share", "float", "", "Share of the unit's area where drilling is forbidden, 0-1.",
           required=False),
-    Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's suitable roof faces.", required=False),
+    Field("solar_mwh_yr", "float", "MWh yr-1", "Roof-PV yield of the unit's suitable roof faces (a face counts in "
+          "the unit holding its representative point: layers.communes, method representative_point).",
+          required=False),
     Field("geothermal_mwh_yr", "float", "MWh yr-1", "Heat ground-source heat pumps can deliver in the unit (at "
           "most its demand; ground heat + their electricity).", required=False),
     Field("heat_demand_mwh_yr", "float", "MWh yr-1", "Building heat demand of the unit.", required=False),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from layers.catalog.districts import CRITERIA, CRITERIA_BY_KEY
 from layers.catalog.inputs import BUILDING_USES
-from layers.communes import representative_points, unit_of_points
+from layers.communes import Method, zone_index
 from layers.sample import sample_points
 from processing.districts.overlay import (
     M2_PER_HA,
@@ -31,6 +31,9 @@ from processing.geothermal.heat_pump import delivered_heat, pump_electricity
 NATURA2000 = ("natura2000_habitats", "natura2000_birds")
 #: kWh per MWh.
 KWH_PER_MWH = 1.0e3
+#: How a building, roof face or heat cell is given to a candidate unit (:mod:`layers.communes`): the unit holding
+#: its representative point, so each counts in one unit at most.
+UNIT_METHOD: Method = "representative_point"
 
 
 def _get(inputs: Mapping[str, object], layer_id: str) -> gpd.GeoDataFrame | None:
@@ -61,7 +64,7 @@ def use_mix(units: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None) -> np.n
     out = np.zeros(len(units))
     if buildings is None or not len(units):
         return out
-    idx = unit_of_points(units, representative_points(buildings))
+    idx = zone_index(buildings, units, UNIT_METHOD)
     levels = buildings["levels"].fillna(1).clip(lower=1).to_numpy(float) if "levels" in buildings else 1.0
     floor = buildings.geometry.area.to_numpy() * levels
     uses = pd.Categorical(buildings["use"], categories=BUILDING_USES).codes
@@ -135,7 +138,7 @@ def heat_table(inputs: Mapping[str, object], params) -> gpd.GeoDataFrame | None:
         if restrictions is not None:
             forbidden = restrictions.loc[restrictions["restriction_class"] == "forbidden"]
             if len(forbidden):
-                delivered = np.where(unit_of_points(forbidden, centres.values) >= 0, 0.0, delivered)
+                delivered = np.where(zone_index(centres.values, forbidden, "representative_point") >= 0, 0.0, delivered)
         electricity = pump_electricity(delivered, params.heat_pump_spf)
         ground = delivered - electricity
     else:
@@ -155,7 +158,7 @@ def _sum_to_units(units, table: gpd.GeoDataFrame, column: str, by_overlap: bool)
     values = table[column].to_numpy(float)
     if by_overlap:
         return overlap_sum(units, table, values)
-    idx = unit_of_points(units, representative_points(table))
+    idx = zone_index(table, units, UNIT_METHOD)
     out = np.zeros(len(units))
     ok = idx >= 0
     np.add.at(out, idx[ok], np.nan_to_num(values[ok]))
@@ -189,7 +192,7 @@ class Units:
         roofs = suitable_roofs(self.layer("solar_roofs"), tuple(self.params.solar_classes))
         if roofs is None:
             return self.missing()
-        idx = unit_of_points(self.units, representative_points(roofs))
+        idx = zone_index(roofs, self.units, UNIT_METHOD)
         solar = np.zeros(self.n)
         ok = idx >= 0
         np.add.at(solar, idx[ok], np.nan_to_num(roofs["yield_kwh_yr"].to_numpy(float)[ok]) / KWH_PER_MWH)
@@ -355,7 +358,7 @@ def compute_criteria(units: gpd.GeoDataFrame, inputs: Mapping[str, object], para
         out["natura2000_share"] = u.missing()
     buildings = u.layer("buildings")
     if buildings is not None:
-        idx = unit_of_points(units, representative_points(buildings))
+        idx = zone_index(buildings, units, UNIT_METHOD)
         out["buildings"] = np.bincount(idx[idx >= 0], minlength=u.n)
     else:
         out["buildings"] = np.zeros(u.n, dtype=int)
