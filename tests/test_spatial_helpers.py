@@ -1,4 +1,5 @@
-"""The shared spatial helpers of layers/: the grid, the point sampler, the commune rule, the rasteriser.
+"""The shared spatial helpers of layers/: the grid, the point sampler, the commune rule, the rasteriser, the length
+of lines inside polygons.
 
 Each is checked against a hand-worked case (values written down from the rule in the module docstring)."""
 
@@ -118,3 +119,21 @@ def test_rasteriser_cell_centres_touched_cells_and_order():
     assert touched.tolist() == [[0, 0, 0, 0], [1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0]]
     assert rasterize_mask([square], grid).sum() == 4
     assert burn([], out_shape=(2, 2), transform=grid.transform, fill=-1, dtype="int32").tolist() == [[-1, -1]] * 2
+
+
+def test_length_within_counts_parts_inside_and_on_the_boundary():
+    """A and B are 100 m squares sharing the edge x = 100, C lies apart. Hand-worked lengths [m]: the line
+    y = 50 from x = 50 to 150 is 50 in A and 50 in B; the line on the shared edge from y = 20 to 80 is 60 in
+    both (a boundary belongs to the closed polygon); the line on A's outer edge x = 0 from y = 0 to 40 is 40 in A;
+    the line at y = 200 touches none. A: 50 + 60 + 40 = 150, B: 50 + 60 = 110, C: 0."""
+    from shapely.geometry import LineString, box
+
+    from layers.lengths import length_within
+
+    polygons = [box(0, 0, 100, 100), box(100, 0, 200, 100), box(300, 0, 400, 100)]
+    lines = [LineString([(50, 50), (150, 50)]), LineString([(100, 20), (100, 80)]),
+             LineString([(0, 0), (0, 40)]), LineString([(0, 200), (200, 200)])]
+    assert length_within(polygons, lines) == pytest.approx([150.0, 110.0, 0.0], abs=1e-9)
+    assert length_within(polygons, lines[3:]).tolist() == [0.0, 0.0, 0.0]
+    assert length_within(polygons, None).tolist() == [0.0, 0.0, 0.0]
+    assert length_within([], lines).shape == (0,)

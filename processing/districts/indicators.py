@@ -15,8 +15,9 @@ import shapely
 from layers.catalog import COMMUNE_SUMS, get_layer
 from layers.catalog.corridors import NETWORKS
 from layers.communes import zone_index
+from layers.lengths import length_within
 from processing.districts.criteria import KWH_PER_MWH, heat_table, suitable_roofs
-from processing.districts.overlay import area_share, length_within
+from processing.districts.overlay import area_share
 from processing.emission_factors import boiler_heat_co2_avoided_t_yr, electricity_co2_t_yr
 
 log = logging.getLogger(__name__)

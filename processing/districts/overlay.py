@@ -1,5 +1,6 @@
 """Geometry helpers: area shares, overlap-weighted sums, distances and zonal means (raster values at points:
-:mod:`layers.sample`; which unit or commune holds a feature: :mod:`layers.communes`).
+:mod:`layers.sample`; which unit or commune holds a feature: :mod:`layers.communes`; lengths of lines inside
+polygons: :mod:`layers.lengths`).
 
 All lengths and areas are in the units of the (projected, metre) region CRS.
 """
@@ -67,18 +68,6 @@ def nearest_distance(units, points) -> np.ndarray:
         return out
     (ui, _), dist = shapely.STRtree(pts).query_nearest(u, return_distance=True, all_matches=False)
     out[ui] = dist
-    return out
-
-
-def length_within(polygons, lines) -> np.ndarray:
-    """Length of ``lines`` inside each polygon [m]."""
-    p, ln = geometry_array(polygons), geometry_array(lines)
-    out = np.zeros(len(p))
-    if not len(p) or not len(ln):
-        return out
-    pi, li = shapely.STRtree(ln).query(p, predicate="intersects")
-    if len(pi):
-        np.add.at(out, pi, shapely.length(shapely.intersection(p[pi], ln[li])))
     return out
 
 

@@ -23,6 +23,7 @@ from rasterio import features
 from scipy import ndimage
 
 from layers.errors import InputDataError
+from layers.lengths import length_within
 from layers.raster import Raster
 from processing.geothermal.hectare import feasibility_band
 
@@ -115,13 +116,9 @@ def linear_heat_density(
     if roads is not None and len(roads) and n:
         if "road_class" not in roads:
             raise InputDataError("roads lack the field 'road_class'; map it in [inputs.roads] fields")
-        streets = roads[roads["road_class"].isin(list(street_classes))].geometry.to_numpy()
-        if len(streets):
-            tree = shapely.STRtree(streets)
-            area_idx, street_idx = tree.query(areas.geometry.to_numpy(), predicate="intersects")
-            clipped = shapely.length(shapely.intersection(streets[street_idx], areas.geometry.to_numpy()[area_idx]))
-            length = np.bincount(area_idx, weights=clipped, minlength=n)
-            length = np.where(length > 0, length, np.nan)
+        streets = roads[roads["road_class"].isin(list(street_classes))]
+        length = length_within(areas, streets)
+        length = np.where(length > 0, length, np.nan)
     demand_mwh = areas["demand_gwh_yr"].to_numpy(float) * MWH_PER_GWH if n else np.zeros(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return length, demand_mwh / length
