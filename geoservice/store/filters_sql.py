@@ -6,12 +6,14 @@ test differs by backend: PostGIS uses ``ST_Intersects`` (with its GIST index), t
 bounding-box pre-filter and then an exact shapely test registered as the SQL function ``gs_intersects``.
 
 Both dialects give SQL's three-valued logic: a comparison with a missing value is neither true nor false,
-so ``NOT (x = 1)`` does not match features where ``x`` is missing — the same on both backends.
+so ``NOT (x = 1)`` does not match features where ``x`` is missing — the same on both backends. A catalog field
+that the version's table lacks (published before the field existed, see :mod:`geoservice.store.columns`) is
+missing in every row: it renders as ``NULL``, and sorting by it is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +45,7 @@ class _Renderer:
     geom_column: str
     srid: int
     rtree_table: str | None = None
+    missing: Collection[str] = ()
     params: dict[str, Any] = field(default_factory=dict)
 
     def bind(self, value: Any) -> str:
@@ -54,7 +57,7 @@ class _Renderer:
         if prop not in self.spec.field_names:
             raise InvalidRequest(f"layer {self.spec.id!r} has no property {prop!r}; properties: "
                                  f"{', '.join(self.spec.field_names)}")
-        return quote_ident(prop)
+        return "NULL" if prop in self.missing else quote_ident(prop)
 
     def value(self, prop: str, value: Any) -> str:
         return self.bind(coerce_value(self.spec, prop, value))
@@ -108,9 +111,11 @@ class _Renderer:
 
 
 def render_filter(spec: LayerSpec, node: Filter | None, *, dialect: Dialect, geom_column: str, srid: int,
-                  rtree_table: str | None = None, feature_id: int | None = None) -> SqlFilter:
-    """The ``WHERE`` expression for ``node`` (and ``feature_id``); ``1 = 1`` when there is neither."""
-    renderer = _Renderer(spec, dialect, geom_column, srid, rtree_table)
+                  rtree_table: str | None = None, feature_id: int | None = None,
+                  missing: Collection[str] = ()) -> SqlFilter:
+    """The ``WHERE`` expression for ``node`` (and ``feature_id``); ``1 = 1`` when there is neither. Fields in
+    ``missing`` (catalog fields the version's table lacks) compare as ``NULL``."""
+    renderer = _Renderer(spec, dialect, geom_column, srid, rtree_table, missing)
     parts = []
     if node is not None:
         parts.append(renderer.render(node))
@@ -123,12 +128,16 @@ def render_filter(spec: LayerSpec, node: Filter | None, *, dialect: Dialect, geo
     return SqlFilter(" AND ".join(parts) if parts else "(1 = 1)", renderer.params)
 
 
-def render_order(spec: LayerSpec, sortby: Sequence[SortKey], *, dialect: Dialect) -> str:
+def render_order(spec: LayerSpec, sortby: Sequence[SortKey], *, dialect: Dialect,
+                 missing: Collection[str] = ()) -> str:
     """``ORDER BY`` terms: the sort keys (missing values last ascending, first descending; text in
-    code-point order on both backends) then the feature id, so paging is stable."""
+    code-point order on both backends) then the feature id, so paging is stable. A key in ``missing`` (a
+    catalog field the version's table lacks, null in every row) orders nothing and is left out."""
     terms = []
     for key in sortby:
         check_properties(spec, [key.prop])
+        if key.prop in missing:
+            continue
         col = quote_ident(key.prop)
         if dialect == "postgres" and spec.get_field(key.prop).dtype == "str":
             col += ' COLLATE "C"'

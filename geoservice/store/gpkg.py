@@ -38,6 +38,7 @@ from pyproj import CRS
 from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
 from geoservice.store.base import FeaturePage, LayerVersion, Store
+from geoservice.store.columns import TableColumns, VersionFields, with_nulls
 from geoservice.store.common import (
     COUNT_LIMIT,
     WRITE_BATCH_ROWS,
@@ -112,6 +113,11 @@ def _prepared(wkb: bytes):
     return geom
 
 
+def _table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The column names of ``table``."""
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({quote_ident(table)})")]
+
+
 def _sql_intersects(blob: bytes | None, wkb: bytes) -> int:
     """SQL function ``gs_intersects(geom_blob, wkb)``: 1 when the geometries intersect."""
     if blob is None:
@@ -136,6 +142,7 @@ class GeoPackageStore(Store):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []  # every thread's reading connection, closed by close()
         self._readers_lock = threading.Lock()
+        self._columns = TableColumns(_table_columns)  # the columns of each version table, looked up once
         conn = self._connect()
         try:
             # initialise only a new file: a publish in progress holds the write lock, and opening the store
@@ -344,16 +351,18 @@ class GeoPackageStore(Store):
                 rows[layer_id] = row
         return {layer_id: self._layer_data(row) for layer_id, row in rows.items()}
 
-    def _select(self, conn: sqlite3.Connection, spec: LayerSpec, row: sqlite3.Row, fields: list[str], where: str,
-                params: Mapping[str, Any], order: str = "fid", limit: int = -1, offset: int = 0
-                ) -> gpd.GeoDataFrame:
-        cols = "".join(f", {quote_ident(f)}" for f in fields)
+    def _select(self, conn: sqlite3.Connection, spec: LayerSpec, row: sqlite3.Row, held: VersionFields,
+                fields: list[str], where: str, params: Mapping[str, Any], order: str = "fid", limit: int = -1,
+                offset: int = 0) -> gpd.GeoDataFrame:
+        """Features matching ``where`` with ``fields``; those the table lacks (see ``held``) as nulls."""
+        selected = held.selected(fields)
+        cols = "".join(f", {quote_ident(f)}" for f in selected)
         sql = (f"SELECT fid, {GEOM}{cols} FROM {quote_ident(row['table_name'])} WHERE {where} ORDER BY {order} "
                "LIMIT :gs_limit OFFSET :gs_offset")
         rows = conn.execute(sql, {**params, "gs_limit": limit, "gs_offset": offset}).fetchall()
         ids = [r[0] for r in rows]
         geoms = geometries_from_blobs([r[1] for r in rows]) if rows else []
-        columns = {f: [r[i + 2] for r in rows] for i, f in enumerate(fields)}
+        columns = with_nulls(fields, {f: [r[i + 2] for r in rows] for i, f in enumerate(selected)}, len(rows))
         return build_frame(spec, fields, ids, columns, geoms, row["crs"])  # type: ignore[return-value]
 
     def read_vector(self, layer_id: str, version: int | None = None,
@@ -364,7 +373,8 @@ class GeoPackageStore(Store):
             node = None if bbox is None else Intersects(shapely.box(*bbox))
             where = render_filter(spec, node, dialect="sqlite", geom_column=GEOM, srid=row["srid"],
                                   rtree_table=f"rtree_{row['table_name']}_{GEOM}")
-            return self._select(conn, spec, row, list(spec.field_names), where.sql, where.params)
+            held = self._columns.fields(conn, spec, row)
+            return self._select(conn, spec, row, held, list(spec.field_names), where.sql, where.params)
 
     def read_table(self, layer_id: str, version: int | None = None) -> pd.DataFrame:
         spec = get_layer(layer_id)
@@ -372,9 +382,11 @@ class GeoPackageStore(Store):
             raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a table")
         with self._snapshot() as conn:
             row = self._row(conn, layer_id, version)
-            cols = "".join(f", {quote_ident(f)}" for f in spec.field_names)
+            held = self._columns.fields(conn, spec, row)
+            cols = "".join(f", {quote_ident(f)}" for f in held.present)
             rows = conn.execute(f"SELECT fid{cols} FROM {quote_ident(row['table_name'])} ORDER BY fid").fetchall()
-        columns = {f: [r[i + 1] for r in rows] for i, f in enumerate(spec.field_names)}
+        columns = with_nulls(spec.field_names, {f: [r[i + 1] for r in rows] for i, f in enumerate(held.present)},
+                             len(rows))
         return build_frame(spec, list(spec.field_names), [r[0] for r in rows], columns, None, None)
 
     def raster_path(self, layer_id: str, version: int | None = None) -> Path:
@@ -391,11 +403,13 @@ class GeoPackageStore(Store):
         spec = vector_spec(layer_id)
         limit, offset = check_page(limit, offset)
         fields = check_properties(spec, properties)
-        order = render_order(spec, sortby, dialect="sqlite")
         with self._snapshot() as conn:
             row = self._row(conn, layer_id, None)
+            held = self._columns.fields(conn, spec, row)
+            order = render_order(spec, sortby, dialect="sqlite", missing=held.missing)
             where = render_filter(spec, filter, dialect="sqlite", geom_column=GEOM, srid=row["srid"],
-                                  rtree_table=f"rtree_{row['table_name']}_{GEOM}", feature_id=feature_id)
+                                  rtree_table=f"rtree_{row['table_name']}_{GEOM}", feature_id=feature_id,
+                                  missing=held.missing)
             try:
                 if filter is None and feature_id is None:
                     matched = row["feature_count"]
@@ -403,7 +417,7 @@ class GeoPackageStore(Store):
                     matched = capped_count(conn.execute(
                         f"SELECT count(*) FROM (SELECT 1 FROM {quote_ident(row['table_name'])} WHERE {where.sql} "
                         f"LIMIT {COUNT_LIMIT + 1})", where.params).fetchone()[0])
-                frame = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset)
+                frame = self._select(conn, spec, row, held, fields, where.sql, where.params, order, limit, offset)
             except sqlite3.Error as exc:
                 raise StoreError(f"query on layer {layer_id!r} failed: {exc}") from exc
         if feature_id is not None and matched == 0:
@@ -426,7 +440,8 @@ class GeoPackageStore(Store):
             where = (f"fid IN (SELECT id FROM {rtree} WHERE minx <= :x1 AND maxx >= :x0 AND miny <= :y1 "
                      "AND maxy >= :y0)")
             params = dict(zip(("x0", "y0", "x1", "y1"), box))
-            gdf = self._select(conn, spec, row, list(spec.field_names), where, params)
+            held = self._columns.fields(conn, spec, row)
+            gdf = self._select(conn, spec, row, held, list(spec.field_names), where, params)
         clipped = tiles.prepare_tile_geometries(gdf, z, x, y)
         if fmt == "mvt":
             return tiles.encode_mvt(clipped, layer_id, spec.field_names, z, x, y)

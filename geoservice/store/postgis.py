@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from geoservice.query import Filter, Intersects, SortKey
 from geoservice.store import tiles
 from geoservice.store.base import FeaturePage, GeoJSONOptions, GeoJSONPage, LayerVersion, Store
+from geoservice.store.columns import TableColumns, VersionFields, with_nulls
 from geoservice.store.common import (
     COUNT_LIMIT,
     WRITE_BATCH_ROWS,
@@ -136,22 +137,31 @@ def _dropped_connection(exc: BaseException | None) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
+def _table_columns(conn: Connection, table: str) -> list[str]:
+    """The column names of the layer version table ``table``."""
+    return list(conn.execute(sa.text("SELECT attname FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
+                                     "AND attnum > 0 AND NOT attisdropped"), {"t": _qualified(table)}).scalars())
+
+
 @functools.lru_cache(maxsize=256)
-def _tile_statement(layer_id: str, table: str, fmt: str) -> sa.TextClause:
-    """The tile statement of one layer version table (built once per process; psycopg prepares it on a
-    connection after a few executions)."""
-    spec = vector_spec(layer_id)
-    fields = "".join(f", t.{quote_ident(f)}" for f in spec.field_names)
+def _tile_statement(table: str, fmt: str, fields: tuple[str, ...], missing: tuple[str, ...]) -> sa.TextClause:
+    """The tile statement of one layer version table with the catalog's ``fields``, of which the table lacks
+    ``missing`` (left out of MVT, which omits nulls; null in GeoJSON). Built once per process; psycopg
+    prepares it on a connection after a few executions."""
+    columns = "".join(f", t.{quote_ident(f)}" for f in fields if f not in missing)
     if fmt == "mvt":
-        return sa.text(_sql("postgis_tile_mvt.sql").format(table=_qualified(table), fields=fields))
-    properties = ", ".join(f"{_literal(f)}, rows.{quote_ident(f)}" for f in spec.field_names)
-    return sa.text(_sql("postgis_tile_geojson.sql").format(table=_qualified(table), fields=fields,
+        return sa.text(_sql("postgis_tile_mvt.sql").format(table=_qualified(table), fields=columns))
+    properties = ", ".join(f"{_literal(f)}, " + ("NULL" if f in missing else f"rows.{quote_ident(f)}")
+                           for f in fields)
+    return sa.text(_sql("postgis_tile_geojson.sql").format(table=_qualified(table), fields=columns,
                                                           properties=properties))
 
 
-def _feature_json(spec: LayerSpec, fields: Sequence[str], storage_srid: int, options: GeoJSONOptions) -> str:
+def _feature_json(spec: LayerSpec, fields: Sequence[str], storage_srid: int, options: GeoJSONOptions,
+                  missing: Sequence[str] = ()) -> str:
     """SQL writing one GeoJSON Feature per row: id, the geometry in ``options.srid`` (the stored Web
-    Mercator column when that is asked), axis order and decimals, and the properties."""
+    Mercator column when that is asked), axis order and decimals, and the properties (those in ``missing``,
+    which the version's table lacks, as nulls of the catalog's type)."""
     if options.srid == storage_srid:
         geom = GEOM
     elif options.srid == 3857:
@@ -163,9 +173,13 @@ def _feature_json(spec: LayerSpec, fields: Sequence[str], storage_srid: int, opt
     props = []
     for name in fields:
         col = quote_ident(name)
-        # JSON has no NaN or infinity: such values read as null, as the API's own encoder writes them
-        props.append(f"CASE WHEN abs({col}) < 'Infinity' THEN {col} END AS {col}"
-                     if spec.get_field(name).dtype == "float" else col)
+        dtype = spec.get_field(name).dtype
+        if name in missing:
+            props.append(f"CAST(NULL AS {_SQL_TYPES[dtype]}) AS {col}")
+        elif dtype == "float":  # JSON has no NaN or infinity: they read as null, as the API's encoder writes them
+            props.append(f"CASE WHEN abs({col}) < 'Infinity' THEN {col} END AS {col}")
+        else:
+            props.append(col)
     properties = f"row_to_json((SELECT p FROM (SELECT {', '.join(props)}) AS p))::text" if props else "'{}'"
     return (f"""'{{"type":"Feature","id":' || fid || ',"geometry":' || """
             f"COALESCE(ST_AsGeoJSON({geom}, :gs_decimals, 0), 'null') || "
@@ -236,6 +250,7 @@ class PostGISStore(Store):
         self._current_rows: dict[str, tuple[float, dict[str, Any]]] = {}
         #: (layer id, version) -> registry row; versions are immutable
         self._version_rows: dict[tuple[str, int], dict[str, Any]] = {}
+        self._columns = TableColumns(_table_columns)  # the columns of each version table, looked up once
         self.jobs = PostgresJobs(self, lease_s, max_attempts)
 
     def __repr__(self) -> str:
@@ -516,15 +531,18 @@ class PostGISStore(Store):
             f"SELECT count(*) FROM (SELECT 1 FROM {_qualified(row['table_name'])} WHERE {where.sql} "
             "LIMIT :gs_count_limit) AS matches"), {**where.params, "gs_count_limit": COUNT_LIMIT + 1}).scalar())
 
-    def _select(self, conn: Connection, spec: LayerSpec, row: Mapping[str, Any], fields: list[str], where: str,
-                params: Mapping[str, Any], order: str = "fid", limit: int | None = None, offset: int = 0,
-                count: bool = False) -> tuple[gpd.GeoDataFrame, Sequence[Any]]:
-        """Features matching ``where``, and the rows they came from (see :meth:`_page` for ``count``)."""
-        cols = "".join(f", {quote_ident(f)}" for f in fields)
+    def _select(self, conn: Connection, spec: LayerSpec, row: Mapping[str, Any], held: VersionFields,
+                fields: list[str], where: str, params: Mapping[str, Any], order: str = "fid",
+                limit: int | None = None, offset: int = 0, count: bool = False
+                ) -> tuple[gpd.GeoDataFrame, Sequence[Any]]:
+        """Features matching ``where`` with ``fields`` (those the table lacks, see ``held``, as nulls), and the
+        rows they came from (see :meth:`_page` for ``count``)."""
+        selected = held.selected(fields)
+        cols = "".join(f", {quote_ident(f)}" for f in selected)
         rows = self._page(conn, row["table_name"], f"fid, ST_AsBinary({GEOM}){cols}", where, params, order, limit,
                           offset, count)
         geoms = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else []
-        columns = {f: [r[i + 2] for r in rows] for i, f in enumerate(fields)}
+        columns = with_nulls(fields, {f: [r[i + 2] for r in rows] for i, f in enumerate(selected)}, len(rows))
         return build_frame(spec, fields, [r[0] for r in rows], columns, geoms, row["crs"]), rows
 
     def read_vector(self, layer_id: str, version: int | None = None,
@@ -535,7 +553,8 @@ class PostGISStore(Store):
         def work(conn: Connection) -> gpd.GeoDataFrame:
             row = self._row(conn, layer_id, version)
             where = render_filter(spec, node, dialect="postgres", geom_column=GEOM, srid=row["srid"])
-            return self._select(conn, spec, row, list(spec.field_names), where.sql, where.params)[0]
+            held = self._columns.fields(conn, spec, row)
+            return self._select(conn, spec, row, held, list(spec.field_names), where.sql, where.params)[0]
 
         return self._read(work)
 
@@ -543,15 +562,17 @@ class PostGISStore(Store):
         spec = get_layer(layer_id)
         if spec.kind != "table":
             raise InvalidRequest(f"layer {layer_id!r} is a {spec.kind} layer, not a table")
-        cols = "".join(f", {quote_ident(f)}" for f in spec.field_names)
 
-        def work(conn: Connection) -> Sequence[Any]:
+        def work(conn: Connection) -> tuple[VersionFields, Sequence[Any]]:
             row = self._row(conn, layer_id, version)
-            return conn.execute(sa.text(f"SELECT fid{cols} FROM {_qualified(row['table_name'])} ORDER BY fid")
-                                ).fetchall()
+            held = self._columns.fields(conn, spec, row)
+            cols = "".join(f", {quote_ident(f)}" for f in held.present)
+            return held, conn.execute(sa.text(f"SELECT fid{cols} FROM {_qualified(row['table_name'])} ORDER BY fid")
+                                      ).fetchall()
 
-        rows = self._read(work)
-        columns = {f: [r[i + 1] for r in rows] for i, f in enumerate(spec.field_names)}
+        held, rows = self._read(work)
+        columns = with_nulls(spec.field_names, {f: [r[i + 1] for r in rows] for i, f in enumerate(held.present)},
+                             len(rows))
         return build_frame(spec, list(spec.field_names), [r[0] for r in rows], columns, None, None)
 
     def raster_path(self, layer_id: str, version: int | None = None) -> Path:
@@ -567,15 +588,17 @@ class PostGISStore(Store):
         spec = vector_spec(layer_id)
         limit, offset = check_page(limit, offset)
         fields = check_properties(spec, properties)
-        order = render_order(spec, sortby, dialect="postgres")
 
         def work(conn: Connection) -> tuple[Mapping[str, Any], gpd.GeoDataFrame, int | None]:
             # the current version's registry row as remembered for CURRENT_TTL_S: one round trip per page
             row = self._current_row(conn, layer_id)
+            held = self._columns.fields(conn, spec, row)
+            order = render_order(spec, sortby, dialect="postgres", missing=held.missing)
             where = render_filter(spec, filter, dialect="postgres", geom_column=GEOM, srid=row["srid"],
-                                  feature_id=feature_id)
+                                  feature_id=feature_id, missing=held.missing)
             count = filter is not None or feature_id is not None
-            frame, rows = self._select(conn, spec, row, fields, where.sql, where.params, order, limit, offset, count)
+            frame, rows = self._select(conn, spec, row, held, fields, where.sql, where.params, order, limit, offset,
+                                       count)
             return row, frame, self._matched(conn, row, rows, count, where, offset)
 
         row, frame, matched = self._read(work)
@@ -595,13 +618,16 @@ class PostGISStore(Store):
         spec = vector_spec(layer_id)
         limit, offset = check_page(limit, offset)
         fields = check_properties(spec, properties)
-        order = render_order(spec, sortby, dialect="postgres")
 
         def work(conn: Connection) -> GeoJSONPage:
             row = self._current_row(conn, layer_id)
-            where = render_filter(spec, filter, dialect="postgres", geom_column=GEOM, srid=row["srid"])
-            rows = self._page(conn, row["table_name"], _feature_json(spec, fields, int(row["srid"]), options),
-                              where.sql, {**where.params, "gs_decimals": options.decimals}, order, limit, offset,
+            held = self._columns.fields(conn, spec, row)
+            order = render_order(spec, sortby, dialect="postgres", missing=held.missing)
+            where = render_filter(spec, filter, dialect="postgres", geom_column=GEOM, srid=row["srid"],
+                                  missing=held.missing)
+            columns = _feature_json(spec, fields, int(row["srid"]), options, held.missing)
+            rows = self._page(conn, row["table_name"], columns, where.sql,
+                              {**where.params, "gs_decimals": options.decimals}, order, limit, offset,
                               filter is not None)
             return GeoJSONPage([r[0] for r in rows], self._matched(conn, row, rows, filter is not None, where,
                                                                    offset))
@@ -613,7 +639,7 @@ class PostGISStore(Store):
         """A tile of ``version`` (by default the current version, as remembered for :data:`CURRENT_TTL_S`) in
         one statement, so one round trip once the registry row is known. A caller that has already resolved
         the version (the API, which keys its tile cache on it) passes it, so the tile is of that version."""
-        vector_spec(layer_id)
+        spec = vector_spec(layer_id)
         check_tile(z, x, y)
         if fmt not in ("mvt", "geojson"):
             raise InvalidRequest(f"unknown tile format {fmt!r}; use mvt or geojson")
@@ -627,7 +653,9 @@ class PostGISStore(Store):
         def work(conn: Connection) -> Any:
             row = (self._current_row(conn, layer_id) if version is None
                    else self._version_row(conn, layer_id, version))
-            return conn.execute(_tile_statement(layer_id, row["table_name"], fmt), params).scalar()
+            held = self._columns.fields(conn, spec, row)
+            statement = _tile_statement(row["table_name"], fmt, spec.field_names, held.missing)
+            return conn.execute(statement, params).scalar()
 
         data = self._read(work)
         if data is None:

@@ -118,7 +118,9 @@ def to_tile_coordinates(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray
 
 
 def _plain(value):
-    if value is None:
+    """``value`` as a plain Python scalar; ``None`` for a missing one (None, NaN, or pandas' NA of a nullable
+    int or bool column)."""
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):
         value = value.item()
