@@ -138,9 +138,9 @@ def grass_compare(cache: Path, sectors: int) -> None:
               "t0=$(date +%s.%N)", f"r.horizon elevation=dsm step={step} maxdistance=200 output=hor --quiet",
               # GRASS 8.2's r.horizon writes negative angles (terrain below the horizontal) that r.sun reads as
               # large positive ones, blocking the sun (fixed in 8.3): clamp every horizon map at 0
-              "for m in $(g.list type=raster pattern='hor_*'); do "
-              "r.mapcalc expression=\"clamped = max($m, 0.0)\" --quiet --overwrite; "
-              "g.rename raster=clamped,$m --overwrite --quiet; done",
+              ("for m in $(g.list type=raster pattern='hor_*'); do "
+               "r.mapcalc expression=\"clamped = max($m, 0.0)\" --quiet --overwrite; "
+               "g.rename raster=clamped,$m --overwrite --quiet; done"),
               "t1=$(date +%s.%N)"]
     for day, tl in zip(MID_MONTH_DAYS, linke, strict=True):
         script.append(f"r.sun elevation=dsm aspect=aspect slope=slope horizon_basename=hor horizon_step={step} "

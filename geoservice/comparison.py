@@ -19,9 +19,9 @@ from geoservice import __version__
 from geoservice.store.base import LayerVersion, Store
 from geoservice.store.common import BASELINE
 from layers.catalog import CATALOG, get_layer
+from layers.data import Provenance
 from layers.errors import ConfigError
 from processing import comparison
-from layers.data import Provenance
 
 #: API path under which ``/{name}`` serves a scenario's (or a comparison's) layers as an OGC API of its own.
 SCENARIOS_PATH = "/scenarios"

@@ -1,6 +1,10 @@
 """Shared fixtures: a throw-away PostGIS database for the session, and a ``store`` fixture parametrised over
 both backends (embedded GeoPackage, PostGIS) so one test body checks that they agree.
 
+The demo fixtures live in :mod:`tests.demo_fixtures` (a small generated region) and :mod:`tests.pipeline_fixtures`
+(the whole pipeline on the bundled demo, and its maps); registered here as plugins, every test module uses them
+by name without importing them.
+
 PostGIS: the admin URL is GEOSERVICE_TEST_DATABASE_URL, else ``postgresql://postgres@127.0.0.1:5432/postgres``,
 else the calling user over the local Unix socket (what ``scripts/ensure-postgis.sh`` sets up on Debian).
 Without a reachable server with PostGIS the PostGIS tests skip, naming the reason — except when the
@@ -16,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.demo_fixtures", "tests.pipeline_fixtures"]
 
 #: Tried in order when GEOSERVICE_TEST_DATABASE_URL is unset.
 DEFAULT_ADMIN_URLS = (

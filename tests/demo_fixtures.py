@@ -1,8 +1,7 @@
 """Shared fixtures: a small (2 × 2 km) synthetic demo region, generated once per test session.
 
-Import the fixtures you need into a test module; each depends only on pytest's ``tmp_path_factory``::
-
-    from tests.demo_fixtures import small_demo_source, small_demo_dir
+tests/conftest.py registers this module as a plugin, so test modules use the fixtures by name without importing
+them; each depends only on pytest's ``tmp_path_factory``.
 
 ``small_demo_config`` is the region (id ``demo-small``), ``small_demo_source`` a :class:`RegionSource` over it,
 ``small_demo_dir`` the folder holding the generated files (``inputs.gpkg``, ``dem.tif``, ``dsm.tif``,

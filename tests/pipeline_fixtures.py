@@ -1,5 +1,5 @@
-"""A whole-pipeline run on the bundled synthetic demo region (8 × 6 km), shared by the end-to-end and map
-tests: what a user gets from the quick start."""
+"""A whole-pipeline run on the bundled synthetic demo region (8 × 6 km), and its web maps, shared by the
+end-to-end and map tests: what a user gets from the quick start (fixtures registered in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ def demo_store(demo_run):
     store = open_store(demo_run.settings)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def built_maps(demo_run, tmp_path_factory) -> Path:
+    """The index page of every map built from the demo run."""
+    from layers.region import load_region
+    from maps.build import build_all_maps
+
+    store = open_store(demo_run.settings)
+    out = tmp_path_factory.mktemp("maps") / "maps"
+    try:
+        return build_all_maps(store, load_region(demo_run.region_path), out, version="test")
+    finally:
+        store.close()

@@ -13,12 +13,12 @@ import shapely
 from fastapi.testclient import TestClient
 from pyproj import CRS
 
-import layers.catalog as catalog
 import processing.steps as registry
 from geoservice.api import create_app
 from geoservice.runner import run_region
 from geoservice.settings import Settings
 from geoservice.store import open_store
+from layers import catalog
 from layers.catalog import get_layer
 from layers.conform import conform, empty_layer
 from layers.errors import ConfigError, InputDataError

@@ -8,7 +8,6 @@ import shapely
 
 from processing.corridors import STEP
 from processing.pipeline import run_pipeline
-from tests.demo_fixtures import small_demo_source  # noqa: F401  (fixture)
 
 
 class MemorySink:
@@ -29,7 +28,7 @@ class MemorySink:
 
 
 @pytest.fixture(scope="module")
-def demo_outputs(small_demo_source):  # noqa: F811
+def demo_outputs(small_demo_source):
     sink = MemorySink()
     summary = run_pipeline([STEP], small_demo_source.region_context(), small_demo_source, sink, use_cache=False)
     assert summary.ok, summary.to_dict()

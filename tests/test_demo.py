@@ -30,7 +30,6 @@ from layers.raster import RasterFile
 from layers.region import DemoSpec, parse_region
 from layers.sources import RegionSource
 from layers.validate import check_layer, data_checksum
-from tests.demo_fixtures import small_demo_dir, small_demo_source  # noqa: F401  (pytest fixtures)
 
 #: Elevation range of the Minett [m] (docs/REFERENCES.md, SRTM).
 ELEVATION_RANGE_M = (270.0, 430.0)
@@ -81,7 +80,7 @@ def test_same_seed_gives_identical_data_and_another_seed_does_not(tmp_path):
     assert {"dem", "landcover", "communes"} <= set(changed)
 
 
-def test_every_generated_input_matches_the_catalog(small_demo_source):  # noqa: F811
+def test_every_generated_input_matches_the_catalog(small_demo_source):
     crs = small_demo_source.config.crs
     missing = []
     for spec in input_layers():
@@ -95,7 +94,7 @@ def test_every_generated_input_matches_the_catalog(small_demo_source):  # noqa: 
     assert missing == ["wind_speed", "climate_hourly", "installations"]
 
 
-def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
+def test_everything_is_labelled_synthetic(small_demo_dir):
     manifest = json.loads((small_demo_dir / "manifest.json").read_text())
     assert manifest["synthetic"] is True
     assert manifest["spec"]["width_m"] == 2000.0 and manifest["crs"] == "EPSG:2169"
@@ -112,7 +111,7 @@ def test_everything_is_labelled_synthetic(small_demo_dir):  # noqa: F811
     assert inventory["source"].str.startswith("SYNTHETIC").all()
 
 
-def test_communes_tile_the_region(small_demo_source):  # noqa: F811
+def test_communes_tile_the_region(small_demo_source):
     communes = small_demo_source("communes")
     region = shapely.box(*small_demo_source.extent)
     assert len(communes) >= 11
@@ -123,7 +122,7 @@ def test_communes_tile_the_region(small_demo_source):  # noqa: F811
     assert abs(communes.geometry.area.sum() - region.area) < 1e-6 * region.area  # no overlaps
 
 
-def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):  # noqa: F811
+def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):
     dem = small_demo_source("dem")
     raster = dem.load()
     assert raster.res == 5.0
@@ -139,7 +138,7 @@ def test_dem_range_and_rivers_in_valley_bottoms(small_demo_source):  # noqa: F81
     assert np.median(beside - on_river) > 10.0
 
 
-def test_content_of_the_small_region(small_demo_source):  # noqa: F811
+def test_content_of_the_small_region(small_demo_source):
     zones = small_demo_source("protected_areas")
     biosphere = set(zones.zone[zones.designation == "biosphere"])
     assert {"core", "transition"} <= biosphere
@@ -165,7 +164,7 @@ def _building_frame(row):
     return np.array([math.sin(phi), math.cos(phi)]), np.array([math.cos(phi), -math.sin(phi)])
 
 
-def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir):  # noqa: F811
+def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir):
     faces = gpd.read_file(small_demo_dir / "truth.gpkg", layer="roof_faces")
     buildings = gpd.read_file(small_demo_dir / "inputs.gpkg", layer="buildings").set_index("building_id")
     gables = faces[faces.roof_shape == "gable"]
@@ -185,7 +184,7 @@ def test_truth_faces_azimuth_is_downslope_from_north_clockwise(small_demo_dir): 
     assert main.roof_azimuth_deg.notna().all() and main.roof_azimuth_deg.between(0.0, 360.0).all()
 
 
-def test_dsm_is_dem_plus_roofs(small_demo_dir):  # noqa: F811
+def test_dsm_is_dem_plus_roofs(small_demo_dir):
     """DSM on a gable: ridge − eave-side difference = (Δ distance from the ridge) · tan(tilt) to float precision;
     DSM − DEM at the ridge ≈ building height (DEM sampled at 5 m: ±1 m)."""
     dsm = RasterFile(str(small_demo_dir / "dsm.tif"), unit="m")

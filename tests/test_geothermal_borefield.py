@@ -8,6 +8,7 @@ the two codes' discretisation and our interpolation on a 0.5-step ln(t/t_s) grid
 """
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -17,8 +18,8 @@ from processing.geothermal.borefield import (
     field_factors,
     field_g,
     interference_factor,
-    pair_counts,
     lattice_responses,
+    pair_counts,
     seasonal_g,
 )
 from processing.geothermal.heat_pump import delivered_heat, ground_heat_for, pump_electricity
@@ -70,7 +71,7 @@ def test_field_factor_limits():
     assert interference_factor([0], [0], 6.0, 100.0, [1.5, 2.2, 3.0], **SEASON) == pytest.approx(1.0)
     factors = [float(interference_factor(*grid(a, b), 6.0, 100.0, 2.2, **SEASON)[0])
                for a, b in [(1, 2), (2, 2), (2, 3), (3, 3), (4, 4), (10, 10)]]
-    assert all(x > y for x, y in zip(factors, factors[1:], strict=False)) and factors[0] < 1.0
+    assert all(x > y for x, y in pairwise(factors)) and factors[0] < 1.0
     assert 0.4 <= factors[3] <= 0.6 and factors[-1] < 1 / 3
     wider = float(interference_factor(*grid(3, 3), 12.0, 100.0, 2.2, **SEASON)[0])
     assert factors[3] < wider < 1.0

@@ -11,7 +11,6 @@ import pytest
 from layers.raster import RasterFile
 from processing.geothermal import STEP
 from processing.pipeline import run_pipeline
-from tests.demo_fixtures import small_demo_source  # noqa: F401  (fixture)
 from tests.hand_references import gpot_by_hand
 
 
@@ -45,7 +44,7 @@ def _run(source, params=None):
 PINNED_GROUND_MWH_YR = 8439.88
 
 
-def test_demo_region_end_to_end(small_demo_source):  # noqa: F811
+def test_demo_region_end_to_end(small_demo_source):
     source = small_demo_source
     source("buildings")  # generate the inputs outside the timed run
     started = time.perf_counter()
@@ -88,7 +87,7 @@ def test_demo_region_end_to_end(small_demo_source):  # noqa: F811
     assert 5.0 < valid.min() <= valid.max() < 12.0  # λ 1.7-2.8 W/m/K → ≈ 7-10 MWh/yr per 100 m probe
 
 
-def test_demo_region_district_heating_thresholds(small_demo_source):  # noqa: F811
+def test_demo_region_district_heating_thresholds(small_demo_source):
     _, default = _run(small_demo_source)
     _, low = _run(small_demo_source, {"dh_area_threshold_gwh_yr": 1.0, "dh_cell_threshold_mwh_ha_yr": 150.0})
     areas = low.layers["district_heating_areas"]

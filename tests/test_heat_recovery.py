@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -177,7 +179,7 @@ def test_monotone_in_cost_ceiling_and_conserving(seed):
         # every built line is within the ceiling, and no area gets more than its base load
         assert (m.links.cost_eur_mwh <= ceiling * (1 + 1e-6)).all()
         assert (m.areas.excess_heat_mwh_yr <= m.areas.base_load_mwh_yr * (1 + 1e-6)).all()
-    assert all(b >= a * (1 - 1e-7) - 1e-6 for a, b in zip(delivered, delivered[1:], strict=False)), delivered
+    assert all(b >= a * (1 - 1e-7) - 1e-6 for a, b in pairwise(delivered)), delivered
 
 
 def test_source_inside_an_area_needs_no_line():

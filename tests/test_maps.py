@@ -2,29 +2,14 @@
 
 import re
 
-import pytest
-
 from layers.catalog import get_layer
 from layers.ramp import ramp_rgb
-from layers.region import load_region
-from maps.build import build_all_maps, slug
+from maps.build import slug
 from maps.style import format_value
 from processing.steps import all_steps
-from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 
 #: Page weight budget of issue 10 [bytes].
 MAX_PAGE_BYTES = 10_000_000
-
-
-@pytest.fixture(scope="module")
-def built_maps(demo_run, tmp_path_factory):
-    from geoservice.store import open_store
-
-    store = open_store(demo_run.settings)
-    out = tmp_path_factory.mktemp("maps") / "maps"
-    index = build_all_maps(store, load_region(demo_run.region_path), out, version="test")
-    store.close()
-    return index
 
 
 def test_index_links_every_analysis_and_commune(built_maps):

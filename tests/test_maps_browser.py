@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline_fixtures import demo_run  # noqa: F401  (fixture)
-from tests.test_maps import built_maps  # noqa: F401  (fixture)
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "maps"

@@ -11,7 +11,6 @@ import pytest
 
 from layers.catalog import get_layer, output_layers
 from layers.validate import check_layer
-from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 
 #: Relative tolerance of pinned totals (floating-point order may differ across platforms and Dask).
 REL = 0.005

@@ -16,7 +16,6 @@ from processing.pipeline import run_pipeline
 from processing.solar import STEP
 
 pytest.importorskip("layers.demo")
-from tests.demo_fixtures import small_demo_dir, small_demo_source  # noqa: F401
 
 
 class MemorySink:
@@ -36,7 +35,7 @@ class MemorySink:
 
 
 @pytest.fixture(scope="module")
-def demo_result(small_demo_source, small_demo_dir):  # noqa: F811
+def demo_result(small_demo_source, small_demo_dir):
     sink = MemorySink()
     summary = run_pipeline([STEP], small_demo_source.region_context(), small_demo_source, sink, use_cache=False)
     truth = gpd.read_file(small_demo_dir / "truth.gpkg", layer="roof_faces")
@@ -96,7 +95,7 @@ def test_irradiation_raster_covers_roofs_only(demo_result):
     assert values.max() < 1400.0  # real sky: never clear-sky figures (≈2,100 on the best plane)
 
 
-def test_summary_against_the_known_faces(demo_result, small_demo_source):  # noqa: F811
+def test_summary_against_the_known_faces(demo_result, small_demo_source):
     """Independent check: capacity and yield recomputed from the generator's known faces (truth.gpkg), with the
     cadastre conventions written out here (docs/REFERENCES.md: 0.20 kWp/m2, 10 m2 pitched / 25 m2 flat minimum,
     steep north faces excluded; flat roofs: 0.8 x the ground coverage ratio 1 / (cos 15° + sin 15° / tan h) of

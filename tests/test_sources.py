@@ -25,7 +25,7 @@ from layers.raster import RasterFile
 from layers.region import parse_region
 from layers.sources import RegionSource
 from layers.validate import check_layer
-from tests.demo_fixtures import SMALL_DEMO_REGION, small_demo_dir, small_demo_source  # noqa: F401
+from tests.demo_fixtures import SMALL_DEMO_REGION
 
 LUREF = "EPSG:2169"
 #: Region extent of the file-based test region (EPSG:2169) [m].
@@ -217,14 +217,14 @@ def test_extent_from_the_communes(tmp_path, communes_wgs84):
     assert extent[0] == pytest.approx(65000.0, abs=1.0) and extent[3] == pytest.approx(91000.0, abs=1.0)
 
 
-def test_demo_source_context(small_demo_source):  # noqa: F811
+def test_demo_source_context(small_demo_source):
     context = small_demo_source.region_context()
     assert context.synthetic is True and context.id == "demo-small"
     assert context.extent == (65000.0, 60000.0, 67000.0, 62000.0)
     assert context.resolution_m == SMALL_DEMO_REGION.get("resolution", {})
 
 
-def test_demo_regenerates_only_when_the_spec_changes(tmp_path, small_demo_dir, monkeypatch):  # noqa: F811
+def test_demo_regenerates_only_when_the_spec_changes(tmp_path, small_demo_dir, monkeypatch):
     region = {**SMALL_DEMO_REGION, "region": {**SMALL_DEMO_REGION["region"], "id": "copy"}}
     shutil.copytree(small_demo_dir, tmp_path / "copy")
     calls = []
@@ -238,7 +238,7 @@ def test_demo_regenerates_only_when_the_spec_changes(tmp_path, small_demo_dir, m
     assert len(calls) == 1 and calls[0].seed == SMALL_DEMO_REGION["demo"]["seed"]
 
 
-def test_a_file_source_overrides_the_demo(tmp_path, small_demo_dir):  # noqa: F811
+def test_a_file_source_overrides_the_demo(tmp_path, small_demo_dir):
     gpd.GeoDataFrame({"name": ["Only"], "code": ["X"]}, geometry=[box(65100, 60100, 65900, 60900)],
                      crs=LUREF).to_file(tmp_path / "c.gpkg")
     region = {**SMALL_DEMO_REGION, "inputs": {"communes": {"path": "c.gpkg"}}}

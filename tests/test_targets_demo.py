@@ -12,7 +12,6 @@ import pytest
 
 from layers.demo.inventory import PER_HEAD_2005_T_YR
 from processing.emission_factors import GRID_CO2_T_MWH
-from tests.pipeline_fixtures import demo_run, demo_store  # noqa: F401  (fixtures)
 
 
 def test_targets_step_ran_on_the_demo(demo_run):

@@ -15,7 +15,6 @@ from processing.pipeline import run_pipeline
 from processing.wind import STEP
 from processing.wind.energy import net_factor
 from processing.wind.siting import ellipse_violations
-from tests.demo_fixtures import small_demo_source  # noqa: F401  (fixture)
 
 
 class MemorySink:
@@ -54,7 +53,7 @@ CALIBRATED = {"profile": "luxembourg-300m", "disabled_rules": ["airports"],
 
 
 @pytest.fixture(scope="module")
-def demo_outputs(small_demo_source, tmp_path_factory):  # noqa: F811
+def demo_outputs(small_demo_source, tmp_path_factory):
     return _run(small_demo_source, CALIBRATED, tmp_path_factory.mktemp("wind-demo"))
 
 

@@ -7,6 +7,7 @@ import pytest
 from scipy.special import gamma
 
 from layers.errors import ConfigError
+from layers.region import load_region
 from processing.wind import STEP, WindParams, sudwand_calibration_factor
 from processing.wind.energy import (
     annual_energy_series,
@@ -16,7 +17,6 @@ from processing.wind.energy import (
     power_at,
     weibull_pdf,
 )
-from layers.region import load_region
 from processing.wind.field import air_density, extrapolate, regional_speed
 from processing.wind.siting import ellipse_offsets, ellipse_violations, place_on_lattice, to_wind_frame
 

@@ -95,7 +95,7 @@ def seasonal_weights(length_m: float, diffusivity_m2_s: float, *, season_days: f
     """
     t_s = length_m**2 / (9.0 * diffusivity_m2_s)
     year = DAYS_PER_YEAR * SECONDS_PER_DAY
-    n = max(int(round(years)), 1)
+    n = max(round(years), 1)
     ages_on = (n - 1 - np.arange(n)) * year + season_days * SECONDS_PER_DAY  # [s] since each pulse switched on
     ages_off = (n - 1 - np.arange(n - 1)) * year  # [s] since each earlier pulse switched off
     weights = np.zeros(len(LN_T_TS))
