@@ -107,8 +107,8 @@ def test_everything_is_labelled_synthetic(small_demo_dir):
     for tif in ("dem.tif", "dsm.tif", "night_lights.tif"):
         with rasterio.open(small_demo_dir / tif) as src:
             assert src.tags()["SYNTHETIC"] == SYNTHETIC_LABEL
-    inventory = pd.read_csv(small_demo_dir / "ghg_inventory.csv")
-    assert inventory["source"].str.startswith("SYNTHETIC").all()
+    for table in ("ghg_inventory.csv", "installations.csv"):
+        assert pd.read_csv(small_demo_dir / table)["source"].str.startswith("SYNTHETIC").all(), table
 
 
 def test_communes_tile_the_region(small_demo_source):

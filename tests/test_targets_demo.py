@@ -8,8 +8,10 @@ from its per-head basis (``layers/demo/inventory.py``)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from layers.demo.installations import YEARS as INSTALLATION_YEARS
 from layers.demo.inventory import PER_HEAD_2005_T_YR
 from processing.emission_factors import GRID_CO2_T_MWH
 
@@ -76,3 +78,27 @@ def test_api_serves_the_target_layers(demo_run):
         assert {f["properties"]["status"].split(" by ")[0] for f in features} <= {"on track", "behind"}
         communes = client.get("/collections/climate_target_communes/items", params={"f": "json"}).json()
         assert len(communes["features"]) == 11 and all(f["geometry"] for f in communes["features"])
+
+
+def test_demo_installations_are_tracked(demo_run, demo_store):
+    """The synthetic installations table reaches climate_target_communes. Recomputed from the generated CSV by
+    the rule of processing.targets.installations: installed = Σ added, pace = Σ added over the last three years
+    (2020-2022) / 3, PV realised = installed / potential; a kind a commune lacks rows of counts as 0."""
+    report = next(s for s in demo_run.summary.steps if s.step == "targets")
+    assert not [n for n in report.notes if "installations" in n], report.notes
+    table = pd.read_csv(demo_run.settings.inputs_dir / "minett-demo" / "installations.csv")
+    assert table["source"].str.startswith("SYNTHETIC").all()
+    assert sorted(set(table["year"])) == list(INSTALLATION_YEARS)
+    communes = demo_store.read_vector("climate_target_communes").set_index("code")
+    assert len(communes) == 11
+    fields = {"pv_kwp": ("pv_installed_kwp", "pv_pace_kwp_yr"), "heat_pumps": ("heat_pumps_installed",
+              "heat_pumps_pace_yr"), "dh_connections": ("dh_connections_installed", "dh_connections_pace_yr")}
+    for kind, (installed, pace) in fields.items():
+        rows = table[table["kind"] == kind]
+        total = rows.groupby("code")["added"].sum().reindex(communes.index, fill_value=0.0)
+        recent = rows[rows["year"] >= 2020].groupby("code")["added"].sum().reindex(communes.index, fill_value=0.0)
+        np.testing.assert_allclose(communes[installed], total, rtol=1e-12)
+        np.testing.assert_allclose(communes[pace], recent / 3, rtol=1e-12)
+    assert (communes["pv_installed_kwp"] > 0).all() and (communes["dh_connections_installed"] > 0).sum() >= 1
+    realised = 100 * communes["pv_installed_kwp"] / communes["pv_potential_kwp"].where(communes["pv_potential_kwp"] > 0)
+    np.testing.assert_allclose(communes["pv_realised_pct"], realised, rtol=1e-12)

@@ -9,8 +9,8 @@ districts), ``water`` (water bodies, wetlands), ``landcover``, ``buildings`` (fo
 ``dsm`` (1 m surface, windowed), ``networks`` (roads, railways, power lines, waterways, street lights, transit
 stops), ``designations`` (protected areas, water protection, geology, mining, contaminated sites,
 brownfields, airfield, flood zones, heat sources), ``nightlights``, ``climate``, ``inventory`` (greenhouse-gas
-inventory), ``classify`` (class rasters → polygons), ``writer`` (files, labels, atomic swap) and ``generate``
-(the entry point).
+inventory), ``installations`` (roof PV, heat pumps and heat-network connections installed), ``classify`` (class
+rasters → polygons), ``writer`` (files, labels, atomic swap) and ``generate`` (the entry point).
 """
 
 from layers.demo.generate import GENERATOR_VERSION, SYNTHETIC_LABEL, generate_demo
