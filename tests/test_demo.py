@@ -89,9 +89,8 @@ def test_every_generated_input_matches_the_catalog(small_demo_source):
             missing.append(spec.id)
             continue
         check_layer(spec, data, crs)
-    # the wind step uses its reference-speed path on the demo, the solar step its monthly climate table, and the
-    # targets step has no observed installations (the demo does not invent any)
-    assert missing == ["wind_speed", "climate_hourly", "installations"]
+    # the wind step uses its reference-speed path on the demo, the solar step its monthly climate table
+    assert missing == ["wind_speed", "climate_hourly"]
 
 
 def test_everything_is_labelled_synthetic(small_demo_dir):
