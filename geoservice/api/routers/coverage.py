@@ -1,6 +1,10 @@
 """Raster download: each raster layer version as a Cloud-Optimised GeoTIFF with HTTP range requests, so
 QGIS and GDAL (``/vsicurl/``) read only the blocks they need; with ``bbox`` (and ``bbox-crs``) a GeoTIFF of
-just the cells of that box, read window by window, so a district needs no COG-aware client."""
+just the cells of that box, read window by window, so a district needs no COG-aware client.
+
+The collection's reader (:mod:`geoservice.api.readers`) says whether its kind has a coverage (a collection
+without one is a 404 pointing to its items) and where each version's file is; these handlers keep the HTTP
+concerns: version, bbox, ETags and byte ranges."""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from fastapi.responses import FileResponse, Response
 from pyproj import CRS
 
 from geoservice.api import crs as crsmod
-from geoservice.api.common import COG, collection, etag_matches, parse_bbox, store_of
+from geoservice.api.common import COG, etag_matches, parse_bbox
 from geoservice.api.problems import problem
 from geoservice.api.rasters import subset_geotiff
+from geoservice.api.readers import reader_for
 from layers.errors import InvalidRequest, LayerNotFound
 
 router = APIRouter(tags=["Rasters"])
@@ -50,18 +55,17 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
              bbox_crs: str | None = Query(None, alias="bbox-crs", description="CRS URI of bbox.")):
     if f not in (None, "tif", "tiff", "geotiff"):
         raise InvalidRequest(f"f={f!r} is not offered here; use tif")
-    spec, current = collection(request, collectionId)
-    if spec.kind != "raster":
-        raise LayerNotFound(f"{collectionId!r} is not a raster collection; read its features at "
-                            f"/collections/{collectionId}/items")
+    reader = reader_for(request, collectionId)
+    reader.require_coverage()
+    spec, current = reader.spec, reader.version
     version = current.version if v is None else v
     if not 1 <= version <= current.version:
         raise LayerNotFound(f"{collectionId!r} has no version {v}; the current one is {current.version}")
     box = None
     if bbox is not None:
-        offered = crsmod.offered_uris(current.crs)
-        box_crs = crsmod.parse_crs(bbox_crs, offered, "bbox-crs") if bbox_crs else CRS.from_user_input("OGC:CRS84")
-        box = crsmod.bbox_to_storage(parse_bbox(bbox), box_crs, CRS.from_user_input(current.crs)).bounds
+        box_crs = crsmod.parse_crs(bbox_crs, reader.offered_crs(), "bbox-crs") if bbox_crs \
+            else CRS.from_user_input("OGC:CRS84")
+        box = crsmod.bbox_to_storage(parse_bbox(bbox), box_crs, reader.storage_crs).bounds
     elif bbox_crs is not None:
         raise InvalidRequest("bbox-crs needs a bbox")
     etag = f'"{spec.id}-v{version}-cog"' if box is None else \
@@ -72,7 +76,7 @@ def coverage(request: Request, collectionId: str = Path(..., max_length=200),
         headers["Accept-Ranges"] = "bytes"
     if etag_matches(request, etag):
         return Response(status_code=304, headers=headers)
-    path = store_of(request).raster_path(spec.id, version)
+    path = reader.coverage_path(version)
     if not path.exists():
         raise LayerNotFound(f"the file of {spec.id!r} version {version} is missing from the store")
     if box is not None:

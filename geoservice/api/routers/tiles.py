@@ -10,6 +10,10 @@ Paths:
 
 Caching: a strong ETag and a tile cache keyed on the layer *version*; ``?v=<version>`` (what TileJSON
 hands out) makes a URL immutable for a year; an older ``v`` redirects to the current version.
+
+The collection's reader (:mod:`geoservice.api.readers`) says which formats its kind offers, renders the
+tiles and adds its kind's metadata; a kind without tiles (tables) is a 404. These handlers keep the HTTP
+concerns: tile matrix set, format negotiation, versions, ETags and the tile cache.
 """
 
 from __future__ import annotations
@@ -28,15 +32,12 @@ from geoservice.api.common import (
     MVT,
     PNG,
     base_url,
-    collection,
     etag_matches,
     json_response,
     link,
-    store_of,
     url_with,
 )
-from geoservice.api.rasters import render_png
-from layers.catalog import LayerSpec
+from geoservice.api.readers import CollectionReader, reader_for
 from layers.errors import InvalidRequest, LayerNotFound
 from layers.tiles import MAX_ZOOM, TMS_ID, TMS_URI, check_tile, tms
 
@@ -83,35 +84,32 @@ def _check_tms(tms_id: str) -> None:
         raise LayerNotFound(f"no tile matrix set {tms_id!r}; this service tiles in {TMS_ID}")
 
 
-def _formats(spec: LayerSpec) -> list[str]:
-    return ["png"] if spec.kind == "raster" else ["mvt", "geojson"]
-
-
-def _tileable(request: Request, collection_id: str):
-    spec, version = collection(request, collection_id)
-    if spec.kind == "table":
-        raise LayerNotFound(f"{collection_id!r} is a table without geometry and has no tiles")
-    return spec, version
+def _tileable(request: Request, collection_id: str) -> CollectionReader:
+    """The reader of a collection with tiles; 404 for one without."""
+    reader = reader_for(request, collection_id)
+    reader.require_tiles()
+    return reader
 
 
 @router.get("/collections/{collectionId}/tiles", summary="Tilesets of a collection", response_class=Response)
 def tilesets(request: Request, collectionId: str = CollectionId, f: str | None = Query(None, description="json")):
     _json_only(f)
-    spec, version = _tileable(request, collectionId)
-    return json_response({"tilesets": [_tileset_summary(request, spec, version)],
+    reader = _tileable(request, collectionId)
+    return json_response({"tilesets": [_tileset_summary(request, reader)],
                           "links": [link(url_with(request), "self", JSON, "Tilesets")]})
 
 
-def _tileset_summary(request: Request, spec: LayerSpec, version) -> dict[str, Any]:
+def _tileset_summary(request: Request, reader: CollectionReader) -> dict[str, Any]:
+    spec, version = reader.spec, reader.version
     here = f"{base_url(request)}/collections/{spec.id}/tiles/{TMS_ID}"
     links = [link(here, "self", JSON, f"{spec.title} tileset"),
              link(f"{base_url(request)}/tileMatrixSets/{TMS_ID}",
                   "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, TMS_ID),
              link(f"{here}/tilejson.json", "describedby", JSON, "TileJSON")]
-    for fmt in _formats(spec):
+    for fmt in reader.tile_formats:
         links.append(link(f"{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}?f={fmt}&v={version.version}", "item",
                           _MEDIA[fmt], f"Tiles as {fmt}", templated=True))
-    return {"title": spec.title, "dataType": "map" if spec.kind == "raster" else "vector",
+    return {"title": spec.title, "dataType": reader.tile_data_type,
             "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI": TMS_URI, "links": links}
 
 
@@ -121,16 +119,8 @@ def tileset(request: Request, collectionId: str = CollectionId, tileMatrixSetId:
             f: str | None = Query(None, description="json")):
     _json_only(f)
     _check_tms(tileMatrixSetId)
-    spec, version = _tileable(request, collectionId)
-    doc = _tileset_summary(request, spec, version)
-    if spec.kind == "vector":
-        doc["layers"] = [{"id": spec.id, "title": spec.title, "dataType": "vector",
-                          "geometryDimension": {"Point": 0, "LineString": 1}.get(
-                              (spec.geometry or "").removeprefix("Multi"), 2),
-                          "propertiesSchema": {"type": "object", "properties": {
-                              fld.name: {"type": {"int": "integer", "float": "number", "str": "string",
-                                                  "bool": "boolean"}[fld.dtype], "description": fld.description}
-                              for fld in spec.fields}}}]
+    reader = _tileable(request, collectionId)
+    doc = _tileset_summary(request, reader) | reader.tileset_metadata()
     return json_response(doc)
 
 
@@ -138,8 +128,9 @@ def tileset(request: Request, collectionId: str = CollectionId, tileMatrixSetId:
             response_class=Response)
 def tilejson(request: Request, collectionId: str = CollectionId, tileMatrixSetId: str = Path(..., max_length=100)):
     _check_tms(tileMatrixSetId)
-    spec, version = _tileable(request, collectionId)
-    fmt = _formats(spec)[0]
+    reader = _tileable(request, collectionId)
+    spec, version = reader.spec, reader.version
+    fmt = reader.tile_formats[0]
     ext = "mvt" if fmt == "mvt" else "png"
     url = f"{base_url(request)}/collections/{spec.id}/tiles/xyz/{{z}}/{{x}}/{{y}}.{ext}?v={version.version}"
     doc: dict[str, Any] = {"tilejson": "3.0.0", "name": spec.title, "description": spec.description,
@@ -152,21 +143,18 @@ def tilejson(request: Request, collectionId: str = CollectionId, tileMatrixSetId
             doc["center"] = [round((west + east) / 2, 6), round((south + north) / 2, 6), 12]
         except Exception:  # noqa: BLE001 - leave bounds out rather than fail
             log.warning("extent of %s v%s cannot be expressed in CRS84", spec.id, version.version)
-    if spec.kind == "vector":
-        doc["vector_layers"] = [{"id": spec.id, "description": spec.title, "minzoom": 0, "maxzoom": MAX_ZOOM,
-                                 "fields": {fld.name: (fld.description + (f" [{fld.unit}]" if fld.unit else ""))
-                                            for fld in spec.fields}}]
+    doc |= reader.tilejson_metadata()
     if getattr(version, "provenance", {}).get("synthetic"):
         doc["attribution"] = "synthetic demo data"
     return json_response(doc, headers={"Cache-Control": "no-cache", "ETag": f'"{version.etag}-tilejson"'})
 
 
-def _format_from(request: Request, f: str | None, spec: LayerSpec) -> str:
-    offered = _formats(spec)
+def _format_from(request: Request, f: str | None, reader: CollectionReader) -> str:
+    offered = reader.tile_formats
     if f is not None:
         fmt = _EXT.get(f)
         if fmt not in offered:
-            raise InvalidRequest(f"f={f!r} is not offered for {spec.id!r}; use {' or '.join(offered)}")
+            raise InvalidRequest(f"f={f!r} is not offered for {reader.spec.id!r}; use {' or '.join(offered)}")
         return fmt
     accept = request.headers.get("accept", "")
     if "geo+json" in accept and "geojson" in offered:
@@ -205,8 +193,9 @@ async def _tile(request: Request, collection_id: str, z: int, x: int, y: int, fm
 def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int, fmt: str | None,
                    v: int | None) -> Response:
     check_tile(z, x, y)
-    spec, version = _tileable(request, collection_id)
-    fmt = _format_from(request, fmt, spec)
+    reader = _tileable(request, collection_id)
+    spec, version = reader.spec, reader.version
+    fmt = _format_from(request, fmt, reader)
     if v is not None and v != version.version:
         if v > version.version or v < 1:
             raise LayerNotFound(f"{collection_id!r} has no version {v}; the current one is {version.version}")
@@ -222,10 +211,7 @@ def _tile_response(request: Request, collection_id: str, z: int, x: int, y: int,
     key = (spec.id, version.version, z, x, y, fmt)
     data = cache.get(key)
     if data is None:
-        if fmt == "png":
-            data = render_png(store_of(request).raster_path(spec.id, version.version), z, x, y, spec.style)
-        else:
-            data = store_of(request).vector_tile(spec.id, z, x, y, fmt)  # type: ignore[arg-type]
+        data = reader.tile(z, x, y, fmt)
         cache.put(key, data)
     if not data:
         return Response(status_code=204, headers=headers)
