@@ -124,7 +124,8 @@ class CollectionReader:
         return [], 0
 
     def feature(self, fid: int, out_crs: CRS, decimals: int) -> str | None:
-        """The GeoJSON Feature text of feature ``fid`` in ``out_crs``; ``None`` when there is none."""
+        """The GeoJSON Feature text of feature ``fid`` in ``out_crs``; ``None`` when there is none (a store may
+        raise FeatureNotFound itself)."""
         return None
 
     def _texts(self, frame: pd.DataFrame, columns: list[str], out_crs: CRS, decimals: int) -> list[str]:
