@@ -134,8 +134,9 @@ def compare_scenarios(store: Store, a: str, b: str, *, job_id: str = "local") ->
                  for side, v in zip((a, b), pair)}
     key = hashlib.sha256(json.dumps({"compare": [a, b], "inputs": checksums, "code": __version__},
                                     sort_keys=True).encode()).hexdigest()
-    synthetic = bool(inputs["commune_indicators"][1].provenance.get("synthetic"))
-    provenance = Provenance(job_id, "compare", {"a": a, "b": b}, checksums, __version__, key, synthetic)
+    source = inputs["commune_indicators"][1].provenance
+    provenance = Provenance(job_id, "compare", {"a": a, "b": b}, checksums, __version__, key,
+                            bool(source.get("synthetic")), source.get("region"))
     published = store.for_scenario(comparison_tag(a, b)).publish_layers(layers, provenance)
     return ScenarioComparison(a, b, layers, list(published), notes)
 

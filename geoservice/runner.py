@@ -19,7 +19,7 @@ from geoservice.store import open_store
 from geoservice.store.base import Store
 from geoservice.store.common import BASELINE
 from geoservice.store.jobs import new_job_id
-from layers.errors import StoreError
+from layers.errors import ConfigError, StoreError
 from layers.region import RegionConfig, load_region
 from layers.sources import RegionSource
 from processing.pipeline import ProgressFn, RunSummary, Step, check_resolutions, run_pipeline, validate_params
@@ -94,6 +94,12 @@ def run_region(
     own_store = store is None
     store = store or open_store(settings)
     base_store = store
+    try:
+        check_store_region(store, config.region.id, settings)
+    except ConfigError:
+        if own_store:
+            store.close()
+        raise
     if scenario not in (None, BASELINE):
         store = store.for_scenario(scenario)
 
@@ -114,6 +120,25 @@ def run_region(
             base_store.close()
     _write_summary(settings, summary, scenario or BASELINE)
     return summary
+
+
+def check_store_region(store: Store, region_id: str, settings: Settings) -> None:
+    """Refuse to publish region ``region_id`` into a store that serves another region.
+
+    One store serves one region: its layers are current per layer id, so a second region's run would replace
+    some of the first's layers and leave the others, and the API would serve a mix of the two (its scenarios
+    too). Versions published before provenance named the region say nothing and are not counted.
+    """
+    others = sorted({str(v.provenance["region"]) for v in store.published() if v.provenance.get("region")}
+                    - {region_id})
+    if not others:
+        return
+    where = "the PostGIS database of GEOSERVICE_DATABASE_URL" if settings.database_url else \
+        f"the store in {settings.store_dir}"
+    raise ConfigError(
+        f"{where} serves region {' and '.join(map(repr, others))}, not {region_id!r}: one store serves one region. "
+        f"Give {region_id!r} a store of its own (another GEOSERVICE_DATA_DIR, or another database in "
+        f"GEOSERVICE_DATABASE_URL), or remove that store to replace its region")
 
 
 def _scratch_dir(settings: Settings, job_id: str) -> Path:

@@ -30,8 +30,11 @@ class Provenance:
     code_version: str
     cache_key: str
     synthetic: bool = False
+    region: str | None = None
+    """Id of the region the version was computed for (``[region] id``); ``None`` in versions published before
+    versions carried it. One store serves one region (``geoservice.runner`` refuses to mix them)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"job_id": self.job_id, "step": self.step, "params": dict(self.params),
                 "input_checksums": dict(self.input_checksums), "code_version": self.code_version,
-                "cache_key": self.cache_key, "synthetic": self.synthetic}
+                "cache_key": self.cache_key, "synthetic": self.synthetic, "region": self.region}

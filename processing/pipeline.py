@@ -501,7 +501,7 @@ def _run_and_publish(step: Step, region: RegionContext, inputs: Mapping[str, Lay
         for layer_id, data in outputs.items():
             check_layer(get_layer(layer_id), data, region.crs, region.extra_values.get(layer_id))
         provenance = Provenance(job_id, step.name, params.model_dump(mode="json"), dict(checksums), code_version,
-                                key, region.synthetic)
+                                key, region.synthetic, region.id)
         published = sink.publish_layers(outputs, provenance, reuse=use_cache) or ()
         versions = {v.layer_id: v.version for v in published}
         # a RasterFile in the scratch folder is gone after this block: use the published copy
