@@ -20,7 +20,7 @@ from layers.catalog import get_layer
 from layers.region import RegionConfig
 from maps.assets import install_assets
 from maps.comparison import comparison_pages, write_comparison_page
-from maps.pages import PageSpec, build_page
+from maps.pages import PageSpec, Subset, build_page
 from processing.pipeline import Step
 from processing.steps import all_steps
 
@@ -34,9 +34,11 @@ _DRAW_ORDER = {"raster": 0, "Polygon": 1, "MultiPolygon": 1, "LineString": 2, "M
                "Point": 4, "MultiPoint": 4}
 
 
-def draw_order(layer_ids) -> list[str]:
-    """Rasters at the bottom, then polygons, lines, commune outlines and points on top."""
-    def key(layer_id: str) -> int:
+def draw_order(layer_ids):
+    """Rasters at the bottom, then polygons, lines, commune outlines and points on top (a :class:`Subset` with
+    its layer)."""
+    def key(item) -> int:
+        layer_id = item.layer_id if isinstance(item, Subset) else item
         spec = get_layer(layer_id)
         return 3 if layer_id == "communes" else _DRAW_ORDER[spec.geometry or "raster"]
     return sorted(layer_ids, key=key)
@@ -49,15 +51,17 @@ def slug(text: str) -> str:
 
 
 def analysis_pages(steps: Sequence[Step]) -> list[PageSpec]:
-    """Every page the steps declare (:attr:`Step.maps`): their layers (default: the step's outputs) over the
-    commune outlines, the first raster shown and the others listed but off."""
+    """Every page the steps declare (:attr:`Step.maps`): their layers (default: the step's outputs) and subsets
+    of their inputs (drawn when the step's current outputs used them) over the commune outlines, the first
+    raster shown and the others listed but off."""
     pages = []
     for step in steps:
         for page in step.maps:
             ids = [*(page.layers or step.outputs), "communes"]
             hidden = [i for i in ids if get_layer(i).kind == "raster"][1:]
-            pages.append(PageSpec(f"{page.file or step.name}.html", page.title, draw_order(ids), page.description,
-                                  hidden=hidden))
+            subsets = [Subset(s.layer, s.where, s.title, read_by=step.outputs[0]) for s in page.subsets]
+            pages.append(PageSpec(f"{page.file or step.name}.html", page.title, draw_order([*ids, *subsets]),
+                                  page.description, hidden=hidden))
     return pages
 
 

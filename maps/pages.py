@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 
@@ -23,12 +23,29 @@ OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
 
 @dataclass(frozen=True)
+class Subset:
+    """Rows of ``layer_id`` whose bool field ``where`` is true, drawn as a layer titled ``title`` when the current
+    version of ``read_by`` (an output of the page's analysis) was computed from ``layer_id``."""
+
+    layer_id: str
+    where: str
+    title: str
+    read_by: str
+
+    @property
+    def label(self) -> str:
+        """How :func:`build_page` names it among the layers drawn: ``layer_id[where]``."""
+        return f"{self.layer_id}[{self.where}]"
+
+
+@dataclass(frozen=True)
 class PageSpec:
-    """What one page shows: its file name, title, layer ids (drawn in order) and an optional crop."""
+    """What one page shows: its file name, title, layers (ids, or :class:`Subset` of a layer; drawn in order)
+    and an optional crop."""
 
     filename: str
     title: str
-    layer_ids: Sequence[str]
+    layer_ids: Sequence[str | Subset]
     description: str = ""
     bounds: tuple[float, float, float, float] | None = None  # region CRS [m]
     hidden: Sequence[str] = ()  # layers listed in the control but off at first
@@ -77,9 +94,19 @@ def _overlay_html(title: str, legends: list[str], notes: list[str], synthetic: b
             f'<div class="gs-legend" id="gs-legend"><div><b>{escape(title)}</b></div>{"".join(legends)}</div>')
 
 
+def _used_by(store, subset: Subset) -> bool:
+    """Whether the current version of ``subset.read_by`` was computed from ``subset.layer_id``."""
+    current = store.current(subset.read_by)
+    inputs = (current.provenance or {}).get("input_checksums", {}) if current is not None else {}
+    return subset.layer_id in inputs and store.current(subset.layer_id) is not None
+
+
 def build_page(store, page: PageSpec, out_dir: Path, region_crs, region_bounds, *, synthetic: bool,
                tile_base: str = "..") -> list[str]:
-    """Write ``out_dir/page.filename``; return the ids of the layers drawn.
+    """Write ``out_dir/page.filename``; return the ids of the layers drawn (a subset by its label).
+
+    A :class:`Subset` its analysis did not use is left out without a note; one without a matching row here gets
+    a note.
 
     ``tile_base`` is the API root relative to the maps folder (pages are served under ``/maps/``).
     """
@@ -89,6 +116,20 @@ def build_page(store, page: PageSpec, out_dir: Path, region_crs, region_bounds, 
     legends, notes, drawn = [], [], []
     communes_layer = None
     for layer_id in page.layer_ids:
+        if isinstance(layer_id, Subset):
+            subset = layer_id
+            if not _used_by(store, subset):
+                continue
+            gdf = store.read_vector(subset.layer_id, bbox=page.bounds)
+            gdf = gdf.loc[gdf[subset.where].fillna(False).astype(bool)]
+            if gdf.empty:
+                notes.append(f"{subset.title}: none here.")
+                continue
+            spec = replace(get_layer(subset.layer_id), title=subset.title)
+            add_vector_layer(fmap, spec, gdf)  # embedded: a subset is small, and tiles would draw every row
+            legends.append(legend_html(spec))
+            drawn.append(subset.label)
+            continue
         spec = get_layer(layer_id)
         if store.current(layer_id) is None:
             notes.append(f"{spec.title}: not computed yet (run `geoservice run`).")

@@ -45,15 +45,28 @@ ProgressFn = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
+class MapSubset:
+    """Rows of an input ``layer`` a step's page draws as a layer of their own, titled ``title``: those whose
+    boolean field ``where`` is true. Drawn only when the step's current outputs were computed from ``layer``
+    (their provenance lists it among the inputs), so a page never shows what its analysis did not use."""
+
+    layer: str
+    where: str
+    title: str
+
+
+@dataclass(frozen=True)
 class MapPage:
     """A web map page of an analysis: ``<file>.html`` with its title, one line on what it shows, and its layers
-    (drawn in catalog draw order; empty: the step's outputs). Rasters after the first start hidden."""
+    (drawn in catalog draw order; empty: the step's outputs), plus ``subsets`` of its inputs. Rasters after the
+    first start hidden."""
 
     title: str
     description: str
     layers: tuple[str, ...] = ()
     file: str = ""
     """File stem; empty: the step's name."""
+    subsets: tuple[MapSubset, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,10 @@ class Step:
         if foreign:
             raise ValueError(f"step {self.name!r} offers {foreign} to the commune pages or the districts, "
                              "but does not output them")
+        for subset in (s for page in self.maps for s in page.subsets):
+            if get_layer(subset.layer).get_field(subset.where).dtype != "bool":
+                raise ValueError(f"step {self.name!r} draws {subset.layer} where {subset.where!r}, which is not a "
+                                 "bool field")
 
     def parse_params(self, raw: Mapping[str, Any]) -> BaseModel:
         """Validate ``[params.<step>]``; raise :class:`ConfigError` naming the bad key."""

@@ -16,6 +16,8 @@ from processing.pipeline import (
     EXPLANATION,
     PUBLISHED_STATUSES,
     STEP_STATUSES,
+    MapPage,
+    MapSubset,
     RegionContext,
     Step,
     StepReport,
@@ -239,3 +241,11 @@ def test_degraded_is_what_the_analysis_says_and_absent_optional_inputs_are_noted
 
     summary = run_pipeline([INPUTS, replace(quiet, run=explains)], REGION, source, DictSink(), use_cache=False)
     assert summary.steps[-1].status == "done" and "no habitat core" in summary.steps[-1].notes[-1]
+
+
+def test_a_map_subset_needs_a_bool_field():
+    page = MapPage("Areas", "areas", subsets=(MapSubset("green_roofs", "use", "Roof uses"),))
+    with pytest.raises(ValueError, match="draws green_roofs where 'use', which is not a bool field"):
+        replace(make_step(), maps=(page,))
+    with pytest.raises(KeyError, match="layer 'green_roofs' has no field 'stepping'"):
+        replace(make_step(), maps=(MapPage("Areas", "areas", subsets=(MapSubset("green_roofs", "stepping", "x"),)),))

@@ -24,7 +24,7 @@ from __future__ import annotations
 from processing.corridors.params import CorridorsParams
 from processing.corridors.step import OUTPUTS, run
 from processing.corridors.stepping_stones import stepping_stone_inputs
-from processing.pipeline import MapPage, Step
+from processing.pipeline import MapPage, MapSubset, Step
 
 __all__ = ["STEP", "CorridorsParams", "run"]
 
@@ -39,7 +39,8 @@ STEP = Step(
     params=CorridorsParams,
     run=run,
     default_resolution_m=10.0,
-    maps=(MapPage("Ecological corridors", "green, blue and black habitat cores, corridors, paths and barriers"),),
+    maps=(MapPage("Ecological corridors", "green, blue and black habitat cores, corridors, paths and barriers",
+                  subsets=(MapSubset("green_roofs", "stepping_stone", "Green roofs used as stepping stones"),)),),
     commune_layers=("corridors", "corridor_paths"),
     district_layers=("habitat_cores", "corridors", "corridor_paths", "corridor_commune_summary"),
 )
