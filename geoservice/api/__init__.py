@@ -21,10 +21,10 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from geoservice import __version__
 from geoservice.api import problems
 from geoservice.api.common import MVT, STATIC_PATH, ScenarioCache, VersionCache, reject_unknown_params
-from geoservice.comparison import SCENARIOS_PATH
 from geoservice.api.guard import RequestGuard
 from geoservice.api.routers import collections, coverage, health, landing, login, processes, scenarios, tiles
 from geoservice.api.tilecache import TileCache
+from geoservice.comparison import SCENARIOS_PATH
 from geoservice.settings import Settings
 from geoservice.store.base import Store
 from maps.assets import VENDORED
