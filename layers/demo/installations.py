@@ -2,7 +2,8 @@
 heat pumps and district-heating connections added [units] per commune and year, 2017 to 2022 (the inventory's
 latest year), so the targets step can track each commune's pace against its potentials.
 
-Magnitudes scale with the commune's inhabitants (:func:`layers.demo.inventory.inhabitants`) and follow the order
+Magnitudes scale with the commune's inhabitants (:func:`layers.demo.inventory.inhabitants`, without the
+inventory's floor: a commune without housing has no rows, so it installed nothing) and follow the order
 of Luxembourg's national additions per inhabitant (rounded estimates, docs/REFERENCES.md "Climate targets"):
 roof PV rising from about 15 W to 130 W added per head and year, heat pumps from about 1.5 to 4.5 per 1,000
 inhabitants and year; each commune draws its own factor on both. District-heating connections, about 0.5-1.5
@@ -39,11 +40,13 @@ SOURCE_NOTE = "SYNTHETIC demo installations (layers/demo/installations.py); not 
 
 def make_installations(frame: DemoFrame, communes: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     """The ``installations`` table (``code``, ``year``, ``kind``, ``added``, and ``source`` saying it is
-    synthetic): one row per commune, year of :data:`YEARS` and kind (``dh_connections`` only where the commune
-    has a heat network)."""
+    synthetic): one row per inhabited commune, year of :data:`YEARS` and kind (``dh_connections`` only where the
+    commune has a heat network)."""
     rng = frame.rng("installations")
     rows = []
-    for code, people in zip(communes["code"].astype(str), inhabitants(communes, buildings), strict=True):
+    for code, people in zip(communes["code"].astype(str), inhabitants(communes, buildings, minimum=0.0), strict=True):
+        if people <= 0:
+            continue
         factor = rng.uniform(*COMMUNE_FACTOR_RANGE)
         dh_rate = rng.uniform(*DH_CONNECTIONS_PER_1000_RANGE) if people >= DH_MIN_INHABITANTS else None
         for year in YEARS:

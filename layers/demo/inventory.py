@@ -46,8 +46,9 @@ NOISE = 0.03
 SOURCE_NOTE = "SYNTHETIC demo inventory (layers/demo/inventory.py); not real data"
 
 
-def inhabitants(communes: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> np.ndarray:
-    """Inhabitants of each commune in the latest year, from its residential floor area."""
+def inhabitants(communes: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
+                minimum: float = MIN_INHABITANTS) -> np.ndarray:
+    """Inhabitants of each commune in the latest year, from its residential floor area, at least ``minimum``."""
     share = np.select([buildings["use"] == "residential", buildings["use"] == "mixed"], [1.0, MIXED_RESIDENTIAL_SHARE],
                       0.0)
     floor = buildings.geometry.area.to_numpy() * buildings["levels"].to_numpy(float) * USABLE_SHARE * share
@@ -56,7 +57,7 @@ def inhabitants(communes: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> np.n
     pairs = tree.query(points, predicate="within")
     per = np.zeros(len(communes))
     np.add.at(per, pairs[1], floor[pairs[0]])
-    return np.maximum(per / FLOOR_M2_PER_HEAD, MIN_INHABITANTS)
+    return np.maximum(per / FLOOR_M2_PER_HEAD, minimum)
 
 
 def make_ghg_inventory(frame: DemoFrame, communes: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
