@@ -60,10 +60,11 @@ def test_wheel_in_fresh_virtualenv_builds_offline_maps(tmp_path):
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "-q", str(wheel)], check=True, capture_output=True)
-
+    # without PYTHONPATH: a source tree on it would make pip see geoservice as installed and skip the wheel
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GEOSERVICE_DATABASE_URL")}
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+                    "-q", str(wheel)], check=True, capture_output=True, env=env)
+
     env["GEOSERVICE_DATA_DIR"] = str(tmp_path / "data")
     where = subprocess.run([python, "-c", "import maps; print(maps.__file__)"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, check=True).stdout
