@@ -2,8 +2,8 @@
 both backends (embedded GeoPackage, PostGIS) so one test body checks that they agree.
 
 The demo fixtures live in :mod:`tests.demo_fixtures` (a small generated region) and :mod:`tests.pipeline_fixtures`
-(the whole pipeline on the bundled demo, and its maps); registered here as plugins, every test module uses them
-by name without importing them.
+(the whole pipeline on the bundled demo, and its maps), the headless Chromium in :mod:`tests.browser_fixtures`;
+registered here as plugins, every test module uses them by name without importing them.
 
 PostGIS: the admin URL is GEOSERVICE_TEST_DATABASE_URL, else ``postgresql://postgres@127.0.0.1:5432/postgres``,
 else the calling user over the local Unix socket (what ``scripts/ensure-postgis.sh`` sets up on Debian).
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.demo_fixtures", "tests.pipeline_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.demo_fixtures", "tests.pipeline_fixtures"]
 
 #: Tried in order when GEOSERVICE_TEST_DATABASE_URL is unset.
 DEFAULT_ADMIN_URLS = (

@@ -143,10 +143,10 @@ def test_gdal_reads_the_cog_remotely(server, api_store):
 
     url, log = server
     before = len(log.requests)
-    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"):
-        with rasterio.open(f"/vsicurl/{url}/collections/dem/coverage") as src:
-            assert src.crs.to_epsg() == 2169
-            window = src.read(1, window=((50, 60), (50, 60)))
+    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), \
+            rasterio.open(f"/vsicurl/{url}/collections/dem/coverage") as src:
+        assert src.crs.to_epsg() == 2169
+        window = src.read(1, window=((50, 60), (50, 60)))
     with rasterio.open(api_store.raster_path("dem")) as local:
         expected = local.read(1, window=((50, 60), (50, 60)))
     np.testing.assert_array_equal(window, expected)

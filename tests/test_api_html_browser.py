@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from geoservice.api import create_app
+from tests.browser_fixtures import ARTIFACTS, console_errors
 from tests.test_api_fixtures import *
-from tests.test_maps_browser import ARTIFACTS, _errors, browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_items_page_draws_the_features_and_pages(browser, live_api, api_backend)
 
     browser.get(f"{live_api}/collections/buildings/items?f=html&limit=7")
     WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
-    assert _errors(browser) == []
+    assert console_errors(browser) == []
     assert _drawn(browser) == 7
     assert len(browser.find_elements(By.CSS_SELECTOR, "#gs-map .leaflet-overlay-pane path")) == 7
     assert len(browser.find_elements(By.CSS_SELECTOR, ".gs-table tr")) == 1 + 7
@@ -60,5 +60,5 @@ def test_items_page_draws_the_features_and_pages(browser, live_api, api_backend)
 
 def test_feature_page_draws_the_feature(browser, live_api):
     browser.get(f"{live_api}/collections/transit_stops/items/2?f=html")
-    assert _errors(browser) == []
+    assert console_errors(browser) == []
     assert _drawn(browser) == 1

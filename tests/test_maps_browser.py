@@ -1,35 +1,13 @@
 """Every generated map opened in a real headless Chromium: renders, no JavaScript error, layers, legend and
 controls present; a screenshot of each is saved under test-artifacts/maps/."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "maps"
+from tests.browser_fixtures import ARTIFACTS, console_errors
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/setup.sh --test installs them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--window-size=1280,900", "--allow-file-access-from-files"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
 
 
 def _open(browser, page: Path):
@@ -43,17 +21,13 @@ def _open(browser, page: Path):
     return By
 
 
-def _errors(browser) -> list[str]:
-    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-
-
 def test_every_map_renders_without_errors(browser, built_maps):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pages = sorted(p for p in built_maps.parent.glob("*.html") if p.name != "index.html")
     assert len(pages) >= 5 + 11
     for page in pages:
         by = _open(browser, page)
-        assert _errors(browser) == [], page.name
+        assert console_errors(browser) == [], page.name
         controls = {
             "layers": ".leaflet-control-layers",
             "scale": ".leaflet-control-scale",
