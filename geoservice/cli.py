@@ -10,12 +10,16 @@ import logging
 import sys
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from geoservice import __version__
 from geoservice.settings import Settings
 from layers.errors import GeoserviceError
+
+if TYPE_CHECKING:  # the analyses load when a command needs them, not for --help
+    from processing.pipeline import StepStatus
 
 log = logging.getLogger("geoservice")
 
@@ -152,7 +156,8 @@ def run(obj: CliContext, region: str | None, only: tuple[str, ...], params_file:
 
 
 #: Colour of each step status in the run table.
-_STATUS_COLOURS = {"done": "green", "cached": "green", "degraded": "yellow", "blocked": "red", "failed": "red"}
+STATUS_COLOURS: dict[StepStatus, str] = {"done": "green", "cached": "green", "degraded": "yellow", "blocked": "red",
+                                         "failed": "red"}
 
 
 def _print_run_table(summary) -> None:
@@ -161,7 +166,7 @@ def _print_run_table(summary) -> None:
     click.echo(f"{'step':<12} {'status':<9} {'time':>9}  outputs / reason")
     for report in summary.steps:
         outputs = ", ".join(f"{k} ({v:,} {_count_unit(k)})" for k, v in report.outputs.items())
-        status = click.style(f"{report.status:<9}", fg=_STATUS_COLOURS.get(report.status))
+        status = click.style(f"{report.status:<9}", fg=STATUS_COLOURS[report.status])
         click.echo(f"{report.step:<12} {status} {report.seconds:7.1f} s  {outputs}")
         for line in ([report.error] if report.error else []) + report.notes:
             for part in str(line).splitlines():

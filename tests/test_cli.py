@@ -177,3 +177,10 @@ def test_export_a_table_as_csv(tiny, tmp_path):
     assert out.read_text().splitlines()[0] == "code,year,sector,emissions_t_yr"
     refused = invoke("export", "ghg_inventory", "-o", tmp_path / "inventory.gpkg", data_dir=data)
     assert refused.exit_code == 1 and "export it as CSV" in refused.output
+
+
+def test_every_step_status_has_a_colour():
+    from geoservice.cli import STATUS_COLOURS
+    from processing.pipeline import STEP_STATUSES
+
+    assert set(STATUS_COLOURS) == set(STEP_STATUSES)
