@@ -70,7 +70,6 @@ VDI4640_2_CLASSES: tuple[tuple[float, str, float, float], ...] = (
     (3.0, "normal_ground", 60.0, 50.0),   # normal rock / water-saturated sediment, 1.5 ≤ λ ≤ 3.0
     (np.inf, "high_conductivity_rock", 84.0, 70.0),  # λ > 3.0
 )
-VDI4640_2_CLASS_LABELS: tuple[str, ...] = tuple(c[1] for c in VDI4640_2_CLASSES)
 #: Operating hours per year for which VDI 4640-2 tabulates values [h yr-1].
 VDI4640_2_HOURS: tuple[int, ...] = (1800, 2400)
 
