@@ -419,8 +419,10 @@ def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.D
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
     if path.lower().endswith((".csv", ".txt")):
+        # text fields stay text: a code such as Helsinki's municipality code "091" keeps its leading zero
+        text = {source.fields.get(f.name, f.name): str for f in spec.fields if f.dtype == "str"}
         try:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, dtype=text)
         except (OSError, ValueError, pd.errors.ParserError) as exc:
             raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
     else:
