@@ -8,11 +8,12 @@ region sets the steps' parameters differently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 #: Grid electricity displaced by PV and wind [t CO2 MWh-1 = kg CO2 kWh-1] (estimate: EU-27 generation mix
 #: ≈ 0.25 in 2022, EEA indicator "Greenhouse gas emission intensity of electricity generation"; set the
@@ -52,3 +53,15 @@ def boiler_heat_co2_avoided_t_yr(delivered_mwh_yr: ArrayLike, electricity_mwh_yr
     """
     return (np.asarray(delivered_mwh_yr, dtype=float) * gas_co2_t_mwh / boiler_efficiency
             - electricity_co2_t_yr(electricity_mwh_yr, grid_co2_t_mwh))
+
+
+def default_factors_note(params: BaseModel, names: Sequence[str], section: str) -> str | None:
+    """What a step says when the region left the emission factors ``names`` of ``params`` at this module's
+    defaults (EU-27 grid mix, natural-gas boilers: estimates, not any region's own figures); ``None`` when the
+    region (``section``, e.g. ``[params.targets]``) set them all."""
+    unset = [f"{name} = {getattr(params, name):g}" for name in names if name not in params.model_fields_set]
+    if not unset:
+        return None
+    return (f"avoided CO2 uses the default emission factors {', '.join(unset)} (EU-27 grid mix, natural-gas "
+            f"boilers), not the region's: set the national grid factor and the fuel that heat pumps and heat "
+            f"networks replace in {section}")

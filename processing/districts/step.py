@@ -22,11 +22,14 @@ from processing.districts.overlay import M2_PER_HA
 from processing.districts.params import DistrictsParams
 from processing.districts.ranking import rank_candidates
 from processing.districts.units import candidate_units
-from processing.pipeline import StepContext
+from processing.emission_factors import default_factors_note
+from processing.pipeline import EXPLANATION, StepContext
 
 log = logging.getLogger(__name__)
 
 REQUIRED_INPUTS = ("communes", "buildings")
+#: The emission factors of ``[params.districts]`` (the commune indicators' CO2) a region replaces with its own.
+FACTORS = ("grid_co2_t_mwh", "gas_co2_t_mwh", "boiler_efficiency")
 #: Optional region inputs; the other analyses' layers come from their steps' ``district_layers``.
 OPTIONAL_INPUTS = ("roads", "transit_stops", "brownfields", "flood_zones", "protected_areas", "districts")
 #: Rank fields: nullable integers (empty for excluded units).
@@ -109,6 +112,9 @@ def run(ctx: StepContext[DistrictsParams]) -> Mapping[str, LayerData]:
     candidates = rank_districts(units, inputs, params, communes, ctx.progress)
     ctx.progress(0.85, "commune indicators")
     indicators = commune_indicators(communes, inputs, candidates, params)
+    note = default_factors_note(params, FACTORS, "[params.districts]")
+    if note:
+        log.warning("commune indicators: %s", note, extra=EXPLANATION)
     indicators = indicators.set_crs(ctx.region.crs, allow_override=True)
     ranked = candidates["rank"].notna().sum()
     ctx.progress(1.0, f"{len(candidates)} candidates ({ranked} ranked), {len(indicators)} communes")

@@ -25,6 +25,7 @@ from layers.catalog.targets import POTENTIAL_SECTORS, TARGET_SECTORS, TOTAL_SECT
 from layers.conform import empty_layer
 from layers.data import LayerData
 from layers.region import ClimateTargets
+from processing.emission_factors import default_factors_note
 from processing.pipeline import EXPLANATION, StepContext
 from processing.targets.coverage import avoided_emissions, codes_of, commune_energies
 from processing.targets.gap import coverage, path_status, target_and_gap
@@ -41,6 +42,8 @@ OUTPUTS = ("climate_targets", "climate_target_communes", "climate_target_path")
 KWP_PER_MWP = 1.0e3
 #: Potential → its avoided-emissions field.
 POTENTIAL_FIELDS = {p: f"{p}_t_yr" for p in POTENTIAL_SECTORS}
+#: The emission factors of ``[params.targets]`` a region replaces with its own.
+FACTORS = ("grid_co2_t_mwh", "heat_fuel_co2_t_mwh", "boiler_efficiency")
 
 
 def _empty_outputs(crs, why: str) -> dict[str, LayerData]:
@@ -190,6 +193,9 @@ def run(ctx: StepContext[TargetsParams]) -> Mapping[str, LayerData]:
     indicators = ctx.vector("commune_indicators")
     if indicators is None:
         log.warning("climate targets: without commune_indicators no potential is credited against the gaps")
+    note = default_factors_note(params, FACTORS, "[params.targets]")
+    if note:
+        log.warning("climate targets: %s", note, extra=EXPLANATION)
     codes = {name: code for code, name in names.items()}
     energies = commune_energies(sorted(set(rows["code"])), codes, indicators,
                                 ctx.vector("heat_recovery_areas"), ctx.vector("heat_recovery_links"))
