@@ -62,6 +62,5 @@ def default_factors_note(params: BaseModel, names: Sequence[str], section: str) 
     unset = [f"{name} = {getattr(params, name):g}" for name in names if name not in params.model_fields_set]
     if not unset:
         return None
-    return (f"avoided CO2 uses the default emission factors {', '.join(unset)} (EU-27 grid mix, natural-gas "
-            f"boilers), not the region's: set the national grid factor and the fuel that heat pumps and heat "
-            f"networks replace in {section}")
+    return (f"avoided CO2 uses the default emission factors {', '.join(unset)} (processing/emission_factors.py: "
+            f"EU-27 grid mix, natural-gas condensing boilers), not the region's own: set them in {section}")

@@ -390,6 +390,10 @@ def test_a_worse_heat_pump_raises_emissions_and_leaves_the_baseline_alone(helsin
     assert helsinki["compare"].exit_code == 0, helsinki["compare"].output
     k, grid = 0.202 / 0.9, 0.25  # default gas factor / boiler efficiency and EU-27 grid factor
     assert grid > k  # so SPF 4 → 3 avoids less CO2 per unit of ground heat: (k − f) / 6 < 0
+    # the verdict rests on the default grid factor, and the run says it is the default
+    notes = {s["step"]: s["notes"] for s in helsinki["summary"]["steps"]}
+    for step, section in (("solar", "[params.solar]"), ("districts", "[params.districts]")):
+        assert any("default emission factors grid_co2_t_mwh = 0.25" in n and section in n for n in notes[step])
     emissions = layer(helsinki, "comparison_emissions", f"baseline..{SCENARIO}")
     assert len(emissions) == len(DISTRICT_SHARES)
     assert (emissions["emissions_change_t_yr"] > 0).all() and set(emissions["effect"]) == {"raises emissions"}
