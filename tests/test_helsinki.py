@@ -45,7 +45,8 @@ Independent references for 60 °N used below (tolerances in each assertion):
   delivers G·S/(S − 1) for G/(S − 1) of electricity, so the CO2 it avoids per unit of ground heat,
   (S·k − f)/(S − 1) with k = f_gas/η = 0.202/0.9 and f = f_grid, changes by (k − f)/6 from S = 4 to 3: with the
   default EU-27 grid factor 0.25 > k = 0.224 a worse heat pump raises emissions (it would lower them on a grid
-  cleaner than 0.224 t/MWh, such as Finland's). The baseline's layers stay as they were.
+  cleaner than 0.224 t/MWh, such as Finland's), and the run names the default factors it used. The baseline's
+  layers stay as they were.
 """
 
 from __future__ import annotations
