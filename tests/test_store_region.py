@@ -86,3 +86,22 @@ def test_cli_exits_non_zero_with_the_fix(published):
                                       str(_region(root, "tiny-b")), "--only", "inputs", "--no-maps"])
     assert result.exit_code == 1
     assert "serves region 'tiny-a', not 'tiny-b'" in result.output
+
+
+def test_api_refuses_a_job_of_another_region_with_409(published):
+    from fastapi.testclient import TestClient
+
+    from geoservice.api import create_app
+
+    root, settings = published
+    other = Settings(data_dir=settings.data_dir, region=str(_region(root, "tiny-b")), api_token="t0ken")
+    store = open_store(other)
+    try:
+        with TestClient(create_app(other, store=store)) as client:
+            r = client.post("/processes/inputs/execution", json={"inputs": {}},
+                            headers={"Authorization": "Bearer t0ken"})
+        assert r.status_code == 409, r.text
+        assert "serves region 'tiny-a', not 'tiny-b'" in r.json()["detail"]
+        assert store.jobs.claim("test") is None  # nothing queued
+    finally:
+        store.close()

@@ -19,8 +19,9 @@ from geoservice.api.common import JSON, base_url, json_response, link, settings_
 from geoservice.api.openapi import _schema_30
 from geoservice.api.problems import Conflict
 from geoservice.comparison import COMPARE_PROCESS, check_pair
+from geoservice.runner import check_store_region
 from geoservice.store.base import Job
-from layers.errors import InvalidRequest, LayerNotFound
+from layers.errors import ConfigError, InvalidRequest, LayerNotFound
 from layers.region import bundled_regions, load_region
 from processing.pipeline import Step
 from processing.steps import all_steps
@@ -161,6 +162,10 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
     allowed_regions = set(bundled_regions()) | {settings_of(request).region}
     if not isinstance(region, str) or region not in allowed_regions:
         raise InvalidRequest(f"input region={region!r} is not available; use one of {', '.join(sorted(allowed_regions))}")
+    try:  # refused now (409) rather than as a failed job: the store serves one region
+        check_store_region(store_of(request), load_region(region).region.id, settings_of(request))
+    except ConfigError as exc:
+        raise Conflict(str(exc)) from None
     if pid == RUN_PROCESS:
         unknown = set(inputs) - {"region", "steps", "params", "scenario"}
         if unknown:
