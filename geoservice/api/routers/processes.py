@@ -248,6 +248,7 @@ def parse_execute(raw: bytes) -> Execute:
              openapi_extra={"requestBody": {"required": True, "content": {
                  JSON: {"schema": Execute.model_json_schema()}}}},
              responses={201: {"description": "Job created; Location names it."},
+                        409: {"description": "The store serves another region (one store serves one region)."},
                         413: {"description": "The body exceeds GEOSERVICE_MAX_BODY_BYTES."}})
 def execute(request: Request, processId: str = Path(..., max_length=100), raw: bytes = Depends(raw_body)):
     body = parse_execute(raw)  # a plain def: FastAPI runs it in the thread pool, off the event loop
