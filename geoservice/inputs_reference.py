@@ -18,7 +18,14 @@ INTRO = ("Generated from the layer catalog (`layers/catalog/inputs.py`) and the 
          "A region names a file per input in `[inputs.<id>]` (see README, *Region files*); "
          "`geoservice ingest osm` writes the inputs marked OSM. Class-valued fields accept the listed "
          "values; a region adds its own classes in `[classes.<input>.<field>]` "
-         "(see `docs/references/vocabularies.md`).")
+         "(see `docs/references/vocabularies.md`).\n"
+         "A table read from CSV takes `separator`, `decimal` and `encoding` in its `[inputs.<id>]`; when they are "
+         "not given the separator is the one of `,` `;` tab `|` occurring most often in the header line, the "
+         "encoding UTF-8 (a byte-order mark skipped; an Excel export is often `encoding = \"cp1252\"`), and the "
+         "decimal mark a point in a comma-separated file (a number holding a comma there is refused: `1,234` may "
+         "be either), else a comma when the numbers hold decimal commas and no points. Spaces and no-break spaces "
+         "between thousands are dropped (`1 234,5`); the other mark groups thousands only when `decimal` is given "
+         "(`1.234,5` with `decimal = \",\"`).")
 
 
 def input_reference(steps: list[Step]) -> list[dict[str, Any]]:

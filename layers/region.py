@@ -38,6 +38,7 @@ Relative paths are resolved against the TOML file's folder. Every error names th
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import itertools
 import re
@@ -135,6 +136,13 @@ RasterResampling = Literal["nearest", "bilinear", "cubic", "cubic_spline", "lanc
                            "max", "med"]
 
 
+#: Column separators and decimal marks a CSV table may use (see :mod:`layers.csv_tables`).
+CsvSeparator = Literal[",", ";", "\t", "|"]
+CsvDecimal = Literal[".", ","]
+#: The options of ``[inputs.<id>]`` that apply to CSV tables only.
+CSV_OPTIONS = ("separator", "decimal", "encoding")
+
+
 class InputSource(_Strict):
     """``[inputs.<id>]``: where one canonical input comes from.
 
@@ -143,7 +151,8 @@ class InputSource(_Strict):
     maps canonical field → {source value → canonical value}; ``where`` is an attribute filter (OGR SQL);
     ``height_m`` states the height of a wind-atlas raster; ``open_options`` are GDAL open options of the
     source's driver (e.g. a CSV's WKT column, a Shapefile's encoding); ``resampling`` overrides how a raster
-    is resampled when it is warped to the region CRS.
+    is resampled when it is warped to the region CRS; ``separator``, ``decimal`` and ``encoding`` describe a CSV
+    table (found in the file when not given, see :mod:`layers.csv_tables`).
 
     Example (a CSV whose geometry is WKT in column ``geom_wkt``, coordinates in EPSG:2169)::
 
@@ -170,6 +179,18 @@ class InputSource(_Strict):
         default=None,
         description="Resampling of a raster input warped to the region CRS: default nearest for class rasters, "
                     "bilinear for continuous values.")
+    separator: CsvSeparator | None = Field(
+        default=None,
+        description="Column separator of a CSV table: \",\", \";\", \"\\t\" (tab) or \"|\"; default: the one "
+                    "occurring most often in the header line.")
+    decimal: CsvDecimal | None = Field(
+        default=None,
+        description="Decimal mark of a CSV table's numbers, \".\" or \",\" (the other mark then groups thousands); "
+                    "default: a point in a comma-separated file, else a comma when the numbers hold decimal commas.")
+    encoding: str | None = Field(
+        default=None,
+        description="Text encoding of a CSV table, e.g. \"cp1252\" (Windows, Excel) or \"latin-1\"; default "
+                    "UTF-8, a byte-order mark skipped.")
 
     @field_validator("crs")
     @classmethod
@@ -180,6 +201,21 @@ class InputSource(_Strict):
             except CRSError as exc:
                 raise ValueError(f"{value!r} is not a CRS pyproj knows") from exc
         return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError as exc:
+                raise ValueError(f"{value!r} is not a text encoding Python knows (e.g. \"utf-8\", \"cp1252\", "
+                                 "\"latin-1\")") from exc
+        return value
+
+    def csv_options(self) -> dict[str, str]:
+        """The CSV options given (``separator``, ``decimal``, ``encoding``), name → value."""
+        return {k: v for k in CSV_OPTIONS if (v := getattr(self, k)) is not None}
 
     @field_validator("open_options", mode="before")
     @classmethod
@@ -322,11 +358,16 @@ class RegionConfig(_Strict):
     @field_validator("inputs")
     @classmethod
     def _known_inputs(cls, value: dict[str, InputSource]) -> dict[str, InputSource]:
-        for input_id in value:
+        for input_id, source in value.items():
             spec = CATALOG.get(input_id)
             if spec is None or spec.role != "input":
                 known = ", ".join(s.id for s in CATALOG.values() if s.role == "input")
                 raise ValueError(f"unknown input {input_id!r}; canonical inputs: {known}")
+            given = source.csv_options()
+            if given and spec.kind != "table":
+                raise ValueError(f"{input_id}: {', '.join(given)} describe CSV tables and {input_id} is a "
+                                 f"{spec.kind} input; for a vector CSV use GDAL's open_options (e.g. "
+                                 "{ SEPARATOR = \"SEMICOLON\" })")
         return value
 
     @field_validator("classes")

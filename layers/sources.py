@@ -42,6 +42,7 @@ from shapely.geometry import box
 from layers.catalog import get_layer
 from layers.catalog.spec import COMPATIBLE_GEOMETRIES, Field, LayerSpec
 from layers.crs import crs_name, same_crs
+from layers.csv_tables import CSV_SUFFIXES, read_csv_table
 from layers.errors import InputDataError
 from layers.raster import RasterFile
 from layers.region import InputSource, RegionConfig, RegionContext
@@ -412,20 +413,21 @@ def conform_table(frame: pd.DataFrame, spec: LayerSpec, source: InputSource,
 
 
 def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.DataFrame:
-    """Read a table with the catalog's columns: a CSV (comma-separated, a header row) with pandas, anything else
-    through GDAL — an XLSX or ODS sheet (the first, or ``layer``), a GeoPackage or SQLite table, a DBF — with
+    """Read a table with the catalog's columns: a CSV (a header row; separator, decimal mark and encoding stated
+    or found, see :mod:`layers.csv_tables`) with pandas, anything else through GDAL — an XLSX or ODS sheet (the first, or ``layer``), a GeoPackage or SQLite table, a DBF — with
     ``where`` as an attribute filter (OGR SQL)."""
     spec = get_layer(input_id)
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
-    if path.lower().endswith((".csv", ".txt")):
-        # text fields stay text: a code such as Helsinki's municipality code "091" keeps its leading zero
-        text = {source.fields.get(f.name, f.name): str for f in spec.fields if f.dtype == "str"}
-        try:
-            frame = pd.read_csv(path, dtype=text)
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
+    if path.lower().endswith(CSV_SUFFIXES):
+        # every column is read as text: a code such as Helsinki's municipality code "091" keeps its leading zero
+        numeric = [source.fields.get(f.name, f.name) for f in spec.fields if f.dtype in ("int", "float")]
+        frame = read_csv_table(path, input_id, numeric, **source.csv_options())
     else:
+        given = source.csv_options()
+        if given:
+            raise InputDataError(f"input {input_id!r}: {', '.join(given)} describe CSV tables ({', '.join(CSV_SUFFIXES)}"
+                                 f" files) and {path} is not one; remove them from [inputs.{input_id}]")
         frame = _read_gdal_table(input_id, path, source)
     if frame.empty:
         raise InputDataError(f"input {input_id!r}: {path}"
