@@ -360,15 +360,27 @@ def _cast(series: pd.Series, f: Field, input_id: str, path: str) -> pd.Series:
     return numeric.astype("float64")
 
 
+#: A catalog field named ``<class field>`` + this suffix receives that field's values as the source gives them,
+#: before ``values`` and the region's aliases map them (ghg_inventory's ``sector_source``), so that a step can tell
+#: rows several source values merged into one class from a value given twice.
+SOURCE_VALUE_SUFFIX = "_source"
+
+
 def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, path: str,
                      vocabulary: Mapping[str, FieldVocabulary] | None = None) -> dict[str, pd.Series]:
     """The catalog's columns from a source frame: renamed, defaulted, value-mapped, typed and checked against
-    the catalog's classes and the region's own (``vocabulary``)."""
+    the catalog's classes and the region's own (``vocabulary``); a ``<class field>_source`` field gets the class
+    field's values as given (:data:`SOURCE_VALUE_SUFFIX`)."""
     input_id = spec.id
     geometry_name = getattr(frame, "_geometry_column_name", None)
     available = [c for c in frame.columns if c != geometry_name]
     columns: dict[str, pd.Series] = {}
+    as_given: dict[str, pd.Series] = {}
     for f in spec.fields:
+        stem = f.name.removesuffix(SOURCE_VALUE_SUFFIX)
+        if stem != f.name and stem in as_given:
+            columns[f.name] = _cast(as_given[stem], f, input_id, path)
+            continue
         name = source.fields.get(f.name, f.name)
         if name in frame.columns and name != geometry_name:
             series = frame[name].copy()
@@ -384,6 +396,8 @@ def _conform_columns(frame: pd.DataFrame, spec: LayerSpec, source: InputSource, 
                 f"defaults = {{ {f.name} = ... }} in [inputs.{input_id}]")
         if f.name in source.defaults:
             series = series.where(series.notna(), source.defaults[f.name])
+        if f.values is not None:
+            as_given[f.name] = series
         mapping = source.values.get(f.name)
         if mapping:
             series = series.map(lambda v, m=mapping: v if pd.isna(v) else m.get(str(v), v))
@@ -414,8 +428,8 @@ def conform_table(frame: pd.DataFrame, spec: LayerSpec, source: InputSource,
 
 def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.DataFrame:
     """Read a table with the catalog's columns: a CSV (a header row; separator, decimal mark and encoding stated
-    or found, see :mod:`layers.csv_tables`) with pandas, anything else through GDAL — an XLSX or ODS sheet (the first, or ``layer``), a GeoPackage or SQLite table, a DBF — with
-    ``where`` as an attribute filter (OGR SQL)."""
+    or found, see :mod:`layers.csv_tables`) with pandas, anything else through GDAL — an XLSX or ODS sheet (the
+    first, or ``layer``), a GeoPackage or SQLite table, a DBF — with ``where`` as an attribute filter (OGR SQL)."""
     spec = get_layer(input_id)
     path = config.resolve_path(source.path)
     _check_exists(config, input_id, path)
@@ -426,8 +440,9 @@ def read_table(config: RegionConfig, input_id: str, source: InputSource) -> pd.D
     else:
         given = source.csv_options()
         if given:
-            raise InputDataError(f"input {input_id!r}: {', '.join(given)} describe CSV tables ({', '.join(CSV_SUFFIXES)}"
-                                 f" files) and {path} is not one; remove them from [inputs.{input_id}]")
+            raise InputDataError(f"input {input_id!r}: {', '.join(given)} describe CSV tables "
+                                 f"({', '.join(CSV_SUFFIXES)} files) and {path} is not one; remove them from "
+                                 f"[inputs.{input_id}]")
         frame = _read_gdal_table(input_id, path, source)
     if frame.empty:
         raise InputDataError(f"input {input_id!r}: {path}"

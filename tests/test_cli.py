@@ -174,7 +174,7 @@ def test_export_a_table_as_csv(tiny, tmp_path):
     result = invoke("export", "ghg_inventory", "-o", out, data_dir=data)
     assert result.exit_code == 0, result.output
     assert "rows written" in result.output
-    assert out.read_text().splitlines()[0] == "code,year,sector,emissions_t_yr"
+    assert out.read_text().splitlines()[0] == "code,year,sector,emissions_t_yr,sector_source"
     refused = invoke("export", "ghg_inventory", "-o", tmp_path / "inventory.gpkg", data_dir=data)
     assert refused.exit_code == 1 and "export it as CSV" in refused.output
 

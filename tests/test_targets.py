@@ -243,7 +243,7 @@ def test_negative_and_duplicated_rows_are_named_together(tmp_path):
     inv = pd.concat([inv, inv.iloc[[3]]], ignore_index=True)
     message = _bad(inv, tmp_path)
     assert "1 rows have negative emissions (A/2005/buildings_heat = -5)" in message
-    assert "2 rows share a commune, year and sector (A/2020/electricity = 300" in message
+    assert "2 rows share a commune, year and source sector (A/2020/electricity = 300" in message
 
 
 def test_sector_missing_in_base_or_latest_year_is_named(tmp_path):
@@ -294,6 +294,72 @@ def test_inventory_from_spreadsheets_and_geopackage(tmp_path, driver, ext):
                                                         "fields": {"code": "LAU2", "emissions_t_yr": "tCO2e"}}}},
                           tmp_path)
     table = read_table(config, "ghg_inventory", config.inputs["ghg_inventory"])
-    pd.testing.assert_frame_equal(table, _inventory(), check_dtype=False)
+    pd.testing.assert_frame_equal(table.drop(columns="sector_source"), _inventory(), check_dtype=False)
+    assert table["sector_source"].tolist() == table["sector"].tolist()  # no values mapping: the source's own
     with pytest.raises(InputDataError, match="its layers .*emissions"):
         read_table(config, "ghg_inventory", config.inputs["ghg_inventory"].model_copy(update={"layer": "nope"}))
+
+
+# -- several source sectors mapped onto one -------------------------------------------------------------------
+
+#: French sub-sectors of A's buildings heat [t CO2e yr-1], binary-exact so that the hand sums are exact:
+#: 2005: 612.5 + 387.5 = 1000; 2020: 500.25 + 299.75 = 800 (the pre-summed _inventory()'s values).
+FRENCH = {("A", 2005): {"Résidentiel": 612.5, "Tertiaire": 387.5},
+          ("A", 2020): {"Résidentiel": 500.25, "Tertiaire": 299.75}}
+#: HSY-style heating sub-sectors of B's buildings heat: 2005: 1200.25 + 600.5 + 199.25 = 2000;
+#: 2020: 700.125 + 250.5 + 49.375 = 1000.
+FINNISH = {("B", 2005): {"Kaukolämpö": 1200.25, "Sähkölämmitys": 600.5, "Öljylämmitys": 199.25},
+           ("B", 2020): {"Kaukolämpö": 700.125, "Sähkölämmitys": 250.5, "Öljylämmitys": 49.375}}
+
+
+def _split(parts: dict) -> pd.DataFrame:
+    """_inventory() with the buildings-heat rows of ``parts`` replaced by their source sub-sectors."""
+    rows = []
+    for r in _inventory().itertuples(index=False):
+        split = parts.get((r.code, r.year)) if r.sector == "buildings_heat" else None
+        rows += [(r.code, r.year, k, v) for k, v in split.items()] if split else [tuple(r)]
+    return pd.DataFrame(rows, columns=["code", "year", "sector", "emissions_t_yr"])
+
+
+def _read_mapped(tmp_path: Path, frame: pd.DataFrame, parts: dict, separator: str = ",") -> pd.DataFrame:
+    """``frame`` written as a CSV (a decimal comma with ``;``) and read with a values mapping of the sub-sectors."""
+    text = frame.astype(str)
+    if separator == ";":
+        text["emissions_t_yr"] = text["emissions_t_yr"].str.replace(".", ",", regex=False)
+    text.to_csv(tmp_path / "inventory.csv", sep=separator, index=False)
+    subsectors = {k: "buildings_heat" for split in parts.values() for k in split}
+    config = parse_region({"region": {"id": "x", "title": "X", "crs": "EPSG:2169", "extent": [0, 0, 1, 1]},
+                           "inputs": {"ghg_inventory": {"path": "inventory.csv", "values": {"sector": subsectors}}}},
+                          tmp_path)
+    return read_table(config, "ghg_inventory", config.inputs["ghg_inventory"])
+
+
+@pytest.mark.parametrize(("parts", "separator", "sources"), [
+    (FRENCH, ",", "Résidentiel, Tertiaire"),
+    (FINNISH, ";", "Kaukolämpö, Sähkölämmitys, Öljylämmitys"),
+    ({**FRENCH, **FINNISH}, ";", "Résidentiel, Tertiaire, Kaukolämpö, Sähkölämmitys, Öljylämmitys"),
+], ids=["french", "finnish", "both"])
+def test_source_sectors_mapped_onto_one_are_summed(tmp_path, caplog, parts, separator, sources):
+    inventory = _read_mapped(tmp_path, _split(parts), parts, separator)
+    assert set(inventory["sector_source"]) >= {k for split in parts.values() for k in split}
+    with caplog.at_level(logging.WARNING):
+        mapped = _run({"ghg_inventory": inventory}, tmp_path=tmp_path)
+    presummed = _run({"ghg_inventory": _inventory()}, tmp_path=tmp_path)
+    for layer_id in mapped:  # the targets layers equal those of the pre-summed inventory
+        pd.testing.assert_frame_equal(pd.DataFrame(mapped[layer_id]), pd.DataFrame(presummed[layer_id]), rtol=1e-12)
+    table = mapped["climate_targets"]
+    for (code, year), split in parts.items():  # by hand: the sub-sectors' sum (exact in binary)
+        column = "base_t_yr" if year == 2005 else "latest_t_yr"
+        assert _row(table, code, "buildings_heat", 2030)[column] == pytest.approx(sum(split.values()), rel=1e-12)
+    n_rows, n_keys = sum(len(v) for v in parts.values()), len(parts)
+    notes = [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+    assert any(f"{sources} into buildings_heat ({n_rows} rows into {n_keys})" in n for n in notes), notes
+
+
+def test_a_source_sector_given_twice_is_a_double_entry(tmp_path):
+    frame = _split(FINNISH)
+    twice = frame[(frame["code"] == "B") & (frame["year"] == 2020) & (frame["sector"] == "Öljylämmitys")]
+    inventory = _read_mapped(tmp_path, pd.concat([frame, twice], ignore_index=True), FINNISH)
+    message = _bad(inventory, tmp_path)
+    assert ("2 rows share a commune, year and source sector (B/2020/Öljylämmitys (buildings_heat) = 49.375, "
+            "B/2020/Öljylämmitys (buildings_heat) = 49.375): a double entry in the source") in message

@@ -426,6 +426,11 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("sector", "str", description="Emitting sector.", values=GHG_SECTORS),
             Field("emissions_t_yr", "float", "t CO2e yr-1", "Greenhouse-gas emissions of the sector in the commune "
                   "that year, in CO2 equivalents."),
+            Field("sector_source", "str", description="The sector as the source names it, before values (or a "
+                  "[classes] alias) mapped it onto sector; filled by the reader. Rows of several source sectors "
+                  "mapped onto one sector (Résidentiel and Tertiaire, or Kaukolämpö, Sähkölämmitys and "
+                  "Öljylämmitys → buildings_heat) are summed per code, year and sector, and the run says so; a "
+                  "source sector given twice for a code and year is a double entry and refused.", required=False),
         ),
         produced_by="inputs",
     ),

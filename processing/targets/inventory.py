@@ -2,8 +2,13 @@
 targets need: base-year and latest emissions per commune and sector [t CO2e yr-1].
 
 Every problem is found at once and named with what to fix (:func:`check_inventory`): negative emissions,
-a (commune, year, sector) given twice, codes the communes input does not have, a commune or sector without the
-base year, a sector missing from a commune's latest year.
+a (commune, year, source sector) given twice, codes the communes input does not have, a commune or sector
+without the base year, a sector missing from a commune's latest year.
+
+Real inventories split sectors finer than the canonical ones (Résidentiel and Tertiaire; Kaukolämpö,
+Sähkölämmitys and Öljylämmitys): rows of several source sectors that the input's ``values`` map onto one sector
+are summed per code, year and sector (:func:`sum_mapped_sectors`), told apart from a double entry by the source
+sector the reader keeps in ``sector_source``.
 """
 
 from __future__ import annotations
@@ -16,10 +21,29 @@ from layers.errors import InputDataError
 
 #: Examples shown per problem.
 EXAMPLES = 5
+#: The optional column holding each row's sector as the source names it (filled by :mod:`layers.sources`).
+SOURCE_SECTOR = "sector_source"
+#: The columns of a summed inventory.
+COLUMNS = ["code", "year", "sector", "emissions_t_yr"]
 
 
 def _rows(frame: pd.DataFrame) -> str:
     shown = [f"{r.code}/{r.year}/{r.sector} = {r.emissions_t_yr:g}" for r in frame.head(EXAMPLES).itertuples()]
+    return ", ".join(shown) + (f" and {len(frame) - EXAMPLES} more" if len(frame) > EXAMPLES else "")
+
+
+def source_sectors(inventory: pd.DataFrame) -> pd.Series:
+    """Each row's sector as the source names it: ``sector_source`` where given, else ``sector``."""
+    if SOURCE_SECTOR not in inventory:
+        return inventory["sector"].astype(str)
+    given = inventory[SOURCE_SECTOR]
+    return given.where(given.notna(), inventory["sector"]).astype(str)
+
+
+def _source_rows(frame: pd.DataFrame) -> str:
+    """Rows named by their source sector, with the sector it maps onto when that differs."""
+    shown = [f"{r.code}/{r.year}/{r.source}{'' if r.source == r.sector else f' ({r.sector})'} = "
+             f"{r.emissions_t_yr:g}" for r in frame.head(EXAMPLES).itertuples()]
     return ", ".join(shown) + (f" and {len(frame) - EXAMPLES} more" if len(frame) > EXAMPLES else "")
 
 
@@ -37,11 +61,13 @@ def check_inventory(inventory: pd.DataFrame, codes: Iterable[str], base_year: in
     if len(negative):
         problems.append(f"{len(negative)} rows have negative emissions ({_rows(negative)}): emissions are ≥ 0 t "
                         "CO2e/yr; fix these rows (sinks and removals are not part of this inventory)")
-    keys = ["code", "year", "sector"]
-    repeated = inventory[inventory.duplicated(keys, keep=False)].sort_values(keys)
+    keys = ["code", "year", "source"]
+    sourced = inventory.assign(source=source_sectors(inventory))
+    repeated = sourced[sourced.duplicated(keys, keep=False)].sort_values(keys)
     if len(repeated):
-        problems.append(f"{len(repeated)} rows share a commune, year and sector ({_rows(repeated)}): give one row "
-                        "per code, year and sector (sum sub-sectors first)")
+        problems.append(f"{len(repeated)} rows share a commune, year and source sector ({_source_rows(repeated)}): "
+                        "a double entry in the source; give one row per code, year and sector (rows of different "
+                        "source sectors that values map onto one sector are summed)")
     known = set(map(str, codes))
     unknown = sorted(set(inventory["code"]) - known)
     if unknown:
@@ -72,6 +98,24 @@ def check_inventory(inventory: pd.DataFrame, codes: Iterable[str], base_year: in
                         "give every sector in every year (0 if it stopped emitting)")
     if problems:
         raise InputDataError("input 'ghg_inventory' cannot be used:\n  - " + "\n  - ".join(problems))
+
+
+def sum_mapped_sectors(inventory: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """One row per code, year and sector (``code``, ``year``, ``sector``, ``emissions_t_yr``), the rows of several
+    source sectors mapped onto one sector summed; and a note naming, per sector, the source sectors summed into it
+    and how many rows (empty when nothing was summed). The inventory must have passed :func:`check_inventory`."""
+    keys = ["code", "year", "sector"]
+    frame = inventory.assign(source=source_sectors(inventory))
+    merged = frame[frame.groupby(keys)["emissions_t_yr"].transform("size") > 1]
+    summed = frame.groupby(keys, as_index=False)["emissions_t_yr"].sum()[COLUMNS]
+    if merged.empty:
+        return summed, ""
+    parts = []
+    for sector, rows in merged.groupby("sector", sort=True):
+        sources = ", ".join(dict.fromkeys(rows["source"]))
+        parts.append(f"{sources} into {sector} ({len(rows)} rows into {rows.groupby(['code', 'year']).ngroups})")
+    return summed, ("the inventory's rows of several source sectors mapped onto one sector were summed per "
+                    "commune and year: " + "; ".join(parts))
 
 
 def base_and_latest(inventory: pd.DataFrame, base_year: int) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from processing.targets.coverage import avoided_emissions, codes_of, commune_ene
 from processing.targets.gap import coverage, path_status, target_and_gap
 from processing.targets.installations import FIELDS as INSTALLATION_FIELDS
 from processing.targets.installations import check_installations, track
-from processing.targets.inventory import base_and_latest, check_inventory
+from processing.targets.inventory import base_and_latest, check_inventory, sum_mapped_sectors
 from processing.targets.params import TargetsParams
 from processing.targets.trajectory import allowed_share
 
@@ -183,6 +183,9 @@ def run(ctx: StepContext[TargetsParams]) -> Mapping[str, LayerData]:
     communes = ctx.vector("communes", required=True)
     inventory = inventory.assign(code=inventory["code"].astype(str), sector=inventory["sector"].astype(str))
     check_inventory(inventory, communes["code"].astype(str), plan.base_year)
+    inventory, summed = sum_mapped_sectors(inventory)
+    if summed:
+        log.warning("climate targets: %s", summed, extra=EXPLANATION)
     names = dict(zip(communes["code"].astype(str), communes["name"].astype(str), strict=True))
     absent = sorted(set(names) - set(inventory["code"]))
     if absent:
