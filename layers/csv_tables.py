@@ -28,6 +28,7 @@ import csv
 import io
 import logging
 import re
+import urllib.request
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -205,6 +206,26 @@ def _ragged_line(text: str, separator: str) -> str:
     return ""
 
 
+#: Seconds to wait for a CSV table served over HTTP(S).
+URL_TIMEOUT_S = 60
+
+
+def _read_bytes(path: str, input_id: str) -> bytes:
+    """The bytes of a local CSV file, or of one at a URL (``http(s)://``, ``ftp://``; ``/vsicurl/URL`` too)."""
+    url = path.removeprefix("/vsicurl/")
+    try:
+        if "://" in url:
+            with urllib.request.urlopen(url, timeout=URL_TIMEOUT_S) as response:
+                return response.read()
+        if path.startswith("/vsi"):
+            raise InputDataError(f"input {input_id!r}: {path}: a CSV table is read from a file or a URL, not through a "
+                                 "GDAL /vsi path; extract it from the archive, or give its http(s) URL")
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:  # urllib's URLError and HTTPError are OSErrors
+        raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
+
+
 def read_csv_table(path: str, input_id: str, numeric: Iterable[str], *, separator: str | None = None,
                    decimal: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """A CSV table with every column as text and the ``numeric`` columns as plain numbers.
@@ -216,12 +237,7 @@ def read_csv_table(path: str, input_id: str, numeric: Iterable[str], *, separato
     numeric : source column names holding numbers (the catalog's int and float fields, after ``fields``).
     separator, decimal, encoding : the region file's options; ``None``: found as the module docstring says.
     """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise InputDataError(f"input {input_id!r}: cannot read {path}: {exc}") from exc
-    text, codec = decode(raw, encoding, input_id, path)
+    text, codec = decode(_read_bytes(path, input_id), encoding, input_id, path)
     header = text.split("\n", 1)[0]
     found = []
     if separator is None:

@@ -170,3 +170,29 @@ def test_a_utf8_file_read_as_cp1252_is_warned_about(tmp_path, caplog):
                       values={"sector": {"KaukolÃ¤mpÃ¶": "buildings_heat", "Liikenne": "transport"}})
     assert "decodes as UTF-8 but is read as cp1252" in caplog.text
     assert frame["sector"].tolist() == ["buildings_heat", "buildings_heat", "transport", "transport"]
+
+
+def test_a_csv_table_at_a_url_reads_like_a_file(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    served = tmp_path / "served"
+    served.mkdir()
+    _write(served, "inventory.csv", _plain(LOCAL_NUMBERS), ";")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/inventory.csv"
+        pd.testing.assert_frame_equal(_core(_read(tmp_path, url)), _expected())
+        pd.testing.assert_frame_equal(_core(_read(tmp_path, "/vsicurl/" + url)), _expected())
+        with pytest.raises(InputDataError, match="cannot read .*missing.csv"):
+            _read(tmp_path, url.replace("inventory", "missing"))
+    finally:
+        server.shutdown()
+
+
+def test_a_csv_in_a_vsi_archive_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(InputDataError, match="extract it from the archive"):
+        _read(tmp_path, "/vsizip/tables.zip/inventory.csv")
