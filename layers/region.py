@@ -290,17 +290,31 @@ class ClimateTargets(_Strict):
         path = "linear"
         source = "PRO-SUD climate commitments"
 
-    The path runs from the base year (0 %) through every target year to the neutrality year (100 %): straight
-    lines (``linear``) or a constant annual rate of reduction between milestones (``constant_rate``; the last
-    stretch to zero is a straight line, since no constant rate reaches zero). More points of a stated curve are
-    more target years. There is no default: a region without ``[targets]`` gets an explained empty result.
+    Where a region counts neutrality before its emissions reach zero, the rest being compensated, it states the
+    cut it counts as neutrality: Helsinki's carbon neutrality in 2030 is an 80 % cut of 1990 emissions with the
+    remaining 20 % offset, and its zero-emission target follows in 2040::
+
+        base_year = 1990
+        neutrality_year = 2030
+        neutrality_reduction_pct = 80
+        reductions_pct = { 2040 = 100 }
+
+    The path runs from the base year (0 %) through every milestone — target years and the neutrality year, in year
+    order — to the last: straight lines (``linear``) or a constant annual rate of reduction between milestones
+    (``constant_rate``; a stretch ending at zero is a straight line, since no constant rate reaches zero). More
+    points of a stated curve are more target years. There is no default: a region without ``[targets]`` gets an
+    explained empty result.
     """
 
     base_year: int = Field(ge=1950, le=2100, description="Year the reductions are measured against.")
     reductions_pct: dict[int, float] = Field(
         default_factory=dict, description="Target year → reduction vs the base year [%], 0-100.")
     neutrality_year: int | None = Field(default=None, ge=1950, le=2200,
-                                        description="Year of climate neutrality (a 100 % reduction).")
+                                        description="Year of climate neutrality.")
+    neutrality_reduction_pct: float = Field(
+        default=100.0, gt=0.0, le=100.0,
+        description="Reduction vs the base year counted as neutrality [%]: 100 = net zero by cuts alone; less where "
+                    "the rest is compensated (offsets, sinks), e.g. Helsinki's 80.")
     path: TargetPath = Field(default="linear", description="Shape of the path between milestones.")
     source: str = Field(default="", description="Where the targets come from (a council decision, a pact).")
 
@@ -314,24 +328,31 @@ class ClimateTargets(_Strict):
             if not 0.0 <= pct <= 100.0:
                 raise ValueError(f"reductions_pct: {year} = {pct}: a reduction lies in 0-100 %")
         if self.neutrality_year is not None:
-            later = [y for y in self.reductions_pct if y >= self.neutrality_year]
-            if self.neutrality_year <= self.base_year or later:
-                raise ValueError(f"neutrality_year {self.neutrality_year} must come after base_year and every "
-                                 "year of reductions_pct")
-        years = sorted(self.reductions_pct)
-        falling = [(a, b) for a, b in itertools.pairwise(years) if self.reductions_pct[b] < self.reductions_pct[a]]
+            if self.neutrality_year <= self.base_year or self.neutrality_year in self.reductions_pct:
+                raise ValueError(f"neutrality_year {self.neutrality_year} must come after base_year and differ from "
+                                 "every year of reductions_pct")
+            later = [y for y in self.reductions_pct if y > self.neutrality_year]
+            if later and self.neutrality_reduction_pct == 100.0:
+                raise ValueError(f"reductions_pct: target year {later[0]} comes after neutrality_year "
+                                 f"{self.neutrality_year}, a 100 % reduction; give neutrality_reduction_pct when "
+                                 "neutrality counts a smaller cut (the rest compensated)")
+        elif "neutrality_reduction_pct" in self.model_fields_set:
+            raise ValueError("neutrality_reduction_pct needs a neutrality_year")
+        labels = {self.neutrality_year: "neutrality_reduction_pct"}
+        falling = [(a, b) for a, b in itertools.pairwise(self.milestones()[1:]) if b[1] < a[1]]
         if falling:
-            a, b = falling[0]
-            raise ValueError(f"reductions_pct: the reduction by {b} ({self.reductions_pct[b]} %) is smaller than "
-                             f"by {a} ({self.reductions_pct[a]} %); targets only tighten")
+            (a, ra), (b, rb) = falling[0]
+            raise ValueError(f"the reduction by {b} ({rb} %, {labels.get(b, 'reductions_pct')}) is smaller than by "
+                             f"{a} ({ra} %, {labels.get(a, 'reductions_pct')}); targets only tighten")
         return self
 
     def milestones(self) -> list[tuple[int, float]]:
-        """(year, reduction vs base year [%]) from the base year (0 %) to the last target, in year order."""
-        points = [(self.base_year, 0.0), *sorted(self.reductions_pct.items())]
+        """(year, reduction vs base year [%]) from the base year (0 %) through every target year and the neutrality
+        year (at ``neutrality_reduction_pct``) to the last, in year order."""
+        points = [(self.base_year, 0.0), *self.reductions_pct.items()]
         if self.neutrality_year is not None:
-            points.append((self.neutrality_year, 100.0))
-        return points
+            points.append((self.neutrality_year, self.neutrality_reduction_pct))
+        return sorted(points)
 
 
 class RegionConfig(_Strict):

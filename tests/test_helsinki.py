@@ -37,8 +37,8 @@ Independent references for 60 °N used below (tolerances in each assertion):
   and the run says what to add.
 - Climate targets: Helsinki's commitment (City of Helsinki, ilmasto.hel.fi, checked 2026): −80 % of the 1990
   direct emissions by 2030 ("carbon neutral", the remaining 20 % compensated outside the city) and zero
-  emissions by 2040 — in the tool, ``reductions_pct = { 2030 = 80 }`` and ``neutrality_year = 2040`` (its
-  neutrality is a 100 % reduction, Helsinki's "zero emissions"). The inventory is ILLUSTRATIVE, NOT an official
+  emissions by 2040 — in the tool, ``neutrality_year = 2030`` with ``neutrality_reduction_pct = 80`` and
+  ``reductions_pct = { 2040 = 100 }``. The inventory is ILLUSTRATIVE, NOT an official
   one (:data:`INVENTORY_T_YR`): HSY-style Finnish sector names mapped by the input's ``values``, district codes
   with a leading zero ("091"). Targets, gaps and the linear path by hand, rel 1e-9.
 - Scenario ``spf3`` (ground-source heat pumps at SPF 3 instead of 4): at fixed ground heat G a heat pump
@@ -95,7 +95,7 @@ SECTORS = {"Kaukolämpö": "buildings_heat", "Kulutussähkö": "electricity", "L
 #: ILLUSTRATIVE share of the inventory per district code (the fixture's three districts).
 DISTRICT_SHARES = {"091": 0.25, "092": 0.35, "093": 0.40}
 #: Helsinki's commitment (City of Helsinki, ilmasto.hel.fi): -80 % of the 1990 direct emissions by 2030 ("carbon
-#: neutral", the remaining 20 % compensated), zero emissions by 2040 (the tool's neutrality = a 100 % reduction).
+#: neutral", the remaining 20 % compensated: the region's neutrality_reduction_pct), zero emissions by 2040.
 BASE_YEAR, TARGET_YEAR, TARGET_PCT, ZERO_YEAR = 1990, 2030, 80.0, 2040
 #: The scenario: ground-source heat pumps at SPF 3 instead of the default 4 (colder ground at 60 °N).
 SCENARIO, SCENARIO_SPF = "spf3", 3.0
@@ -165,8 +165,9 @@ annual_precipitation_mm = {PRECIPITATION_MM}
 
 [targets]
 base_year = {BASE_YEAR}
-reductions_pct = {{ {TARGET_YEAR} = {TARGET_PCT} }}
-neutrality_year = {ZERO_YEAR}
+neutrality_year = {TARGET_YEAR}
+neutrality_reduction_pct = {TARGET_PCT}
+reductions_pct = {{ {ZERO_YEAR} = 100 }}
 source = "City of Helsinki: -80 % by 2030 vs 1990 (carbon neutral with compensation), zero emissions by 2040"
 
 [scenarios.{SCENARIO}]
@@ -374,6 +375,8 @@ def test_helsinki_targets_on_an_illustrative_finnish_inventory(helsinki):
         latest = DISTRICT_SHARES[row.code] * sum(INVENTORY_T_YR[n][1] for n in names)
         reduction = TARGET_PCT if row.target_year == TARGET_YEAR else 100.0
         assert row.target_year in (TARGET_YEAR, ZERO_YEAR)
+        assert row.target_kind == ("neutrality" if row.target_year == TARGET_YEAR else "reduction")
+        assert row.reduction_pct == reduction
         assert row.base_t_yr == pytest.approx(base, rel=1e-9) and row.latest_t_yr == pytest.approx(latest, rel=1e-9)
         assert row.target_t_yr == pytest.approx(base * (1 - reduction / 100), rel=1e-9, abs=1e-9)
         assert row.gap_t_yr == pytest.approx(max(latest - base * (1 - reduction / 100), 0.0), rel=1e-9)

@@ -172,6 +172,36 @@ def test_commune_layer_is_the_next_target_with_neutrality(result):
     assert layer.geometry.equals(_communes().set_index("code").geometry)
 
 
+#: Neutrality counted at an 80 % cut (the rest compensated) in 2030, zero emissions in 2040: Helsinki's shape.
+COMPENSATED = {"base_year": 2005, "neutrality_year": 2030, "neutrality_reduction_pct": 80.0,
+               "reductions_pct": {2040: 100.0}, "path": "linear"}
+
+
+def test_neutrality_at_a_compensated_cut(tmp_path):
+    """Hand computation, commune A (latest 2020; the path allows 1 - 0.8 * 15/25 = 0.52 of 2005):
+    total: target 2030 = 1500 * 0.2 = 300, gap 800, avoidable 418.75, uncovered 381.25, path 780 -> behind by 320;
+    2040: target 0, gap 1100, uncovered 681.25. Commune B: target 600, gap 1300, uncovered 1300 - 381.25 = 918.75.
+    Commune C (electricity only, latest 2022): target 80, gap 20, covered by its wind: uncovered 0."""
+    communes = _communes()
+    areas, links = _recovery(communes)
+    out = _run({"ghg_inventory": _inventory(), "commune_indicators": _indicators(communes),
+                "heat_recovery_areas": areas, "heat_recovery_links": links}, plan=COMPENSATED, tmp_path=tmp_path)
+    table = out["climate_targets"]
+    a_2030, a_2040 = _row(table, "A", "total", 2030), _row(table, "A", "total", 2040)
+    assert (a_2030["target_kind"], a_2030["reduction_pct"]) == ("neutrality", 80.0)
+    assert (a_2040["target_kind"], a_2040["reduction_pct"]) == ("reduction", 100.0)
+    np.testing.assert_allclose(a_2030[["target_t_yr", "gap_t_yr", "uncovered_t_yr", "path_latest_t_yr",
+                                       "behind_t_yr"]].to_numpy(float), [300, 800, 381.25, 780, 320], rtol=1e-9)
+    np.testing.assert_allclose(a_2040[["target_t_yr", "gap_t_yr", "uncovered_t_yr"]].to_numpy(float),
+                               [0, 1100, 681.25], rtol=1e-9, atol=1e-9)
+    layer = out["climate_target_communes"].set_index("code")
+    assert (layer["neutrality_year"] == 2030).all() and (layer["target_year"] == 2030).all()
+    np.testing.assert_allclose(layer["neutrality_uncovered_t_yr"], [381.25, 918.75, 0.0], rtol=1e-9, atol=1e-9)
+    path = out["climate_target_path"]
+    allowed = path[(path["code"] == "A") & (path["sector"] == "total")].set_index("year")["path_t_yr"]
+    np.testing.assert_allclose(allowed.loc[[2030, 2035, 2040]], [300, 150, 0], rtol=1e-9, atol=1e-9)
+
+
 def test_installations_tracked_against_the_pv_potential(tmp_path):
     """Latest installation year L = 2021, pace over 2019-2021. A: PV 100 + 50 + 150 + 60 = 360 kWp of 1,000
     (36 %), pace 260 / 3, needed (1000 - 360) / (2030 - 2021); 4 heat pumps in 2021, pace 4/3. B: 30 kWp in 2016,
@@ -278,7 +308,15 @@ def test_targets_section_is_validated(tmp_path):
                        ({"base_year": 2005, "reductions_pct": {"2030": 55, "2040": 40}}, "targets only tighten"),
                        ({"base_year": 2005, "reductions_pct": {"2030": 155}}, "0-100"),
                        ({"base_year": 2005}, "at least one target"),
-                       ({"base_year": 2005, "neutrality_year": 2030, "reductions_pct": {"2040": 60}}, "neutrality")):
+                       ({"base_year": 2005, "neutrality_year": 2030, "reductions_pct": {"2040": 60}}, "neutrality"),
+                       ({"base_year": 2005, "neutrality_year": 2030, "neutrality_reduction_pct": 80,
+                         "reductions_pct": {"2040": 70}}, "targets only tighten"),
+                       ({"base_year": 2005, "neutrality_year": 2030, "neutrality_reduction_pct": 80,
+                         "reductions_pct": {"2025": 85}}, "targets only tighten"),
+                       ({"base_year": 2005, "neutrality_year": 2030, "reductions_pct": {"2030": 55}}, "differ from"),
+                       ({"base_year": 2005, "reductions_pct": {"2030": 55}, "neutrality_reduction_pct": 80},
+                        "needs a neutrality_year"),
+                       ({"base_year": 2005, "neutrality_year": 2030, "neutrality_reduction_pct": 0}, "greater than 0")):
         with pytest.raises(ConfigError, match=words):
             parse_region({**base, "targets": bad}, tmp_path)
 

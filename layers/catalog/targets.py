@@ -14,7 +14,8 @@ from layers.catalog.spec import Field, LayerSpec, Style
 TOTAL_SECTOR = "total"
 #: Sector values of the output rows.
 TARGET_SECTORS = (*GHG_SECTORS, TOTAL_SECTOR)
-#: Kinds of target year: a reduction vs the base year, or climate neutrality (a 100 % reduction).
+#: Kinds of target year: a reduction vs the base year, or climate neutrality (the region's
+#: ``neutrality_reduction_pct``, 100 % unless the rest is compensated).
 TARGET_KINDS = ("reduction", "neutrality")
 #: The potentials credited against the gap, and the sector each is credited to.
 POTENTIAL_SECTORS = {"pv": "electricity", "wind": "electricity", "heat_pump": "buildings_heat",
@@ -82,7 +83,8 @@ TARGET_FIELDS: tuple[Field, ...] = (
     Field("sector", "str", description="Inventory sector, or 'total' (the commune's sectors summed, with its "
           "own gap).", values=TARGET_SECTORS),
     Field("target_year", "int", "yr", "Year of the target this row measures against."),
-    Field("target_kind", "str", description="'reduction' (vs the base year) or 'neutrality' (net zero).",
+    Field("target_kind", "str", description="'reduction' (vs the base year) or 'neutrality' (the cut the region "
+          "counts as neutrality: 100 % unless the rest is compensated).",
           values=TARGET_KINDS),
     Field("reduction_pct", "float", "%", "Reduction vs the base year the target asks for."),
     Field("base_year", "int", "yr", "Base year of the targets."),
@@ -108,8 +110,9 @@ COMMUNE_TARGET_FIELDS: tuple[Field, ...] = (
     *_GAP,
     *_STATUS,
     Field("neutrality_year", "int", "yr", "Year of climate neutrality (empty without one).", required=False),
-    Field("neutrality_uncovered_t_yr", "float", "t CO2e yr-1", "Emissions left in the neutrality year after "
-          "the mapped potentials: latest − avoidable (empty without a neutrality year).", required=False),
+    Field("neutrality_uncovered_t_yr", "float", "t CO2e yr-1", "Gap to the neutrality year's target left after "
+          "the mapped potentials (latest − avoidable at a 100 % neutrality; empty without a neutrality year).",
+          required=False),
     *_INSTALLATIONS,
 )
 

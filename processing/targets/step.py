@@ -52,11 +52,12 @@ def _empty_outputs(crs, why: str) -> dict[str, LayerData]:
 
 
 def target_years(plan: ClimateTargets) -> list[tuple[int, float, str]]:
-    """(year, reduction [%], kind) of every target, in year order."""
-    years = [(y, float(r), "reduction") for y, r in sorted(plan.reductions_pct.items())]
+    """(year, reduction [%], kind) of every target, in year order; neutrality at the region's
+    ``neutrality_reduction_pct``."""
+    years = [(y, float(r), "reduction") for y, r in plan.reductions_pct.items()]
     if plan.neutrality_year is not None:
-        years.append((plan.neutrality_year, 100.0, "neutrality"))
-    return years
+        years.append((plan.neutrality_year, float(plan.neutrality_reduction_pct), "neutrality"))
+    return sorted(years)
 
 
 def with_totals(rows: pd.DataFrame) -> pd.DataFrame:
@@ -134,7 +135,7 @@ def communes_layer(table: pd.DataFrame, communes: gpd.GeoDataFrame, plan: Climat
     chosen = total[total["target_year"] == total["latest_year"].map(milestone)].copy()
     neutral = total[total["target_kind"] == "neutrality"].set_index("code")
     chosen["neutrality_year"] = plan.neutrality_year
-    chosen["neutrality_uncovered_t_yr"] = (chosen["code"].map(neutral["latest_t_yr"] - neutral["avoidable_t_yr"])
+    chosen["neutrality_uncovered_t_yr"] = (chosen["code"].map(neutral["uncovered_t_yr"])
                                            if plan.neutrality_year is not None else np.nan)
     tracked = track(installations, list(chosen["code"]), pv_potential_kwp if pv_potential_kwp is not None
                     else pd.Series(dtype=float), chosen.set_index("code")["target_year"])
