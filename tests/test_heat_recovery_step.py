@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from pyproj import CRS, Transformer
@@ -95,3 +96,47 @@ def test_sources_in_another_crs_are_refused(tmp_path):
     sources = gpd.GeoDataFrame({"name": ["x"]}, geometry=[shapely.Point(6.0, 49.5)], crs="EPSG:4326")
     with pytest.raises(InputDataError, match="expected the region CRS"):
         STEP.run(_ctx(tmp_path, {"district_heating_areas": _areas(), "heat_sources": sources}))
+
+
+def _notes(caplog) -> list[str]:
+    """The notes a step logged: warnings that explain (``extra=EXPLANATION``), not degradations."""
+    return [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+
+
+def _one_incinerator(**figures):
+    """An incinerator 1 km west of area 1, with the figures given (the others left to its type's defaults)."""
+    return gpd.GeoDataFrame({"name": ["UVE"], "source_type": ["incinerator"], **{k: [v] for k, v in figures.items()}},
+                            geometry=[shapely.Point(61000.0, 63000.0)], crs=LUREF)
+
+
+def test_default_factors_and_a_defaulted_incinerator_are_noted(tmp_path, caplog):
+    sources = _one_incinerator(temperature_c=110.0)
+    out = STEP.run(_ctx(tmp_path, {"district_heating_areas": _areas(), "heat_sources": sources}))
+    assert out["heat_recovery_links"]["co2_avoided_t_yr"].sum() > 0  # the defaults did go into a result
+    notes = _notes(caplog)
+    assert any("default emission factors grid_co2_t_mwh = 0.25, gas_co2_t_mwh = 0.202, boiler_efficiency = 0.9"
+               in n and "[params.heat_recovery]" in n for n in notes), notes
+    source_note = next(n for n in notes if "type's defaults" in n)
+    assert "1 incinerator (heat_mwh_yr, availability_h_yr: scaled on Luxembourg's waste incinerator SIDOR" in source_note
+    assert "heat_sources input" in source_note and "[inputs.heat_sources] fields" in source_note
+
+
+def test_a_generic_default_is_not_called_luxembourgish(tmp_path, caplog):
+    sources = _one_incinerator(heat_mwh_yr=90_000.0, temperature_c=110.0, availability_h_yr=8_000.0)
+    sources = pd.concat([sources, _one_incinerator().assign(name="STEP", source_type="wastewater")], ignore_index=True)
+    STEP.run(_ctx(tmp_path, {"district_heating_areas": _areas(), "heat_sources": sources}))
+    source_note = next(n for n in _notes(caplog) if "type's defaults" in n)
+    assert source_note.startswith("heat_recovery: heat sources with figures from their type's defaults")
+    assert "defaults (estimates, flagged in heat_sources_assessed.defaulted): 1 wastewater (heat_mwh_yr, temperature_c, availability_h_yr: a typical plant of the type)" in source_note
+    assert "Luxembourg" not in source_note and "incinerator" not in source_note
+
+
+def test_factors_and_figures_set_by_the_region_are_not_noted(tmp_path, caplog):
+    sources = _one_incinerator(heat_mwh_yr=90_000.0, temperature_c=110.0, availability_h_yr=8_000.0)
+    factors = {"grid_co2_t_mwh": 0.08, "gas_co2_t_mwh": 0.202, "boiler_efficiency": 0.9}
+    STEP.run(_ctx(tmp_path, {"district_heating_areas": _areas(), "heat_sources": sources}, factors))
+    assert _notes(caplog) == []
+    STEP.run(_ctx(tmp_path, {"district_heating_areas": _areas(), "heat_sources": sources},
+                  {"grid_co2_t_mwh": 0.08}))
+    assert any("default emission factors gas_co2_t_mwh = 0.202, boiler_efficiency = 0.9" in n
+               for n in _notes(caplog))  # only the factors left unset are named

@@ -61,8 +61,9 @@ LAYERS: tuple[LayerSpec, ...] = (
             Field("heat_mwh_yr", "float", "MWh yr-1", "Excess heat available at the source."),
             Field("temperature_c", "float", "degC", "Temperature level of the excess heat."),
             Field("availability_h_yr", "float", "h yr-1", "Hours per year the heat is available."),
-            Field("defaulted", "str", description="Fields taken from the type's defaults (empty: all given).",
-                  required=False),
+            Field("defaulted", "str", description="Fields taken from the type's defaults (empty: all given): "
+                  "estimates of a typical plant, the incinerator's scaled on Luxembourg's SIDOR; give the source's "
+                  "own figures in the heat_sources input.", required=False),
             Field("heat_pump", "bool", description="Whether the source is below the network temperature and "
                   "needs a heat pump."),
             Field("cop", "float", "", "Coefficient of performance of that heat pump.", required=False),

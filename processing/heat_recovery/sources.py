@@ -7,7 +7,9 @@ its heat reaches the network as heat × COP / (COP − 1), the pump drawing heat
 with COP = η_Carnot × T_sink / (T_sink − T_source) (temperatures in K).
 
 The default heat of a type is that of a typical plant of the type, an ESTIMATE a planner should replace with
-the operator's figure (docs/REFERENCES.md, "Heat recovery").
+the operator's figure (docs/REFERENCES.md, "Heat recovery"); the incinerator's is scaled on a Luxembourg plant
+(SIDOR), so :func:`defaulted_note` tells a region which sources took defaults, what those rest on and how to
+give the source's own figures.
 """
 
 from __future__ import annotations
@@ -29,12 +31,15 @@ KELVIN = 273.15
 
 @dataclass(frozen=True)
 class SourceDefaults:
-    """Defaults of one source type: recoverable heat [MWh yr-1], temperature [degC], availability [h yr-1]."""
+    """Defaults of one source type: recoverable heat [MWh yr-1], temperature [degC], availability [h yr-1], how
+    they were derived (``basis``) and the real plant they are scaled on (``plant``; ``None``: a generic plant of
+    the type)."""
 
     heat_mwh_yr: float
     temperature_c: float
     availability_h_yr: float
     basis: str
+    plant: str | None = None
 
 
 #: Defaults by source type; each ``basis`` says where the figure comes from (docs/REFERENCES.md).
@@ -42,7 +47,8 @@ SOURCE_DEFAULTS: dict[str, SourceDefaults] = {
     "incinerator": SourceDefaults(
         125_000.0, 120.0, 8_000.0,
         "150 kt/yr of residual waste (SIDOR's capacity) x 2.78 MWh/t (10 MJ/kg) x 0.30 recoverable as heat; "
-        "runs around the clock (~8,000 h/yr with outages)"),
+        "runs around the clock (~8,000 h/yr with outages)",
+        plant="Luxembourg's waste incinerator SIDOR (Leudelange, 150 kt/yr)"),
     "steel": SourceDefaults(
         100_000.0, 200.0, 6_000.0,
         "electric-arc-furnace works of 1 Mt/yr x 100 kWh/t recoverable off-gas and cooling heat; batch "
@@ -60,6 +66,8 @@ SOURCE_DEFAULTS: dict[str, SourceDefaults] = {
 }
 #: The type of a source whose type is missing or unknown.
 FALLBACK_TYPE = "industry"
+#: The figures of a source that its type's defaults fill when the input leaves them out.
+DEFAULTED_FIELDS = ("heat_mwh_yr", "temperature_c", "availability_h_yr")
 
 
 def heat_pump_cop(source_c: np.ndarray, sink_c: float, carnot_efficiency: float) -> np.ndarray:
@@ -99,7 +107,7 @@ def assess_sources(sources: gpd.GeoDataFrame, *, supply_temperature_c: float, ca
         kind = [k if k in defaults else FALLBACK_TYPE for k in kind]
     defaulted: list[list[str]] = [[] for _ in range(n)]
     values = {}
-    for column in ("heat_mwh_yr", "temperature_c", "availability_h_yr"):
+    for column in DEFAULTED_FIELDS:
         given = (pd.to_numeric(sources[column], errors="coerce").to_numpy(float) if column in sources
                  else np.full(n, np.nan))
         fallback = np.array([getattr(defaults[k], column) for k in kind], dtype=float)
@@ -129,3 +137,22 @@ def assess_sources(sources: gpd.GeoDataFrame, *, supply_temperature_c: float, ca
         "cop": cop,
         "deliverable_mwh_yr": deliverable,
     }, geometry=sources.geometry.to_numpy(), crs=sources.crs)
+
+
+def defaulted_note(assessed: gpd.GeoDataFrame, defaults: dict[str, SourceDefaults] = SOURCE_DEFAULTS) -> str | None:
+    """What the step says when sources of ``assessed`` (from :func:`assess_sources`) took figures from their
+    type's defaults: per type, how many and which fields, the plant the defaults rest on (a Luxembourg one for
+    the incinerator) and how to give the source's own figures; ``None`` when every source gave all three."""
+    flagged = assessed[assessed["defaulted"].notna()]
+    if not len(flagged):
+        return None
+    parts = []
+    for kind, group in flagged.groupby("source_type", sort=True):
+        fields = [f for f in DEFAULTED_FIELDS if any(f in d.split(", ") for d in group["defaulted"])]
+        plant = defaults[kind].plant
+        basis = f"scaled on {plant}, not a plant of this region" if plant else "a typical plant of the type"
+        parts.append(f"{len(group)} {kind} ({', '.join(fields)}: {basis})")
+    return (f"heat sources with figures from their type's defaults (estimates, flagged in "
+            f"heat_sources_assessed.defaulted): {'; '.join(parts)}; give each source's own heat_mwh_yr, "
+            f"temperature_c and availability_h_yr in the heat_sources input (its columns mapped by "
+            f"[inputs.heat_sources] fields)")

@@ -3,7 +3,8 @@
 Reads the geothermal step's ``district_heating_areas`` (so both analyses agree on the areas), the
 ``heat_sources`` input (any GDAL vector through ``[inputs.heat_sources]``) and, where given, ``roads`` for the
 line routes and ``communes`` for the commune of each area. Without heat sources or areas the layers are
-published empty, with a warning saying what is missing.
+published empty, with a warning saying what is missing. Notes name the emission factors left at their defaults
+and the sources whose figures come from their type's defaults.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ import shapely
 
 from layers.communes import commune_of
 from layers.data import LayerData
+from processing.emission_factors import default_factors_note
 from processing.heat_recovery.matching import match_sources
 from processing.heat_recovery.params import HeatRecoveryParams
-from processing.heat_recovery.sources import assess_sources
-from processing.pipeline import StepContext
+from processing.heat_recovery.sources import assess_sources, defaulted_note
+from processing.pipeline import EXPLANATION, StepContext
 
 log = logging.getLogger(__name__)
+
+#: The emission factors of ``[params.heat_recovery]`` (the lines' avoided CO2) a region replaces with its own.
+FACTORS = ("grid_co2_t_mwh", "gas_co2_t_mwh", "boiler_efficiency")
 
 
 def _points(sources: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -46,6 +51,9 @@ def run(ctx: StepContext[HeatRecoveryParams]) -> Mapping[str, LayerData]:
     sources = assess_sources(_points(raw).reset_index(drop=True), supply_temperature_c=p.supply_temperature_c,
                              carnot_efficiency=p.carnot_efficiency)
     ctx.progress(0.2, f"{len(sources)} heat sources, {len(areas)} district-heating areas")
+    for note in (defaulted_note(sources), default_factors_note(p, FACTORS, "[params.heat_recovery]")):
+        if note:
+            log.warning("heat_recovery: %s", note, extra=EXPLANATION)
     result = match_sources(sources, areas.reset_index(drop=True), ctx.vector("roads"), p)
     ctx.progress(0.9, f"{len(result.links)} lines")
     out_areas = result.areas
