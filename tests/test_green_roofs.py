@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
 import shapely
 
+from layers.catalog import get_layer
 from layers.errors import InputDataError
+from processing.green_roofs import STEP
 from processing.green_roofs.assess import assess_faces
 from processing.green_roofs.classes import face_use, green_class, slope_class
-from processing.green_roofs.effects import RUNOFF_COEFFICIENT, latent_cooling_mwh_yr, retention_m3_yr, retention_mm_yr
+from processing.green_roofs.effects import (
+    FLL_PRECIPITATION_RANGE_MM_YR,
+    RUNOFF_COEFFICIENT,
+    latent_cooling_mwh_yr,
+    retention_m3_yr,
+    retention_mm_yr,
+)
 from processing.green_roofs.params import GreenRoofsParams
+from processing.pipeline import RegionContext, StepContext
 
 CRS = "EPSG:2169"
 
@@ -104,3 +116,36 @@ def test_missing_solar_fields_refused():
 def test_params_refuse_unordered_slopes():
     with pytest.raises(ValueError, match="flat_max_deg <= extensive_max_deg"):
         GreenRoofsParams(flat_max_deg=8.0, extensive_max_deg=6.0)
+
+
+def _run_step(caplog, precipitation_mm=None):
+    """The step on two faces, the solar layer's other fields filled with placeholders; its output and the notes
+    it logged (warnings that explain, ``extra=EXPLANATION``)."""
+    faces = _faces([(2.0, 10.0, "unsuitable", 0.0), (30.0, 10.0, "good", 20.0)])
+    for field in get_layer("solar_roofs").fields:
+        if field.name not in faces:
+            faces[field.name] = field.values[0] if field.values else {"float": 0.0, "int": 0, "bool": False,
+                                                                      "str": "x"}[field.dtype]
+    region = RegionContext("t", pyproj.CRS.from_user_input(CRS), (0.0, 0.0, 200.0, 20.0), {})
+    params = {} if precipitation_mm is None else {"annual_precipitation_mm": precipitation_mm}
+    ctx = StepContext(region, {"solar_roofs": faces}, STEP.parse_params(params), lambda f, m: None, Path("."),
+                      step=STEP)
+    out = STEP.run(ctx)["green_roofs"]
+    return out, [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+
+
+@pytest.mark.parametrize("precipitation_mm", [870.0, 600.0])
+def test_precipitation_outside_the_fll_range_is_noted(caplog, precipitation_mm):
+    # FLL: the table holds for 650-800 mm/yr; the demo's 870 (Luxembourg-Findel) and 600 lie outside
+    assert FLL_PRECIPITATION_RANGE_MM_YR == (650.0, 800.0)
+    out, notes = _run_step(caplog, precipitation_mm)
+    assert out.retention_mm_yr[out.green_class == "flat"].tolist() == pytest.approx([0.5 * precipitation_mm])
+    assert len(notes) == 1
+    assert f"annual_precipitation_mm = {precipitation_mm:g} ([params.green_roofs]) lies outside the 650-800 mm/yr" \
+        in notes[0] and "extrapolated" in notes[0] and "snow" in notes[0]
+
+
+@pytest.mark.parametrize("precipitation_mm", [650.0, 725.0, 800.0, None])
+def test_precipitation_inside_the_fll_range_is_not_noted(caplog, precipitation_mm):
+    # bounds inclusive; unset takes the 725 mm default, which has its own (degrading) warning instead
+    assert _run_step(caplog, precipitation_mm)[1] == []

@@ -42,7 +42,8 @@ LAYERS: tuple[LayerSpec, ...] = (
                   required=False),
             Field("runoff_coefficient", "float", "", "FLL annual runoff coefficient of the build-up.",
                   required=False),
-            Field("retention_mm_yr", "float", "mm yr-1", "Precipitation kept on the roof per year."),
+            Field("retention_mm_yr", "float", "mm yr-1", "Precipitation kept on the roof per year (FLL coefficients "
+                  "for 650-800 mm/yr of precipitation; extrapolated outside that range, and the run says so)."),
             Field("retention_m3_yr", "float", "m3 yr-1", "Stormwater kept out of the sewer per year."),
             Field("evapotranspiration_mm_yr", "float", "mm yr-1", "Water evaporated by the roof per year."),
             Field("latent_cooling_mwh_yr", "float", "MWh yr-1", "Heat taken up by that evapotranspiration."),

@@ -38,7 +38,8 @@ class GreenRoofsParams(BaseModel):
     annual_precipitation_mm: float | None = Field(
         None, ge=100.0, le=5000.0,
         description="Annual precipitation of the region [mm yr-1]; unset = 725, the middle of the FLL table's "
-                    "650-800 mm range, flagged as an estimate in every feature.")
+                    "650-800 mm range, flagged as an estimate in every feature; outside that range the run notes "
+                    "that the retention is extrapolated.")
     stepping_stone_min_m2: float = Field(100.0, ge=0.0, le=100_000.0,
                                          description="Smallest green area that counts as a stepping stone of the "
                                                      "green network [m2] (chosen; the corridors use these "
