@@ -21,6 +21,7 @@ from layers.validate import check_layer
 from processing.pipeline import RegionContext, StepContext
 from processing.wind import STEP
 from processing.wind.exclusions import exclusion_codes, exclusion_overlay_vector, exclusions_vector
+from processing.wind.params import WindParams
 from processing.wind.rules import ExclusionRule
 from processing.wind.siting import ellipse_violations
 
@@ -377,3 +378,26 @@ def test_geojson_shapes_round_trip():
     kept = [g for g in geoms if g is not None and not g.is_empty]
     assert [v for _, v in shapes] == [0.0, 2.0, 3.0, 4.0, 6.0, 7.0]
     assert all(shapely.geometry.shape(m).equals(g) for (m, _), g in zip(shapes, kept))
+
+
+def _notes(caplog) -> list[str]:
+    """The notes the step logged: warnings that explain (``extra=EXPLANATION``), not degradations."""
+    return [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+
+
+def test_luxembourg_defaults_left_unset_are_noted(tmp_path, caplog):
+    STEP.run(context(small_region(), {}, tmp_path, res=100.0))
+    note = next(n for n in _notes(caplog) if "Luxembourg defaults" in n)
+    assert "profile = luxembourg (Luxembourg's setbacks, 750 m to dwellings)" in note
+    assert "reference_speed_ms = 5.5" in note and "prevailing_direction_deg = 225" in note
+    assert "set them in [params.wind]" in note and "holtinger2016-least" in note
+
+
+def test_luxembourg_defaults_set_by_the_region_are_not_noted(tmp_path, caplog):
+    own = {"profile": "holtinger2016-least", "reference_speed_ms": 6.2, "prevailing_direction_deg": 200.0}
+    STEP.run(context(small_region(), own, tmp_path, res=100.0))
+    assert not [n for n in _notes(caplog) if "Luxembourg defaults" in n]
+    # only what is left unset is named; the reference speed not at all once a wind atlas replaces it
+    note = WindParams(profile="holtinger2016-least", atlas_height_m=100.0).luxembourg_defaults_note(atlas_given=True)
+    assert note == ("Luxembourg defaults apply: prevailing_direction_deg = 225 (south-west, Luxembourg's "
+                    "prevailing wind), not the region's own: set them in [params.wind]")

@@ -8,8 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from processing.wind.energy import check_turbine_type, load_turbine
 from processing.wind.field import OPEN_TERRAIN_ROUGHNESS_M
-from processing.wind.profiles import check_profile_name, profile_rules
+from processing.wind.profiles import PROFILE_NAMES, check_profile_name, profile_rules
 from processing.wind.rules import ExclusionRule
+
+#: Parameters whose defaults are Luxembourg's, with what each stands for (docs/REFERENCES.md, "Wind"); the step
+#: names those a region leaves unset (:meth:`WindParams.luxembourg_defaults_note`).
+LUXEMBOURG_DEFAULTS = {
+    "profile": "Luxembourg's setbacks, 750 m to dwellings",
+    "reference_speed_ms": "Luxembourg plateau wind at 100 m, used without a wind atlas",
+    "prevailing_direction_deg": "south-west, Luxembourg's prevailing wind",
+}
 
 
 class WindParams(BaseModel):
@@ -98,6 +106,21 @@ class WindParams(BaseModel):
             raise ValueError(f"hub_height_m {self.hub_height_m:g} m is below the rotor radius of "
                              f"{self.turbine_type} ({rotor / 2:g} m)")
         return self
+
+    def luxembourg_defaults_note(self, atlas_given: bool) -> str | None:
+        """What the step says when the region left :data:`LUXEMBOURG_DEFAULTS` unset (the reference speed only
+        when no wind atlas replaces it); ``None`` when it set them all."""
+        unset = [name for name in LUXEMBOURG_DEFAULTS if name not in self.model_fields_set
+                 and not (atlas_given and name == "reference_speed_ms")]
+        if not unset:
+            return None
+        listed = []
+        for name in unset:
+            value = getattr(self, name)
+            shown = f"{value:g}" if isinstance(value, float) else value
+            listed.append(f"{name} = {shown} ({LUXEMBOURG_DEFAULTS[name]})")
+        profiles = f"; profiles: {', '.join(PROFILE_NAMES)}" if "profile" in unset else ""
+        return f"Luxembourg defaults apply: {', '.join(listed)}, not the region's own: set them in [params.wind]{profiles}"
 
     def exclusion_rules(self) -> list[ExclusionRule]:
         """The profile's rules with the region's own rules and without the disabled ones."""

@@ -106,6 +106,9 @@ def run(ctx: StepContext[WindParams]) -> Mapping[str, LayerData]:
     if atlas is not None and params.atlas_height_m is None:
         raise ConfigError("a wind atlas (input wind_speed) is given but not its height: set params.wind."
                           "atlas_height_m to the height of [inputs.wind_speed] (height_m)")
+    note = params.luxembourg_defaults_note(atlas_given=atlas is not None)
+    if note:
+        log.warning("wind: %s", note, extra=EXPLANATION)
     landcover = ctx.vector("landcover")
     dem = ctx.raster("dem")
     communes = ctx.vector("communes")
