@@ -276,3 +276,32 @@ def test_invalid_footprints_are_repaired(tmp_path):
     check_layer(get_layer("building_heat_supply"), b, CRS_LUX)
     assert len(b) == len(buildings) and b.geometry.is_valid.all()
     assert b.heated_area_m2.iloc[-1] == pytest.approx(200.0 * 2 * 0.8)  # two 100 m² triangles, 2 storeys
+
+
+def _notes(caplog) -> list[str]:
+    """The notes the step logged: warnings that explain (``extra=EXPLANATION``), not degradations."""
+    return [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+
+
+def test_default_heat_demand_rows_are_noted(tmp_path, caplog):
+    inputs = _inputs()
+    houses = inputs["buildings"].iloc[-6:].assign(use=["residential"] * 5 + [None])  # a missing use is residential
+    _run({"geology": inputs["geology"], "buildings": houses}, tmp_path)
+    note = next(n for n in _notes(caplog) if "specific-demand" in n)
+    assert "default specific-demand rows residential (" in note and "German TABULA" in note
+    assert note.endswith("set them in [params.geothermal.specific_demand_kwh_m2_yr]")
+
+
+def test_heat_demand_rows_set_by_the_region_are_not_noted(tmp_path, caplog):
+    inputs = _inputs()
+    houses = inputs["buildings"].iloc[-6:].assign(use=["residential"] * 3 + ["commercial"] * 3)
+    own = {"residential": [220.0, 210.0, 190.0, 150.0, 115.0, 80.0, 40.0]}
+    out = _run({"geology": inputs["geology"], "buildings": houses}, tmp_path,
+               {"specific_demand_kwh_m2_yr": own})
+    assert sorted(out["building_heat_supply"]["specific_demand_kwh_m2_yr"]) == [40.0] * 3 + [50.0] * 3  # ≥ 2017
+    note = next(n for n in _notes(caplog) if "specific-demand" in n)
+    assert "rows commercial (" in note  # the row left at its default, and only it
+    caplog.clear()
+    _run({"geology": inputs["geology"], "buildings": houses}, tmp_path,
+         {"specific_demand_kwh_m2_yr": {**own, "commercial": [150.0, 150.0, 140.0, 120.0, 90.0, 70.0, 45.0]}})
+    assert not [n for n in _notes(caplog) if "specific-demand" in n]

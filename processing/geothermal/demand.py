@@ -38,12 +38,32 @@ SPECIFIC_DEMAND_KWH_M2_YR: dict[str, tuple[float, ...]] = {
     "industrial": (120.0, 120.0, 110.0, 90.0, 70.0, 55.0, 40.0),   # space heating of halls; process heat excluded
     "agricultural": (40.0, 40.0, 40.0, 35.0, 30.0, 25.0, 20.0),    # mostly unheated barns and sheds
 }
+#: Use of a building whose use is missing.
+MISSING_USE = "residential"
 #: Heated (net conditioned) floor area per gross floor area (footprint × storeys) [-]; ESTIMATE.
 HEATED_AREA_FACTOR = 0.8
 #: Storey height used to derive storeys from the building height when ``levels`` is missing [m].
 STOREY_HEIGHT_M = 3.0
 #: Kilowatt-hours per megawatt-hour.
 KWH_PER_MWH = 1000.0
+
+
+def building_uses(use: Sequence[str] | np.ndarray) -> np.ndarray:
+    """The use of each building as the table's row name, :data:`MISSING_USE` where it is missing."""
+    return pd.Series(np.asarray(use, dtype=object)).fillna(MISSING_USE).astype(str).to_numpy()
+
+
+def default_rows_note(use: Sequence[str] | np.ndarray, table: Mapping[str, Sequence[float]]) -> str | None:
+    """What the step says when buildings of the uses ``use`` take their specific demand from rows of ``table``
+    equal to :data:`SPECIFIC_DEMAND_KWH_M2_YR` (the region did not replace them); ``None`` otherwise."""
+    rows = sorted(u for u in set(building_uses(use))
+                  if u in table and tuple(table[u]) == SPECIFIC_DEMAND_KWH_M2_YR.get(u))
+    if not rows:
+        return None
+    return (f"heat demand uses the default specific-demand rows {', '.join(rows)} (estimates for a central-European "
+            f"climate: residential after the German TABULA typology, the newest period at Luxembourg's "
+            f"nearly-zero-energy level; processing/geothermal/demand.py), not the region's own: set them in "
+            f"[params.geothermal.specific_demand_kwh_m2_yr]")
 
 
 def specific_demand_kwh_m2_yr(
@@ -57,7 +77,7 @@ def specific_demand_kwh_m2_yr(
     A missing construction year takes the oldest period (the conservative, high-demand guess). Raises
     :class:`InputDataError` for a use the table lacks.
     """
-    uses = pd.Series(np.asarray(use, dtype=object)).fillna("residential").astype(str).to_numpy()
+    uses = building_uses(use)
     unknown = sorted(set(uses) - set(table))
     if unknown:
         raise InputDataError(f"buildings hold uses without a specific heat demand: {unknown}; give their row in "

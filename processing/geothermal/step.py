@@ -32,7 +32,7 @@ from layers.data import LayerData
 from layers.grid import Grid
 from processing.geothermal.borefield import field_factors
 from processing.geothermal.conductivity import conductivity_table, lithology_conductivity
-from processing.geothermal.demand import building_heat_demand
+from processing.geothermal.demand import building_heat_demand, default_rows_note
 from processing.geothermal.district_heating import district_heating_areas, linear_heat_density, nearby_heat_sources
 from processing.geothermal.gpot import gpot_energy_mwh_yr
 from processing.geothermal.ground import ground_rasters
@@ -42,7 +42,7 @@ from processing.geothermal.hectare import aggregate_to_hectares, density_cells, 
 from processing.geothermal.params import GeothermalParams
 from processing.geothermal.probes import ProbeSites, place_probes
 from processing.geothermal.restrictions import RESTRICTION_CLASSES, SEVERITY, restriction_polygons
-from processing.pipeline import StepContext
+from processing.pipeline import EXPLANATION, StepContext
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,9 @@ def run(ctx: StepContext[GeothermalParams]) -> Mapping[str, LayerData]:
     # 3. heat demand per building and on the 1-ha grid
     heat = building_heat_demand(buildings, table=p.specific_demand_kwh_m2_yr, period_end_years=p.period_end_years,
                                 heated_area_factor=p.heated_area_factor, storey_height_m=p.storey_height_m)
+    note = default_rows_note(buildings["use"].to_numpy(), p.specific_demand_kwh_m2_yr)
+    if note:
+        log.warning("geothermal: %s", note, extra=EXPLANATION)
     points = buildings.geometry.representative_point()
     xmin, ymin, xmax, ymax = ctx.region.extent
     if len(buildings):
