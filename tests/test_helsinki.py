@@ -262,6 +262,9 @@ def test_no_wind_area_in_the_city_centre_and_the_run_says_why(helsinki):
     assert len(layer(helsinki, "wind_eligible_areas")) == 0
     wind = next(s for s in helsinki["summary"]["steps"] if s["step"] == "wind")
     assert any(note.startswith("no eligible wind area") for note in wind["notes"])
+    # the region states no exclusion profile: Luxembourg's setbacks applied, and the run says so
+    assert any("Luxembourg defaults apply: profile = luxembourg" in note and "[params.wind]" in note
+               for note in wind["notes"])
 
 
 def test_heat_network_area_and_ground_temperature(helsinki):

@@ -22,6 +22,17 @@ def test_every_step_ran(demo_run):
         ("green_roofs", "done"), ("corridors", "done"), ("districts", "done"), ("targets", "done")]
 
 
+def test_defaults_the_demo_leaves_unset_are_notes(demo_run):
+    """Notes name what the demo region leaves at a default (they do not change a step's status, above)."""
+    notes = {s.step: s.notes for s in demo_run.summary.steps}
+    # 870 mm (Luxembourg-Findel) lies outside the 650-800 mm/yr of the FLL coefficients
+    assert any("annual_precipitation_mm = 870" in n and "extrapolated" in n for n in notes["green_roofs"])
+    # the waste-water plant has no figures of its own; the emission factors are the defaults
+    assert any("1 wastewater (heat_mwh_yr, temperature_c, availability_h_yr" in n for n in notes["heat_recovery"])
+    assert any("[params.heat_recovery]" in n for n in notes["heat_recovery"])
+    assert any("wind: Luxembourg defaults apply: profile = luxembourg" in n for n in notes["wind"])
+
+
 def test_every_output_is_published_and_matches_the_catalog(demo_store):
     for spec in output_layers():
         version = demo_store.current(spec.id)
