@@ -162,10 +162,6 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
     allowed_regions = set(bundled_regions()) | {settings_of(request).region}
     if not isinstance(region, str) or region not in allowed_regions:
         raise InvalidRequest(f"input region={region!r} is not available; use one of {', '.join(sorted(allowed_regions))}")
-    try:  # refused now (409) rather than as a failed job: the store serves one region
-        check_store_region(store_of(request), load_region(region).region.id, settings_of(request))
-    except ConfigError as exc:
-        raise Conflict(str(exc)) from None
     if pid == RUN_PROCESS:
         unknown = set(inputs) - {"region", "steps", "params", "scenario"}
         if unknown:
@@ -193,6 +189,10 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
         chosen = [pid]
     for name, values in params.items():
         steps[name].parse_params(values)  # raises ConfigError naming the parameter
+    try:  # a valid request the store cannot take: refused now (409) rather than as a failed job
+        check_store_region(store_of(request), load_region(region).region.id, settings_of(request))
+    except ConfigError as exc:
+        raise Conflict(str(exc)) from None
     job = {"region": region, "steps": chosen, "params": params}
     return job | ({"scenario": inputs["scenario"]} if pid == RUN_PROCESS and inputs.get("scenario") else {})
 
