@@ -289,7 +289,11 @@ def test_default_heat_demand_rows_are_noted(tmp_path, caplog):
     _run({"geology": inputs["geology"], "buildings": houses}, tmp_path)
     note = next(n for n in _notes(caplog) if "specific-demand" in n)
     assert "default specific-demand rows residential (" in note and "German TABULA" in note
-    assert note.endswith("set them in [params.geothermal.specific_demand_kwh_m2_yr]")
+    assert note.endswith("set the rows in [params.geothermal.specific_demand_kwh_m2_yr]")
+    # the periods are the default ones too: the note says whose they are and where to set them
+    assert ("default construction periods period_end_years = 1918, 1948, 1978, 1994, 2008, 2016 (after the German "
+            "TABULA typology's construction-year classes, grouped; set the region's own in [params.geothermal])"
+            in note)
 
 
 def test_heat_demand_rows_set_by_the_region_are_not_noted(tmp_path, caplog):
@@ -305,3 +309,62 @@ def test_heat_demand_rows_set_by_the_region_are_not_noted(tmp_path, caplog):
     _run({"geology": inputs["geology"], "buildings": houses}, tmp_path,
          {"specific_demand_kwh_m2_yr": {**own, "commercial": [150.0, 150.0, 140.0, 120.0, 90.0, 70.0, 45.0]}})
     assert not [n for n in _notes(caplog) if "specific-demand" in n]
+
+
+def test_own_construction_periods_are_not_noted_as_tabula(tmp_path, caplog):
+    inputs = _inputs()
+    houses = inputs["buildings"].iloc[-6:]
+    _run({"geology": inputs["geology"], "buildings": houses}, tmp_path,
+         {"period_end_years": [1920, 1950, 1980, 1995, 2010, 2018]})
+    note = next(n for n in _notes(caplog) if "specific-demand" in n)
+    assert "rows residential (" in note  # the rows are still the defaults, the periods the region's own
+    assert "period_end_years" not in note and "construction-year classes" not in note
+
+
+def _restricted_houses():
+    """The six detached houses under a mining gallery, a Natura 2000 site, a flood zone and a contaminated site."""
+    inputs = _inputs()
+    contaminated = gpd.GeoDataFrame({"status": ["suspected"]}, crs=CRS_LUX,
+                                    geometry=[shapely.box(X0 + 1490, Y0 + 380, X0 + 1560, Y0 + 420)])
+    natura = gpd.GeoDataFrame({"designation": ["natura2000_habitats"], "zone": ["whole"]}, crs=CRS_LUX,
+                              geometry=[shapely.box(X0 + 1500, Y0 + 200, X0 + 1600, Y0 + 250)])
+    return {"geology": inputs["geology"], "buildings": inputs["buildings"].iloc[-6:],
+            "mining_zones": inputs["mining_zones"], "flood_zones": inputs["flood_zones"],
+            "protected_areas": natura, "contaminated_sites": contaminated}
+
+
+def test_default_restriction_classes_are_noted(tmp_path, caplog):
+    inputs = _restricted_houses()
+    out = _run({**inputs, "contaminated_sites": None}, tmp_path, {"flood_zone_class": "forbidden"})
+    assert set(out["geothermal_restrictions"].source) == {"mining_zones", "protected_areas", "flood_zones"}
+    note = next(n for n in _notes(caplog) if "drilling restrictions" in n)
+    # named: the classes left unset whose layer restricts something; not the one set, nor the one without input
+    assert "mining_zone_class = conditions, natura2000_class = conditions (default 'conditions'" in note
+    assert "Luxembourg drilling-permission map" in note
+    assert "flood_zone_class" not in note and "contaminated_site_class" not in note
+    assert note.endswith("set them in [params.geothermal] (allowed, conditions or forbidden)")
+
+
+def test_restriction_classes_set_by_the_region_are_not_noted(tmp_path, caplog):
+    out = _run(_restricted_houses(), tmp_path, {"contaminated_site_class": "conditions", "mining_zone_class":
+                                                "forbidden", "natura2000_class": "conditions", "flood_zone_class":
+                                                "conditions"})
+    assert set(out["geothermal_restrictions"].source) == {"contaminated_sites", "mining_zones", "protected_areas",
+                                                          "flood_zones"}
+    assert not [n for n in _notes(caplog) if "drilling restrictions" in n]
+
+
+def test_default_heating_season_is_noted(tmp_path, caplog):
+    inputs = _inputs()
+    _run({"geology": inputs["geology"], "buildings": inputs["buildings"].iloc[-1:]}, tmp_path)
+    note = next(n for n in _notes(caplog) if "heating season" in n)
+    assert note.startswith("geothermal: G.POT uses the default heating season season_days = 183 d (half a year")
+    assert "longer at high latitudes" in note and note.endswith("set season_days in [params.geothermal]")
+
+
+def test_heating_season_set_by_the_region_is_not_noted(tmp_path, caplog):
+    inputs = _inputs()
+    out = _run({"geology": inputs["geology"], "buildings": inputs["buildings"].iloc[-1:]}, tmp_path,
+               {"season_days": 240.0})
+    assert out["geothermal_potential"].load().array[50, 150] > 1.2 * gpot_by_hand(2.3)  # the longer season applies
+    assert not [n for n in _notes(caplog) if "heating season" in n]

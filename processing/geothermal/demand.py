@@ -25,7 +25,10 @@ import pandas as pd
 from layers.errors import InputDataError
 
 #: Last construction year of each period but the last (the last period is open-ended): ≤1918, 1919-1948,
-#: 1949-1978, 1979-1994, 1995-2008, 2009-2016, ≥2017.
+#: 1949-1978, 1979-1994, 1995-2008, 2009-2016, ≥2017: after the construction-year classes of the German
+#: TABULA typology (IWU 2015), grouped (boundaries to 1994 as TABULA DE's), the newest period from Luxembourg's
+#: nearly-zero-energy requirement. Used for every region: a region sets its own in ``[params.geothermal]
+#: period_end_years`` (with its rows of ``specific_demand_kwh_m2_yr``), and the step notes the default.
 PERIOD_END_YEARS: tuple[int, ...] = (1918, 1948, 1978, 1994, 2008, 2016)
 
 #: Specific heat demand [kWh m-2 yr-1] by use (rows) and construction period (columns of PERIOD_END_YEARS
@@ -53,17 +56,24 @@ def building_uses(use: Sequence[str] | np.ndarray) -> np.ndarray:
     return pd.Series(np.asarray(use, dtype=object)).fillna(MISSING_USE).astype(str).to_numpy()
 
 
-def default_rows_note(use: Sequence[str] | np.ndarray, table: Mapping[str, Sequence[float]]) -> str | None:
+def default_rows_note(use: Sequence[str] | np.ndarray, table: Mapping[str, Sequence[float]],
+                      period_end_years: Sequence[int] = PERIOD_END_YEARS) -> str | None:
     """What the step says when buildings of the uses ``use`` take their specific demand from rows of ``table``
-    equal to :data:`SPECIFIC_DEMAND_KWH_M2_YR` (the region did not replace them); ``None`` otherwise."""
+    equal to :data:`SPECIFIC_DEMAND_KWH_M2_YR` (the region did not replace them), and whether the periods
+    ``period_end_years`` are the default :data:`PERIOD_END_YEARS`; ``None`` when no default row is used."""
     rows = sorted(u for u in set(building_uses(use))
                   if u in table and tuple(table[u]) == SPECIFIC_DEMAND_KWH_M2_YR.get(u))
     if not rows:
         return None
+    periods = ""
+    if tuple(period_end_years) == PERIOD_END_YEARS:
+        periods = (f", on the default construction periods period_end_years = "
+                   f"{', '.join(map(str, PERIOD_END_YEARS))} (after the German TABULA typology's construction-year "
+                   f"classes, grouped; set the region's own in [params.geothermal])")
     return (f"heat demand uses the default specific-demand rows {', '.join(rows)} (estimates for a central-European "
             f"climate: residential after the German TABULA typology, the newest period at Luxembourg's "
-            f"nearly-zero-energy level; processing/geothermal/demand.py), not the region's own: set them in "
-            f"[params.geothermal.specific_demand_kwh_m2_yr]")
+            f"nearly-zero-energy level; processing/geothermal/demand.py){periods}, not the region's own: set the "
+            f"rows in [params.geothermal.specific_demand_kwh_m2_yr]")
 
 
 def specific_demand_kwh_m2_yr(

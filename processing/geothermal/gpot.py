@@ -28,7 +28,8 @@ GROUND_TEMPERATURE_C = 11.0
 LIMIT_TEMPERATURE_C = -2.0
 #: Volumetric heat capacity of the ground [MJ m-3 K-1].
 HEAT_CAPACITY_MJ_M3K = 2.3
-#: Length of the heating season [d].
+#: Length of the heating season [d]: half a year, the season behind the G.POT figures of docs/REFERENCES.md.
+#: Longer at high latitudes; no rule derives it here, so a region states its own (the step notes the default).
 SEASON_DAYS = 183.0
 #: Borehole radius [m].
 BOREHOLE_RADIUS_M = 0.075

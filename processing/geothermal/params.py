@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -9,6 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from processing.geothermal import demand, district_heating, gpot, heat_pump, probes
 
 LayerClass = Literal["allowed", "conditions", "forbidden"]
+
+#: The restriction-class parameters with the input layer each one classes (the ``source`` of its restrictions).
+#: Their default ``conditions`` is the class of drilling under stricter conditions of the Luxembourg
+#: drilling-permission map, given to these layers as a project default (:mod:`.restrictions`); the step names
+#: those a region leaves unset where their layer restricts something (:meth:`GeothermalParams.default_classes_note`).
+CLASS_PARAM_SOURCES = {"contaminated_site_class": "contaminated_sites", "mining_zone_class": "mining_zones",
+                       "natura2000_class": "protected_areas", "flood_zone_class": "flood_zones"}
+#: What the default class rests on, as the field descriptions and the note say it.
+_DEFAULT_CLASS_BASIS = ("default 'conditions': drilling under stricter conditions, a class of the Luxembourg "
+                        "drilling-permission map, given here as a project default to confirm with the region's "
+                        "water and geology administrations")
 
 
 class GeothermalParams(BaseModel):
@@ -27,7 +39,11 @@ class GeothermalParams(BaseModel):
                                        description="Minimum heat-carrier fluid temperature [degC].")
     heat_capacity_mj_m3k: float = Field(gpot.HEAT_CAPACITY_MJ_M3K, ge=1.0, le=4.5,
                                         description="Volumetric heat capacity of the ground [MJ m-3 K-1].")
-    season_days: float = Field(gpot.SEASON_DAYS, ge=30.0, le=365.0, description="Heating season [d yr-1].")
+    season_days: float = Field(
+        gpot.SEASON_DAYS, ge=30.0, le=365.0, description="Heating season [d yr-1]; default 183 d, half a year, "
+        "the season behind the G.POT figures of docs/REFERENCES.md (Casasso & Sethi 2016), for every region. "
+        "The season is longer at high latitudes and shorter in mild climates, and no rule derives it here: set "
+        "the region's own (the run notes the default).")
     borehole_radius_m: float = Field(gpot.BOREHOLE_RADIUS_M, ge=0.03, le=0.2, description="Borehole radius [m].")
     borehole_resistance_mk_w: float = Field(gpot.BOREHOLE_RESISTANCE_MK_W, ge=0.01, le=1.0,
                                             description="Borehole thermal resistance [m K W-1].")
@@ -45,18 +61,24 @@ class GeothermalParams(BaseModel):
         1800, description="Operating hours of the indicative VDI 4640-2 extraction [h yr-1].")
 
     # restrictions
-    contaminated_site_class: LayerClass = Field("conditions", description="Class of contaminated sites.")
-    mining_zone_class: LayerClass = Field("conditions", description="Class of mining zones.")
-    natura2000_class: LayerClass = Field("conditions", description="Class of Natura 2000 sites.")
-    flood_zone_class: LayerClass = Field("conditions", description="Class of flood zones.")
+    contaminated_site_class: LayerClass = Field(
+        "conditions", description=f"Drilling class of contaminated sites ({_DEFAULT_CLASS_BASIS}).")
+    mining_zone_class: LayerClass = Field(
+        "conditions", description=f"Drilling class of mining zones ({_DEFAULT_CLASS_BASIS}).")
+    natura2000_class: LayerClass = Field(
+        "conditions", description=f"Drilling class of Natura 2000 sites ({_DEFAULT_CLASS_BASIS}).")
+    flood_zone_class: LayerClass = Field(
+        "conditions", description=f"Drilling class of flood zones ({_DEFAULT_CLASS_BASIS}).")
 
     # heat demand
     specific_demand_kwh_m2_yr: dict[str, list[float]] = Field(
         default_factory=lambda: {k: list(v) for k, v in demand.SPECIFIC_DEMAND_KWH_M2_YR.items()},
         description="Specific heat demand [kWh m-2 yr-1] per use, one value per construction period; rows "
         "given here replace the default rows (ESTIMATES, see processing.geothermal.demand).")
-    period_end_years: list[int] = Field(default_factory=lambda: list(demand.PERIOD_END_YEARS),
-                                        description="Last construction year [yr] of each period but the last.")
+    period_end_years: list[int] = Field(
+        default_factory=lambda: list(demand.PERIOD_END_YEARS),
+        description="Last construction year [yr] of each period but the last; default after the German TABULA "
+        "typology's construction-year classes, grouped (processing.geothermal.demand; the run notes it).")
     heated_area_factor: float = Field(demand.HEATED_AREA_FACTOR, gt=0.0, le=1.0,
                                       description="Heated floor area per gross floor area [-].")
     storey_height_m: float = Field(demand.STOREY_HEIGHT_M, ge=2.0, le=6.0,
@@ -116,6 +138,27 @@ class GeothermalParams(BaseModel):
         if self.plot_depth_m <= self.building_setback_m + self.boundary_setback_m:
             raise ValueError("plot_depth_m must exceed building_setback_m + boundary_setback_m, else no probe fits")
         return self
+
+    def default_classes_note(self, sources: Iterable[str]) -> str | None:
+        """What the step says when restrictions from the input layers ``sources`` took a class of
+        :data:`CLASS_PARAM_SOURCES` the region left unset; ``None`` otherwise."""
+        present = set(sources)
+        unset = [name for name, source in CLASS_PARAM_SOURCES.items()
+                 if source in present and name not in self.model_fields_set]
+        if not unset:
+            return None
+        listed = ", ".join(f"{name} = {getattr(self, name)}" for name in unset)
+        return (f"drilling restrictions take default classes: {listed} ({_DEFAULT_CLASS_BASIS}), not the "
+                f"region's own: set them in [params.geothermal] (allowed, conditions or forbidden)")
+
+    def default_season_note(self) -> str | None:
+        """What the step says when the region left ``season_days`` at its default; ``None`` otherwise."""
+        if "season_days" in self.model_fields_set:
+            return None
+        return (f"G.POT uses the default heating season season_days = {self.season_days:g} d (half a year, the "
+                f"season behind the G.POT figures of Casasso & Sethi 2016 in docs/REFERENCES.md), not the "
+                f"region's own: the season is longer at high latitudes and shorter in mild climates, and no rule "
+                f"derives it here; set season_days in [params.geothermal]")
 
     def gpot_kwargs(self) -> dict[str, float]:
         """Keyword arguments of :func:`processing.geothermal.gpot.gpot_power_w` (without the length); the

@@ -5,7 +5,8 @@ Classes follow the Luxembourg drilling-permission map: ``depth_limited`` (probes
 ``forbidden``. ``allowed`` is what lies outside every restriction. Water-protection zones bring their own
 class; contaminated sites, mining zones, Natura 2000 sites and flood zones take the class set in the
 step's parameters (default ``conditions``: a permit needs an assessment there, project default to confirm
-with the water and geology administrations).
+with the water and geology administrations). The classes are the Luxembourg map's and the default is set with
+Luxembourg in mind: the step notes every one a region leaves unset where its layer restricts something.
 """
 
 from __future__ import annotations
