@@ -166,3 +166,28 @@ def test_bad_inputs(inputs, match, tmp_path):
 def test_bad_params(params, match, tmp_path):
     with pytest.raises(ConfigError, match=match):
         _run({"landcover": _landcover([_b(200, 500, 600, 900)])}, tmp_path, **params)
+
+
+def _notes(caplog) -> list[str]:
+    """The notes the step logged: warnings that explain (``extra=EXPLANATION``), not degradations."""
+    return [r.getMessage() for r in caplog.records if getattr(r, "explains", False)]
+
+
+def test_default_resistance_tables_are_noted(tmp_path, caplog):
+    forests = [_b(200, 500, 600, 900), _b(2400, 500, 2800, 900)]
+    with caplog.at_level(logging.WARNING):
+        _run({"landcover": _landcover(forests)}, tmp_path, networks=["green", "blue"],
+             resistance={"green": {"landcover": {"cropland": 250.0}}})
+    note = next(n for n in _notes(caplog) if "resistance tables" in n)
+    # blue keeps the default table and is named; green, overridden, is not
+    assert note.startswith("corridors: resistance tables blue are the defaults (Omniscape example values on the "
+                           "1-10,000 scale of Luxembourg's natural history museum")
+    assert "set them in [params.corridors.resistance]" in note
+
+
+def test_resistance_tables_set_by_the_region_are_not_noted(tmp_path, caplog):
+    forests = [_b(200, 500, 600, 900), _b(2400, 500, 2800, 900)]
+    with caplog.at_level(logging.WARNING):
+        _run({"landcover": _landcover(forests)}, tmp_path, networks=["green", "blue"],
+             resistance={"green": {"landcover": {"cropland": 250.0}}, "blue": {"unmapped": 400.0}})
+    assert not [n for n in _notes(caplog) if "resistance tables" in n]

@@ -1,4 +1,11 @@
-"""Habitat cores: habitat land cover joined with protected semi-natural land, dissolved, above a minimum area."""
+"""Habitat cores: habitat land cover joined with protected semi-natural land, dissolved, above a minimum area.
+
+Which protected areas make cores is a choice of this project (:data:`PROTECTED_CORE_ZONES`), not a parameter:
+Natura 2000 sites and nature reserves count whole, a biosphere reserve only by its core zone. It was made for
+the Minett, which lies wholly in a biosphere (docs/REFERENCES.md, "Region"): counting the buffer and transition
+zones, zones of use rather than of protection, would make every forest, grassland and wetland there a core.
+The same rule applies to every region.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +24,8 @@ CORE_LANDCOVER = {"green": ("forest",), "blue": ("water", "wetland"), "black": (
 #: Land-cover classes that become core where a protected area covers them.
 PROTECTED_HABITAT = {"green": ("forest", "grassland", "wetland"), "blue": ("water", "wetland"),
                      "black": ("forest", "grassland", "wetland")}
-#: Protected areas that make cores: Natura 2000 and reserves as a whole; of a biosphere only its core zone
-#: (the whole Minett is a biosphere, docs/REFERENCES.md).
+#: Protected areas that make cores, by designation and zone: Natura 2000 and reserves as a whole; of a biosphere
+#: only its core zone (a choice, see the module docstring: the whole Minett is a biosphere, docs/REFERENCES.md).
 PROTECTED_CORE_ZONES = {"natura2000_habitats": ("whole", "core", "buffer", "transition"),
                         "natura2000_birds": ("whole", "core", "buffer", "transition"),
                         "nature_reserve": ("whole", "core", "buffer", "transition"),

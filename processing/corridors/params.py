@@ -39,7 +39,9 @@ class CorridorsParams(BaseModel):
     resistance: dict[Network, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of the resistance tables [-], e.g. "
         "{green = {landcover = {cropland = 250}}}; groups: landcover, unmapped, water_bodies, wetlands, "
-        "waterways, roads, railways.")
+        "waterways, roads, railways. Defaults: Omniscape example values on the 1-10,000 scale of Luxembourg's "
+        "natural history museum, expert estimates for roads, railways and the blue network "
+        "(processing.corridors.resistance); the run notes each network left at them.")
     max_link_distance_m: float = Field(3_000.0, gt=0.0, le=100_000.0,
                                        description="Largest edge-to-edge distance between linked cores [m] "
                                                    "(Linkage Mapper's maximum Euclidean corridor distance).")

@@ -8,8 +8,9 @@ nothing else is possible, which is where a crossing structure is needed.
 Tables follow the Omniscape example values quoted in docs/REFERENCES.md (forest 1, shrub 20,
 grassland 30, water 100, pasture 200, crops 300, developed open 500, low-intensity built 1,000) on the
 scale 1-10,000 of Luxembourg's natural history museum; the classes without an example value (roads by
-class, railways, the blue network) are expert estimates on the same scale and can be overridden in
-``[params.corridors.resistance]``.
+class, railways, the blue network) are expert estimates on the same scale. Every value can be overridden in
+``[params.corridors.resistance]``; the step notes each analysed network whose table a region leaves entirely
+at these defaults (:func:`default_tables_note`).
 """
 
 from __future__ import annotations
@@ -170,6 +171,18 @@ def resistance_surface(grid: Grid, table: ResistanceTable, *, landcover: gpd.Geo
             lambda k: table.roads.get(k)).notna().to_numpy()]
         _burn(grid, out, geoms.buffer(widths / 2), vals, raise_only=True, all_touched=True)
     return out
+
+
+def default_tables_note(networks: Sequence[str], overrides: Mapping[str, Mapping[str, object]]) -> str | None:
+    """What the step says when networks among ``networks`` keep the default table (no override in
+    ``overrides``, the region's ``[params.corridors.resistance]``); ``None`` when every one is overridden."""
+    unset = [net for net in networks if not overrides.get(net)]
+    if not unset:
+        return None
+    return (f"resistance tables {', '.join(unset)} are the defaults (Omniscape example values on the 1-10,000 scale "
+            f"of Luxembourg's natural history museum, expert estimates for roads, railways and the blue network; "
+            f"processing/corridors/resistance.py), not the region's own: set them in "
+            f"[params.corridors.resistance], e.g. green = {{landcover = {{cropland = 250}}}}")
 
 
 def tables_for(networks: Sequence[str], overrides: Mapping[str, Mapping[str, object]],

@@ -22,7 +22,7 @@ from processing.corridors.cores import M2_PER_HA, cores_from_area, habitat_area,
 from processing.corridors.light import LightModel, lamp_distance, light_factor, lit_zones, night_radiance
 from processing.corridors.network import ConnectivitySettings, analyse_network
 from processing.corridors.params import CorridorsParams
-from processing.corridors.resistance import resistance_surface, tables_for
+from processing.corridors.resistance import default_tables_note, resistance_surface, tables_for
 from processing.corridors.stepping_stones import stepping_stone_resistance
 from processing.corridors.summary import commune_summary
 from processing.pipeline import EXPLANATION, StepContext
@@ -73,6 +73,9 @@ def run(ctx: StepContext[CorridorsParams]) -> Mapping[str, LayerData]:
     if "black" in networks and (lamps is None or len(lamps) == 0) and night is None:
         log.warning("corridors: no streetlights and no night_lights; the black (darkness) network is skipped")
         networks.remove("black")
+    note = default_tables_note(networks, p.resistance)
+    if note:
+        log.warning("corridors: %s", note, extra=EXPLANATION)
     outputs: dict[str, list[gpd.GeoDataFrame]] = {k: [] for k in OUTPUTS}
     surfaces: dict[str, np.ndarray] = {}
     for n, net in enumerate(networks):
