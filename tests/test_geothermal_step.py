@@ -289,11 +289,11 @@ def test_default_heat_demand_rows_are_noted(tmp_path, caplog):
     _run({"geology": inputs["geology"], "buildings": houses}, tmp_path)
     note = next(n for n in _notes(caplog) if "specific-demand" in n)
     assert "default specific-demand rows residential (" in note and "German TABULA" in note
-    assert note.endswith("set the rows in [params.geothermal.specific_demand_kwh_m2_yr]")
     # the periods are the default ones too: the note says whose they are and where to set them
-    assert ("default construction periods period_end_years = 1918, 1948, 1978, 1994, 2008, 2016 (after the German "
-            "TABULA typology's construction-year classes, grouped; set the region's own in [params.geothermal])"
-            in note)
+    assert ("on the default construction periods period_end_years = 1918, 1948, 1978, 1994, 2008, 2016 (after the "
+            "German TABULA typology's construction-year classes, grouped), not the region's own" in note)
+    assert note.endswith("set the rows in [params.geothermal.specific_demand_kwh_m2_yr] and the periods in "
+                         "[params.geothermal] period_end_years")
 
 
 def test_heat_demand_rows_set_by_the_region_are_not_noted(tmp_path, caplog):
@@ -319,6 +319,7 @@ def test_own_construction_periods_are_not_noted_as_tabula(tmp_path, caplog):
     note = next(n for n in _notes(caplog) if "specific-demand" in n)
     assert "rows residential (" in note  # the rows are still the defaults, the periods the region's own
     assert "period_end_years" not in note and "construction-year classes" not in note
+    assert note.endswith("set the rows in [params.geothermal.specific_demand_kwh_m2_yr]")
 
 
 def _restricted_houses():

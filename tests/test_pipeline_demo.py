@@ -31,6 +31,16 @@ def test_defaults_the_demo_leaves_unset_are_notes(demo_run):
     assert any("1 wastewater (heat_mwh_yr, temperature_c, availability_h_yr" in n for n in notes["heat_recovery"])
     assert any("[params.heat_recovery]" in n for n in notes["heat_recovery"])
     assert any("wind: Luxembourg defaults apply: profile = luxembourg" in n for n in notes["wind"])
+    # geothermal: the 183-day season, the four restriction classes (the demo has all four layers), the TABULA
+    # periods under the default demand rows; corridors: the default resistance tables of all three networks
+    assert any("season_days = 183 d" in n and "set season_days in [params.geothermal]" in n
+               for n in notes["geothermal"])
+    assert any("default classes: contaminated_site_class = conditions, mining_zone_class = conditions, "
+               "natura2000_class = conditions, flood_zone_class = conditions (" in n for n in notes["geothermal"])
+    assert any("period_end_years = 1918, 1948, 1978, 1994, 2008, 2016 (after the German TABULA" in n
+               for n in notes["geothermal"])
+    assert any("resistance tables green, blue, black are the defaults" in n and "[params.corridors.resistance]" in n
+               for n in notes["corridors"])
 
 
 def test_every_output_is_published_and_matches_the_catalog(demo_store):

@@ -38,7 +38,9 @@ LAYERS: tuple[LayerSpec, ...] = (
     LayerSpec(
         id="habitat_cores",
         title="Habitat cores",
-        description="Habitat patches large enough to anchor a network, with their connectivity importance.",
+        description="Habitat patches large enough to anchor a network, with their connectivity importance. "
+                    "Protected semi-natural land counts in Natura 2000 sites and reserves, and of a biosphere "
+                    "only in its core zone (processing.corridors.cores).",
         kind="vector",
         role="output",
         geometry="Polygon",

@@ -64,7 +64,9 @@ LAYERS: tuple[LayerSpec, ...] = (
         role="output",
         geometry="Polygon",
         fields=(
-            Field("restriction_class", "str", description="Drilling permission.",
+            Field("restriction_class", "str", description="Drilling permission, in the classes of the Luxembourg "
+                  "drilling-permission map; contaminated sites, mining zones, Natura 2000 and flood zones take "
+                  "the class set in [params.geothermal] (default conditions, a project default).",
                   values=("depth_limited", "conditions", "forbidden")),
             Field("source", "str", description="Input layer the restriction comes from."),
             Field("max_depth_m", "float", "m", "Maximum probe depth where depth-limited.", required=False),

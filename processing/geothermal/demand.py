@@ -65,15 +65,16 @@ def default_rows_note(use: Sequence[str] | np.ndarray, table: Mapping[str, Seque
                   if u in table and tuple(table[u]) == SPECIFIC_DEMAND_KWH_M2_YR.get(u))
     if not rows:
         return None
-    periods = ""
+    periods = where = ""
     if tuple(period_end_years) == PERIOD_END_YEARS:
-        periods = (f", on the default construction periods period_end_years = "
+        periods = (f" on the default construction periods period_end_years = "
                    f"{', '.join(map(str, PERIOD_END_YEARS))} (after the German TABULA typology's construction-year "
-                   f"classes, grouped; set the region's own in [params.geothermal])")
+                   f"classes, grouped)")
+        where = " and the periods in [params.geothermal] period_end_years"
     return (f"heat demand uses the default specific-demand rows {', '.join(rows)} (estimates for a central-European "
             f"climate: residential after the German TABULA typology, the newest period at Luxembourg's "
             f"nearly-zero-energy level; processing/geothermal/demand.py){periods}, not the region's own: set the "
-            f"rows in [params.geothermal.specific_demand_kwh_m2_yr]")
+            f"rows in [params.geothermal.specific_demand_kwh_m2_yr]{where}")
 
 
 def specific_demand_kwh_m2_yr(
