@@ -273,6 +273,8 @@ def test_heat_network_area_and_ground_temperature(helsinki):
     note = next(n for n in geothermal["notes"] if n.startswith("ground temperature not given"))
     t0 = float(note.split("using ")[1].split(" °C")[0])
     assert 6.0 <= t0 <= 8.5  # MAAT ≈ 6-6.5 °C + 1-2 K
+    # at 60 °N the heating season is longer than the default half year, and the run says the default applies
+    assert any("season_days = 183 d" in n and "[params.geothermal]" in n for n in geothermal["notes"])
     from geoservice.settings import Settings
     from geoservice.store import open_store
 
