@@ -345,6 +345,13 @@ def check_resolutions(steps: Sequence[Step], resolution: Mapping[str, float], or
 EXPLANATION = {"explains": True}
 
 
+def log_note(logger: logging.Logger, subject: str, note: str | None) -> None:
+    """Log ``note`` as a note of the run, ``"<subject>: <note>"`` (an explanation: the step's status stays as it
+    is), e.g. a default the region left unset; nothing when ``note`` is ``None`` or empty."""
+    if note:
+        logger.warning("%s: %s", subject, note, extra=EXPLANATION)
+
+
 class _StepNotes(logging.Handler):
     """Collects the warnings a step logs while it runs: explanations of its results, and degradations."""
 

@@ -25,7 +25,7 @@ from processing.corridors.params import CorridorsParams
 from processing.corridors.resistance import default_tables_note, resistance_surface, tables_for
 from processing.corridors.stepping_stones import stepping_stone_resistance
 from processing.corridors.summary import commune_summary
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import EXPLANATION, StepContext, log_note
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,7 @@ def run(ctx: StepContext[CorridorsParams]) -> Mapping[str, LayerData]:
     if "black" in networks and (lamps is None or len(lamps) == 0) and night is None:
         log.warning("corridors: no streetlights and no night_lights; the black (darkness) network is skipped")
         networks.remove("black")
-    note = default_tables_note(networks, p.resistance)
-    if note:
-        log.warning("corridors: %s", note, extra=EXPLANATION)
+    log_note(log, "corridors", default_tables_note(networks, p.resistance))
     outputs: dict[str, list[gpd.GeoDataFrame]] = {k: [] for k in OUTPUTS}
     surfaces: dict[str, np.ndarray] = {}
     for n, net in enumerate(networks):

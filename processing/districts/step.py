@@ -23,7 +23,7 @@ from processing.districts.params import DistrictsParams
 from processing.districts.ranking import rank_candidates
 from processing.districts.units import candidate_units
 from processing.emission_factors import default_factors_note
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import StepContext, log_note
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,7 @@ def run(ctx: StepContext[DistrictsParams]) -> Mapping[str, LayerData]:
     candidates = rank_districts(units, inputs, params, communes, ctx.progress)
     ctx.progress(0.85, "commune indicators")
     indicators = commune_indicators(communes, inputs, candidates, params)
-    note = default_factors_note(params, FACTORS, "[params.districts]")
-    if note:
-        log.warning("commune indicators: %s", note, extra=EXPLANATION)
+    log_note(log, "commune indicators", default_factors_note(params, FACTORS, "[params.districts]"))
     indicators = indicators.set_crs(ctx.region.crs, allow_override=True)
     ranked = candidates["rank"].notna().sum()
     ctx.progress(1.0, f"{len(candidates)} candidates ({ranked} ranked), {len(indicators)} communes")

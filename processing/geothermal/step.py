@@ -42,7 +42,7 @@ from processing.geothermal.hectare import aggregate_to_hectares, density_cells, 
 from processing.geothermal.params import GeothermalParams
 from processing.geothermal.probes import ProbeSites, place_probes
 from processing.geothermal.restrictions import RESTRICTION_CLASSES, SEVERITY, restriction_polygons
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import StepContext, log_note
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,6 @@ def _clean_buildings(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         log.warning("geothermal: %d buildings are not polygons and are ignored", int((~polygonal).sum()))
         b = b[polygonal]
     return b.reset_index(drop=True)
-
-
-def _note(note: str | None) -> None:
-    """Log ``note`` (a default the region left unset) as a note of the run, not a degradation."""
-    if note:
-        log.warning("geothermal: %s", note, extra=EXPLANATION)
 
 
 def _polygonal_part(geom):
@@ -89,7 +83,7 @@ def recommendation(in_dh: np.ndarray, probes: np.ndarray, severity: np.ndarray, 
 def run(ctx: StepContext[GeothermalParams]) -> Mapping[str, LayerData]:
     """Compute every output layer of the geothermal step (see the package docstring)."""
     p = with_ground_temperature(ctx.params, ctx.region)
-    _note(p.default_season_note())
+    log_note(log, "geothermal", p.default_season_note())
     crs = ctx.region.crs
     geology = ctx.vector("geology")
     buildings = _clean_buildings(ctx.vector("buildings"))
@@ -109,13 +103,14 @@ def run(ctx: StepContext[GeothermalParams]) -> Mapping[str, LayerData]:
         protected_areas=natura, flood_zones=ctx.vector("flood_zones"),
         layer_classes={"contaminated_sites": p.contaminated_site_class, "mining_zones": p.mining_zone_class,
                        "natura2000": p.natura2000_class, "flood_zones": p.flood_zone_class})
-    _note(p.default_classes_note(restrictions["source"]))
+    log_note(log, "geothermal", p.default_classes_note(restrictions["source"]))
     ctx.progress(0.35, f"{len(restrictions)} restrictions")
 
     # 3. heat demand per building and on the 1-ha grid
     heat = building_heat_demand(buildings, table=p.specific_demand_kwh_m2_yr, period_end_years=p.period_end_years,
                                 heated_area_factor=p.heated_area_factor, storey_height_m=p.storey_height_m)
-    _note(default_rows_note(buildings["use"].to_numpy(), p.specific_demand_kwh_m2_yr, p.period_end_years))
+    log_note(log, "geothermal",
+             default_rows_note(buildings["use"].to_numpy(), p.specific_demand_kwh_m2_yr, p.period_end_years))
     points = buildings.geometry.representative_point()
     xmin, ymin, xmax, ymax = ctx.region.extent
     if len(buildings):

@@ -14,7 +14,7 @@ from layers.data import LayerData
 from processing.green_roofs.assess import assess_faces
 from processing.green_roofs.effects import outside_range_note
 from processing.green_roofs.params import GreenRoofsParams
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import StepContext, log_note
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,7 @@ def run(ctx: StepContext[GreenRoofsParams]) -> Mapping[str, LayerData]:
         log.warning("green_roofs: no annual_precipitation_mm in [params.green_roofs]; retention uses the "
                     "estimate of 725 mm/yr and every face says so")
     else:
-        note = outside_range_note(p.annual_precipitation_mm)
-        if note:
-            log.warning("green_roofs: %s", note, extra=EXPLANATION)
+        log_note(log, "green_roofs", outside_range_note(p.annual_precipitation_mm))
     roofs = assess_faces(faces.reset_index(drop=True), p)
     ctx.progress(1.0, f"{int((roofs['green_area_m2'] > 0).sum())} green roof faces")
     return {"green_roofs": roofs}

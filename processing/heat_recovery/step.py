@@ -22,7 +22,7 @@ from processing.emission_factors import default_factors_note
 from processing.heat_recovery.matching import match_sources
 from processing.heat_recovery.params import HeatRecoveryParams
 from processing.heat_recovery.sources import assess_sources, defaulted_note
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import StepContext, log_note
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,8 @@ def run(ctx: StepContext[HeatRecoveryParams]) -> Mapping[str, LayerData]:
     sources = assess_sources(_points(raw).reset_index(drop=True), supply_temperature_c=p.supply_temperature_c,
                              carnot_efficiency=p.carnot_efficiency)
     ctx.progress(0.2, f"{len(sources)} heat sources, {len(areas)} district-heating areas")
-    for note in (defaulted_note(sources), default_factors_note(p, FACTORS, "[params.heat_recovery]")):
-        if note:
-            log.warning("heat_recovery: %s", note, extra=EXPLANATION)
+    log_note(log, "heat_recovery", defaulted_note(sources))
+    log_note(log, "heat_recovery", default_factors_note(p, FACTORS, "[params.heat_recovery]"))
     result = match_sources(sources, areas.reset_index(drop=True), ctx.vector("roads"), p)
     ctx.progress(0.9, f"{len(result.links)} lines")
     out_areas = result.areas

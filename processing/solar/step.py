@@ -37,7 +37,7 @@ from layers.raster import Raster, RasterFile
 from layers.rasterize import burn
 from layers.sample import sample_xy
 from processing.emission_factors import default_factors_note
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import StepContext, log_note
 from processing.solar import classes, horizon, pv, racking, shading
 from processing.solar import faces as roof_faces
 from processing.solar.params import SolarParams
@@ -83,9 +83,7 @@ def run(ctx: StepContext[SolarParams]) -> Mapping[str, LayerData]:
     else:
         log.warning("solar: no DSM; roof faces come from building attributes (confidence low) and shading from "
                     "the DEM with buildings extruded from height_m")
-    note = default_factors_note(p, ("grid_co2_t_mwh",), "[params.solar]")
-    if note:
-        log.warning("solar: %s", note, extra=EXPLANATION)
+    log_note(log, "solar", default_factors_note(p, ("grid_co2_t_mwh",), "[params.solar]"))
     climate = ctx.table("climate")
     communes = ctx.vector("communes")
     ctx.progress(0.02, "sky of the representative year")

@@ -26,7 +26,7 @@ from layers.conform import empty_layer
 from layers.data import LayerData
 from layers.region import ClimateTargets
 from processing.emission_factors import default_factors_note
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import EXPLANATION, StepContext, log_note
 from processing.targets.coverage import avoided_emissions, codes_of, commune_energies
 from processing.targets.gap import coverage, path_status, target_and_gap
 from processing.targets.installations import FIELDS as INSTALLATION_FIELDS
@@ -185,8 +185,7 @@ def run(ctx: StepContext[TargetsParams]) -> Mapping[str, LayerData]:
     inventory = inventory.assign(code=inventory["code"].astype(str), sector=inventory["sector"].astype(str))
     check_inventory(inventory, communes["code"].astype(str), plan.base_year)
     inventory, summed = sum_mapped_sectors(inventory)
-    if summed:
-        log.warning("climate targets: %s", summed, extra=EXPLANATION)
+    log_note(log, "climate targets", summed)
     names = dict(zip(communes["code"].astype(str), communes["name"].astype(str), strict=True))
     absent = sorted(set(names) - set(inventory["code"]))
     if absent:
@@ -197,9 +196,7 @@ def run(ctx: StepContext[TargetsParams]) -> Mapping[str, LayerData]:
     indicators = ctx.vector("commune_indicators")
     if indicators is None:
         log.warning("climate targets: without commune_indicators no potential is credited against the gaps")
-    note = default_factors_note(params, FACTORS, "[params.targets]")
-    if note:
-        log.warning("climate targets: %s", note, extra=EXPLANATION)
+    log_note(log, "climate targets", default_factors_note(params, FACTORS, "[params.targets]"))
     codes = {name: code for code, name in names.items()}
     energies = commune_energies(sorted(set(rows["code"])), codes, indicators,
                                 ctx.vector("heat_recovery_areas"), ctx.vector("heat_recovery_links"))

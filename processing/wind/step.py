@@ -16,7 +16,7 @@ from layers.grid import Grid
 from layers.raster import RasterFile
 from layers.rasterize import rasterize_mask
 from layers.sample import sample_xy
-from processing.pipeline import EXPLANATION, StepContext
+from processing.pipeline import EXPLANATION, StepContext, log_note
 from processing.wind.eligible import eligible_labels, label_polygons
 from processing.wind.energy import HOURS_PER_YEAR, annual_energy_series, annual_energy_weibull, load_turbine, net_factor
 from processing.wind.exclusions import exclusion_codes, exclusion_polygons
@@ -106,9 +106,7 @@ def run(ctx: StepContext[WindParams]) -> Mapping[str, LayerData]:
     if atlas is not None and params.atlas_height_m is None:
         raise ConfigError("a wind atlas (input wind_speed) is given but not its height: set params.wind."
                           "atlas_height_m to the height of [inputs.wind_speed] (height_m)")
-    note = params.luxembourg_defaults_note(atlas_given=atlas is not None)
-    if note:
-        log.warning("wind: %s", note, extra=EXPLANATION)
+    log_note(log, "wind", params.luxembourg_defaults_note(atlas_given=atlas is not None))
     landcover = ctx.vector("landcover")
     dem = ctx.raster("dem")
     communes = ctx.vector("communes")
