@@ -52,12 +52,10 @@ def _empty_outputs(crs, why: str) -> dict[str, LayerData]:
 
 
 def target_years(plan: ClimateTargets) -> list[tuple[int, float, str]]:
-    """(year, reduction [%], kind) of every target, in year order; neutrality at the region's
-    ``neutrality_reduction_pct``."""
-    years = [(y, float(r), "reduction") for y, r in plan.reductions_pct.items()]
-    if plan.neutrality_year is not None:
-        years.append((plan.neutrality_year, float(plan.neutrality_reduction_pct), "neutrality"))
-    return sorted(years)
+    """(year, reduction [%], kind) of every target, in year order: the plan's milestones after the base year,
+    neutrality at the region's ``neutrality_reduction_pct``."""
+    return [(year, float(reduction), "neutrality" if year == plan.neutrality_year else "reduction")
+            for year, reduction in plan.milestones()[1:]]
 
 
 def with_totals(rows: pd.DataFrame) -> pd.DataFrame:
