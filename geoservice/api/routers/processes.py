@@ -162,6 +162,7 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
     allowed_regions = set(bundled_regions()) | {settings_of(request).region}
     if not isinstance(region, str) or region not in allowed_regions:
         raise InvalidRequest(f"input region={region!r} is not available; use one of {', '.join(sorted(allowed_regions))}")
+    config = load_region(region)
     if pid == RUN_PROCESS:
         unknown = set(inputs) - {"region", "steps", "params", "scenario"}
         if unknown:
@@ -171,7 +172,7 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
         if scenario is not None:
             if not isinstance(scenario, str):
                 raise InvalidRequest("input scenario must be the name of a [scenarios.<name>] of the region")
-            load_region(region).scenario_params(scenario)  # ConfigError naming the region's scenarios
+            config.scenario_params(scenario)  # ConfigError naming the region's scenarios
         chosen = inputs.get("steps")
         if chosen is not None and (not isinstance(chosen, list) or not all(isinstance(s, str) for s in chosen)):
             raise InvalidRequest("input steps must be a list of step names")
@@ -190,7 +191,7 @@ def normalise_inputs(request: Request, pid: str, inputs: dict[str, Any]) -> dict
     for name, values in params.items():
         steps[name].parse_params(values)  # raises ConfigError naming the parameter
     try:  # a valid request the store cannot take: refused now (409) rather than as a failed job
-        check_store_region(store_of(request), load_region(region).region.id, settings_of(request))
+        check_store_region(store_of(request), config.region.id, settings_of(request))
     except ConfigError as exc:
         raise Conflict(str(exc)) from None
     job = {"region": region, "steps": chosen, "params": params}
